@@ -1,0 +1,76 @@
+"""Convolution visualizer: the NumPy engine (conv, activations, pooling, trace, filters, images, network).
+
+The engine never imports Streamlit or Plotly; ``visualizer.figures`` (Plotly) and ``visualizer.ui``
+(Streamlit) are layers on top of it.
+"""
+
+from .activations import ACTIVATION_LABELS, ACTIVATION_NAMES, RELU_VS_STEP, activate
+from .conv import conv2d, output_shape
+from .filters import (
+    PRESET_NAMES,
+    convert_bank,
+    expand_kernel,
+    preset_description,
+    preset_kernel,
+    preset_sizes,
+    random_filters,
+    reduce_kernel,
+)
+from .images import (
+    EXAMPLES,
+    ImageError,
+    example_names,
+    founding_image,
+    image_from_array,
+    load_example,
+    load_image,
+    resize_image,
+    to_channels,
+)
+from .network import (
+    LayerSpec,
+    StackError,
+    build_layers,
+    dense_equivalent,
+    founding_specs,
+    plan_shapes,
+    run_stack,
+)
+from .pooling import pool2d
+from .trace import ConvTrace, trace_convolution
+
+__all__ = [
+    "ACTIVATION_LABELS",
+    "ACTIVATION_NAMES",
+    "EXAMPLES",
+    "PRESET_NAMES",
+    "RELU_VS_STEP",
+    "ConvTrace",
+    "ImageError",
+    "LayerSpec",
+    "StackError",
+    "activate",
+    "build_layers",
+    "conv2d",
+    "convert_bank",
+    "dense_equivalent",
+    "example_names",
+    "expand_kernel",
+    "founding_image",
+    "founding_specs",
+    "image_from_array",
+    "load_example",
+    "load_image",
+    "output_shape",
+    "plan_shapes",
+    "pool2d",
+    "preset_description",
+    "preset_kernel",
+    "preset_sizes",
+    "random_filters",
+    "reduce_kernel",
+    "resize_image",
+    "run_stack",
+    "to_channels",
+    "trace_convolution",
+]

@@ -1,0 +1,245 @@
+"""2-D convolution as CNNs use it (cross-correlation), in pure NumPy.
+
+Conventions, used by every module of the engine:
+- images are ``(H, W, C)`` (HWC); a 2-D ``(H, W)`` image is taken as ``C = 1``;
+- filter banks are ``(N, kh, kw, C)``: N filters, each with as many channels as its input;
+- ``dilation=1`` means no dilation (PyTorch's convention), ``stride=1`` is the default;
+- padding is zero padding; ``"valid"`` means none, ``"same"`` keeps ``H x W`` at stride 1.
+
+The value at output position ``(y, x)`` of filter ``n`` is::
+
+    out[y, x, n] = b[n] + sum over (u, v, c) of in[y*s + u*d, x*s + v*d, c] * w[n, u, v, c]
+
+where ``in`` is the padded input. That is a cross-correlation: the kernel is not flipped. A true
+(mathematical) convolution flips the kernel by 180 degrees first; ``flip=True`` does that.
+
+The fast path builds a patch matrix ("im2col") a band of output rows at a time and multiplies it by
+the flattened filters with one BLAS call per band, so memory stays bounded on large images.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+PaddingArg = int | tuple[int, int] | str
+PairArg = int | tuple[int, int] | Sequence[int]
+
+# Patch-matrix bands are kept near this many bytes so a 1024x1024x3 image with 7x7 kernels never
+# needs a multi-GB temporary.
+_BAND_BYTES = 32 * 1024 * 1024
+
+
+def _pair(value: PairArg, name: str, *, minimum: int) -> tuple[int, int]:
+    """Normalise an int or a pair of ints to ``(vertical, horizontal)`` and check the minimum."""
+    if isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be a whole number, not {value!r}")
+    if isinstance(value, (int, np.integer)):
+        pair = (int(value), int(value))
+    else:
+        try:
+            items = list(value)  # type: ignore[arg-type]
+        except TypeError:
+            raise ValueError(f"{name} must be a whole number or a pair of them, not {value!r}") from None
+        if len(items) != 2 or not all(
+            isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)) for v in items
+        ):
+            raise ValueError(f"{name} must be a whole number or a pair of them, not {value!r}")
+        pair = (int(items[0]), int(items[1]))
+    if min(pair) < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {pair[0]}x{pair[1]}")
+    return pair
+
+
+def as_image(image: np.ndarray) -> np.ndarray:
+    """Return ``image`` as a float64 ``(H, W, C)`` array, checking it is finite and non-empty."""
+    arr = np.asarray(image)
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise ValueError(f"the image must hold numbers, not {arr.dtype}")
+    if arr.ndim == 2:
+        arr = arr[:, :, None]
+    if arr.ndim != 3:
+        raise ValueError(f"an image must be (H, W) or (H, W, C); got an array with {arr.ndim} dimensions")
+    if 0 in arr.shape:
+        raise ValueError(f"the image is empty: its shape is {arr.shape}")
+    arr = arr.astype(np.float64, copy=False)
+    if not np.isfinite(arr).all():
+        raise ValueError("the image contains NaN or infinite values")
+    return arr
+
+
+def as_filters(filters: np.ndarray, channels: int | None = None) -> np.ndarray:
+    """Return a float64 filter bank ``(N, kh, kw, C)``; a single ``(kh, kw)`` or ``(kh, kw, C)`` kernel
+    becomes a bank of one. Checks the channel count against ``channels`` when given."""
+    arr = np.asarray(filters)
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise ValueError(f"filter values must be numbers, not {arr.dtype}")
+    if arr.ndim == 2:
+        arr = arr[None, :, :, None]
+    elif arr.ndim == 3:
+        arr = arr[None]
+    if arr.ndim != 4:
+        raise ValueError(f"filters must be (N, kh, kw, C); got an array with {arr.ndim} dimensions")
+    if 0 in arr.shape:
+        raise ValueError(f"the filter bank is empty: its shape is {arr.shape}")
+    arr = arr.astype(np.float64, copy=False)
+    if not np.isfinite(arr).all():
+        raise ValueError("a filter contains NaN or infinite values")
+    if channels is not None and arr.shape[3] != channels:
+        raise ValueError(
+            f"each filter must have as many channels as its input: the input has {channels}, "
+            f"the filters have {arr.shape[3]}"
+        )
+    return arr
+
+
+def as_bias(bias: np.ndarray | Sequence[float] | float | None, n_filters: int) -> np.ndarray:
+    """Return the bias as a float64 ``(N,)`` vector (zeros when ``None``)."""
+    if bias is None:
+        return np.zeros(n_filters)
+    arr = np.asarray(bias, dtype=np.float64).reshape(-1)
+    if arr.size == 1 and n_filters != 1:
+        arr = np.full(n_filters, arr[0])
+    if arr.shape != (n_filters,):
+        raise ValueError(f"the bias needs one value per filter ({n_filters}), got {arr.size}")
+    if not np.isfinite(arr).all():
+        raise ValueError("the bias contains NaN or infinite values")
+    return arr
+
+
+def resolve_padding(
+    padding: PaddingArg, kernel_hw: tuple[int, int], dilation: tuple[int, int]
+) -> tuple[int, int]:
+    """Turn ``padding`` (int, pair, ``"valid"`` or ``"same"``) into ``(ph, pw)`` zero rows/columns per side.
+
+    ``"same"`` pads ``d*(k-1)/2`` per side, which keeps the size at stride 1; it needs an odd
+    effective kernel (as in PyTorch, we refuse an asymmetric padding rather than guess).
+    """
+    if isinstance(padding, str):
+        mode = padding.lower()
+        if mode == "valid":
+            return (0, 0)
+        if mode == "same":
+            spans = [d * (k - 1) for k, d in zip(kernel_hw, dilation, strict=True)]
+            if any(span % 2 for span in spans):
+                raise ValueError(
+                    f"'same' padding needs an odd kernel span; a {kernel_hw[0]}x{kernel_hw[1]} kernel "
+                    f"with dilation {dilation[0]}x{dilation[1]} cannot be centred"
+                )
+            return (spans[0] // 2, spans[1] // 2)
+        raise ValueError(f"padding must be a number, 'valid' or 'same', not {padding!r}")
+    return _pair(padding, "padding", minimum=0)
+
+
+def output_shape(
+    input_hw: tuple[int, int],
+    kernel_hw: tuple[int, int],
+    *,
+    stride: PairArg = 1,
+    padding: PaddingArg = 0,
+    dilation: PairArg = 1,
+) -> tuple[int, int]:
+    """Output size per axis: ``floor((i + 2p - d(k-1) - 1) / s) + 1``.
+
+    Inputs:
+    - input_hw: ``(H, W)`` of the input; kernel_hw: ``(kh, kw)``.
+    - stride, dilation: int or ``(sh, sw)``, at least 1; padding: int, pair, "valid" or "same".
+    Returns ``(H', W')``. Raises ``ValueError`` when the (dilated) kernel does not fit in the padded
+    input, with the arithmetic in the message.
+    """
+    h, w = _pair(tuple(input_hw), "input size", minimum=1)
+    kh, kw = _pair(tuple(kernel_hw), "kernel size", minimum=1)
+    s = _pair(stride, "stride", minimum=1)
+    d = _pair(dilation, "dilation", minimum=1)
+    p = resolve_padding(padding, (kh, kw), d)
+    sizes = []
+    for axis, i, k, si, pi, di in (("tall", h, kh, s[0], p[0], d[0]), ("wide", w, kw, s[1], p[1], d[1])):
+        span = di * (k - 1) + 1
+        padded = i + 2 * pi
+        if span > padded:
+            dil = f" with dilation {di}" if di > 1 else ""
+            raise ValueError(
+                f"the kernel ({kh}x{kw}{dil}) spans {span} pixels, but the padded input is only "
+                f"{padded} {axis} ({i} + 2*{pi})"
+            )
+        sizes.append((padded - span) // si + 1)
+    return (sizes[0], sizes[1])
+
+
+def pad(image: np.ndarray, padding: tuple[int, int]) -> np.ndarray:
+    """Zero-pad an ``(H, W, C)`` image by ``(ph, pw)`` rows/columns on each side."""
+    ph, pw = padding
+    if ph == 0 and pw == 0:
+        return image
+    return np.pad(image, ((ph, ph), (pw, pw), (0, 0)))
+
+
+def windows(
+    padded: np.ndarray, kernel_hw: tuple[int, int], stride: tuple[int, int], dilation: tuple[int, int]
+) -> np.ndarray:
+    """All input windows of a padded ``(Hp, Wp, C)`` image as a read-only view ``(H', W', kh, kw, C)``.
+
+    ``windows[y, x, u, v, c] == padded[y*sh + u*dh, x*sw + v*dw, c]``; no data is copied.
+    """
+    kh, kw = kernel_hw
+    sh, sw = stride
+    dh, dw = dilation
+    hp, wp, c = padded.shape
+    ho = (hp - dh * (kh - 1) - 1) // sh + 1
+    wo = (wp - dw * (kw - 1) - 1) // sw + 1
+    s0, s1, s2 = padded.strides
+    return np.lib.stride_tricks.as_strided(
+        padded,
+        shape=(ho, wo, kh, kw, c),
+        strides=(s0 * sh, s1 * sw, s0 * dh, s1 * dw, s2),
+        writeable=False,
+    )
+
+
+def conv2d(
+    image: np.ndarray,
+    filters: np.ndarray,
+    bias: np.ndarray | Sequence[float] | None = None,
+    *,
+    stride: PairArg = 1,
+    padding: PaddingArg = 0,
+    dilation: PairArg = 1,
+    flip: bool = False,
+    dtype: type = np.float64,
+) -> np.ndarray:
+    """Convolve (cross-correlate) an image with a bank of filters, as a CNN layer does.
+
+    Inputs:
+    - image: ``(H, W, C)`` (or ``(H, W)``, taken as C = 1), finite numbers.
+    - filters: ``(N, kh, kw, C)``, the same C as the image (a ``(kh, kw)`` kernel is a bank of one).
+    - bias: ``(N,)`` or None.
+    - stride, dilation: int or ``(sh, sw)``, at least 1. padding: int, ``(ph, pw)``, "valid" or "same".
+    - flip: rotate each kernel by 180 degrees first, giving a true convolution instead of the
+      cross-correlation that deep-learning libraries compute under the name "convolution".
+    - dtype: float64 (default, exact to 1e-12) or float32 (faster, for large feature maps).
+    Returns ``(H', W', N)`` with ``H', W'`` from :func:`output_shape`.
+    """
+    img = as_image(image)
+    bank = as_filters(filters, img.shape[2])
+    n, kh, kw, c = bank.shape
+    b = as_bias(bias, n)
+    s = _pair(stride, "stride", minimum=1)
+    d = _pair(dilation, "dilation", minimum=1)
+    p = resolve_padding(padding, (kh, kw), d)
+    ho, wo = output_shape(img.shape[:2], (kh, kw), stride=s, padding=p, dilation=d)
+    if flip:
+        bank = bank[:, ::-1, ::-1, :]
+
+    padded = np.ascontiguousarray(pad(img, p), dtype=dtype)
+    weights = np.ascontiguousarray(bank.reshape(n, kh * kw * c).T, dtype=dtype)  # (K, N)
+    view = windows(padded, (kh, kw), s, d)  # (H', W', kh, kw, C)
+    out = np.empty((ho, wo, n), dtype=dtype)
+    k = kh * kw * c
+    rows_per_band = max(1, _BAND_BYTES // max(1, wo * k * np.dtype(dtype).itemsize))
+    for y0 in range(0, ho, rows_per_band):
+        y1 = min(ho, y0 + rows_per_band)
+        patches = view[y0:y1].reshape((y1 - y0) * wo, k)  # the copy: one band of the patch matrix
+        np.matmul(patches, weights, out=out[y0:y1].reshape((y1 - y0) * wo, n))
+    out += b.astype(dtype)
+    return out

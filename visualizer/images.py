@@ -1,0 +1,231 @@
+"""Turning uploads, drawings and the bundled examples into float images ``(H, W, C)`` in [0, 1].
+
+Every way an upload can go wrong ends in :class:`ImageError` (a ``ValueError``) with a message a
+student understands; no other exception leaves :func:`load_image`.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+# Pixels we agree to decode; checked from the header before any pixel data is read, so a
+# decompression bomb is refused without allocating its memory.
+MAX_PIXELS = 40_000_000
+MAX_SIDE = 1024
+MAX_ASPECT = 64
+
+# Luma weights of ITU-R BT.601, the ones Pillow's "L" mode uses.
+_LUMA = np.array([0.299, 0.587, 0.114])
+
+EXAMPLES: dict[str, str] = {
+    "Founding 5x5 (binary)": "founding_5x5.png",
+    "Handwritten digit (28x28)": "digit_7.png",
+    "Shapes (64x64, colour)": "shapes.png",
+    "Checkerboard (16x16)": "checkerboard.png",
+    "Landscape photo (256x256, colour)": "photo.png",
+}
+
+FOUNDING = np.array(
+    [
+        [1, 1, 1, 0, 0],
+        [0, 1, 1, 1, 0],
+        [0, 0, 1, 1, 1],
+        [0, 0, 1, 1, 0],
+        [0, 1, 1, 0, 0],
+    ],
+    dtype=np.float64,
+)
+
+
+class ImageError(ValueError):
+    """An upload or drawing that cannot become an image; the message is meant for the user."""
+
+
+def load_image(data: bytes, *, channels: int = 1, max_side: int = MAX_SIDE) -> np.ndarray:
+    """Decode image file bytes into a float64 ``(H, W, C)`` array in [0, 1].
+
+    Inputs:
+    - data: the file's bytes (PNG, JPEG, GIF, BMP, WebP, TIFF, or any format Pillow reads).
+    - channels: 1 (grayscale, BT.601 luma) or 3 (RGB).
+    - max_side: the longer side is shrunk to at most this, keeping the aspect ratio.
+    EXIF orientation is applied, transparency is composited on white, palette, CMYK, 16-bit and
+    float images are converted, and an animation gives its first frame.
+    Raises :class:`ImageError` for anything that is not a usable image.
+    """
+    _check_channels(channels)
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise ImageError("the upload could not be read as a file")
+    if len(data) == 0:
+        raise ImageError("the file is empty (0 bytes)")
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise ImageError(
+            f"the file is {len(data) / 1e6:.1f} MB; the limit is {MAX_UPLOAD_BYTES / 1e6:.0f} MB"
+        )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(bytes(data))) as im:
+                w, h = im.size
+                _check_size(w, h)
+                im.seek(0)
+                im.load()
+                im = ImageOps.exif_transpose(im)
+                arr = _to_float_rgb(im)
+    except ImageError:
+        raise
+    except UnidentifiedImageError:
+        raise ImageError(
+            "this file is not an image we can read; upload a PNG, JPEG, GIF, BMP, WebP or TIFF"
+        ) from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImageError(
+            f"the image has too many pixels (more than {MAX_PIXELS:,}); it could be a "
+            "'decompression bomb'. Upload a smaller image"
+        ) from None
+    except MemoryError:
+        raise ImageError("the image is too large to open; upload a smaller one") from None
+    except Exception:  # Pillow's plugins raise OSError, SyntaxError, struct.error, EOFError, ...
+        raise ImageError(
+            "the image file is damaged or incomplete (it may be truncated); try saving it again"
+        ) from None
+    arr = resize_image(arr, max_side)
+    return to_channels(arr, channels)
+
+
+def _check_channels(channels: int) -> None:
+    if channels not in (1, 3):
+        raise ValueError(f"channels must be 1 (grayscale) or 3 (RGB), not {channels!r}")
+
+
+def _check_size(w: int, h: int) -> None:
+    if w < 1 or h < 1:
+        raise ImageError(f"the image has no pixels ({w}x{h})")
+    if w * h > MAX_PIXELS:
+        raise ImageError(
+            f"the image is {w:,}x{h:,} pixels, more than the {MAX_PIXELS:,} we accept; "
+            "it could be a 'decompression bomb'. Upload a smaller image"
+        )
+    if max(w, h) > MAX_ASPECT * min(w, h):
+        raise ImageError(
+            f"the image is {w}x{h} pixels: too long and thin (more than {MAX_ASPECT}:1) to show"
+        )
+
+
+def _to_float_rgb(im: Image.Image) -> np.ndarray:
+    """Any Pillow image as float64 ``(H, W, 3)`` in [0, 1], transparency composited on white."""
+    mode = im.mode
+    if mode in ("I", "I;16", "I;16B", "I;16L", "I;16N", "F"):
+        gray = _scale_high_depth(np.asarray(im), mode)
+        return np.repeat(gray[:, :, None], 3, axis=2)
+    if mode == "1":
+        im = im.convert("L")
+    has_alpha = mode in ("RGBA", "LA", "PA", "La", "RGBa") or "transparency" in im.info
+    if has_alpha:
+        rgba = np.asarray(im.convert("RGBA"), dtype=np.float64) / 255.0
+        alpha = rgba[:, :, 3:4]
+        return rgba[:, :, :3] * alpha + (1.0 - alpha)
+    return np.asarray(im.convert("RGB"), dtype=np.float64) / 255.0
+
+
+def _scale_high_depth(values: np.ndarray, mode: str) -> np.ndarray:
+    """16-bit, 32-bit integer and float pixels into [0, 1]."""
+    arr = np.nan_to_num(values.astype(np.float64), nan=0.0, posinf=0.0, neginf=0.0)
+    if mode.startswith("I;16"):
+        return np.clip(arr / 65535.0, 0.0, 1.0)
+    lo, hi = float(arr.min()), float(arr.max())
+    if mode == "F" and lo >= 0.0 and hi <= 1.0:
+        return arr
+    if mode == "I" and lo >= 0.0 and hi <= 65535.0:
+        return arr / (255.0 if hi <= 255.0 else 65535.0)
+    if hi == lo:
+        return np.zeros_like(arr)
+    return (arr - lo) / (hi - lo)
+
+
+def resize_image(image: np.ndarray, max_side: int) -> np.ndarray:
+    """Shrink ``(H, W, C)`` so its longer side is at most ``max_side`` (area averaging); never enlarges."""
+    if max_side < 1:
+        raise ValueError(f"the size limit must be at least 1 pixel, not {max_side}")
+    h, w = image.shape[:2]
+    if max(h, w) <= max_side:
+        return image
+    scale = max_side / max(h, w)
+    nh, nw = max(1, round(h * scale)), max(1, round(w * scale))
+    channels = [
+        np.asarray(
+            Image.fromarray(np.ascontiguousarray(image[:, :, c], dtype=np.float32), mode="F").resize(
+                (nw, nh), Image.Resampling.BOX
+            ),
+            dtype=np.float64,
+        )
+        for c in range(image.shape[2])
+    ]
+    return np.clip(np.stack(channels, axis=2), 0.0, 1.0)
+
+
+def to_channels(image: np.ndarray, channels: int) -> np.ndarray:
+    """Convert an ``(H, W, C)`` image to 1 channel (BT.601 luma) or 3 (gray copied to R, G, B)."""
+    _check_channels(channels)
+    c = image.shape[2]
+    if c == channels:
+        return image.copy()
+    if channels == 1:
+        if c == 3:
+            return (image @ _LUMA)[:, :, None]
+        return image.mean(axis=2, keepdims=True)
+    return np.repeat(image.mean(axis=2, keepdims=True), 3, axis=2)
+
+
+def image_from_array(pixels: np.ndarray, *, channels: int = 1, max_side: int = MAX_SIDE) -> np.ndarray:
+    """A drawing's pixels (uint8 ``(H, W)``, ``(H, W, 3)`` or RGBA ``(H, W, 4)``) as an image in [0, 1].
+
+    Transparent pixels (an untouched canvas) count as black, the canvas's background.
+    """
+    _check_channels(channels)
+    arr = np.asarray(pixels)
+    if arr.ndim == 2:
+        arr = arr[:, :, None]
+    if arr.ndim != 3 or arr.shape[2] not in (1, 3, 4) or 0 in arr.shape:
+        raise ImageError(f"the drawing could not be read (shape {arr.shape})")
+    _check_size(arr.shape[1], arr.shape[0])
+    values = np.nan_to_num(arr.astype(np.float64), nan=0.0, posinf=255.0, neginf=0.0)
+    values = np.clip(values / (255.0 if values.max() > 1.0 else 1.0), 0.0, 1.0)
+    if values.shape[2] == 4:
+        values = values[:, :, :3] * values[:, :, 3:4]
+    if values.shape[2] == 1:
+        values = np.repeat(values, 3, axis=2)
+    return to_channels(resize_image(values, max_side), channels)
+
+
+def example_names() -> list[str]:
+    """The names of the bundled example images, the founding 5x5 first."""
+    return list(EXAMPLES)
+
+
+def load_example(name: str, *, channels: int = 1, max_side: int = MAX_SIDE) -> np.ndarray:
+    """A bundled example from ``assets/`` as ``(H, W, C)`` in [0, 1]; the founding image is exactly 0/1."""
+    if name not in EXAMPLES:
+        raise ValueError(f"unknown example {name!r}; choose one of {', '.join(EXAMPLES)}")
+    if EXAMPLES[name] == "founding_5x5.png":
+        return founding_image(channels)
+    return load_image((ASSETS / EXAMPLES[name]).read_bytes(), channels=channels, max_side=max_side)
+
+
+def founding_image(channels: int = 1) -> np.ndarray:
+    """The 5x5 binary image of our founding text, ``(5, 5, C)`` of exact 0s and 1s.
+
+    Read from ``assets/founding_5x5.png`` and thresholded, so the file is the source of truth.
+    """
+    _check_channels(channels)
+    path = ASSETS / "founding_5x5.png"
+    gray = np.asarray(Image.open(path).convert("L"), dtype=np.float64) if path.exists() else FOUNDING * 255
+    binary = (gray >= 128).astype(np.float64)[:, :, None]
+    return np.repeat(binary, channels, axis=2)

@@ -1,0 +1,161 @@
+"""The step-by-step record of one filter sliding over an image: what every view of the animation shows.
+
+Steps go in raster order (row by row, left to right). Step ``i`` computes output cell
+``positions[i] = (y, x)`` from the window of the *padded* input whose top-left corner is
+``origins[i] = (y*sh, x*sw)``; the window's cells are ``origin + (u*dh, v*dw)``. Everything is
+computed at once with array views, not a Python loop per step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .conv import (
+    PaddingArg,
+    PairArg,
+    _pair,
+    as_bias,
+    as_filters,
+    as_image,
+    output_shape,
+    pad,
+    resolve_padding,
+)
+from .conv import windows as window_view
+
+# A trace keeps every step's window and products; this many steps is plenty for an animation
+# (a 64x64 input with a 3x3 kernel has 3,844) and bounds the memory of one request.
+MAX_TRACE_STEPS = 20_000
+
+
+@dataclass(frozen=True)
+class ConvTrace:
+    """Every step of one filter (``kernel``: ``(kh, kw, C)``) sliding over ``image`` (``(H, W, C)``).
+
+    Arrays, with ``S`` steps:
+    - padded: ``(H + 2ph, W + 2pw, C)``, the input with its zero border;
+    - windows: ``(S, kh, kw, C)``, the input values under the kernel at each step;
+    - products: ``(S, kh, kw, C)``, ``windows * kernel``;
+    - channel_sums: ``(S, C)``, the sum of the products of each channel;
+    - totals: ``(S,)``, ``channel_sums.sum(1) + bias``: the output value of each step;
+    - positions: ``(S, 2)`` output ``(y, x)``; origins: ``(S, 2)`` top-left of the window in ``padded``.
+    """
+
+    image: np.ndarray
+    padded: np.ndarray
+    kernel: np.ndarray
+    bias: float
+    stride: tuple[int, int]
+    padding: tuple[int, int]
+    dilation: tuple[int, int]
+    out_shape: tuple[int, int]
+    windows: np.ndarray
+    products: np.ndarray
+    channel_sums: np.ndarray
+    totals: np.ndarray
+    positions: np.ndarray
+    origins: np.ndarray
+
+    @property
+    def steps(self) -> int:
+        return int(self.totals.shape[0])
+
+    @property
+    def output(self) -> np.ndarray:
+        """The finished output map ``(H', W')``."""
+        return self.totals.reshape(self.out_shape)
+
+    def step_of(self, y: int, x: int) -> int:
+        """The step that computes output cell ``(y, x)``."""
+        ho, wo = self.out_shape
+        if not (0 <= y < ho and 0 <= x < wo):
+            raise ValueError(f"output cell ({y}, {x}) is outside the {ho}x{wo} output")
+        return y * wo + x
+
+    def window_cells(self, step: int) -> tuple[np.ndarray, np.ndarray]:
+        """Row and column indices (in ``padded``) of the cells the kernel covers at ``step``."""
+        kh, kw = self.kernel.shape[:2]
+        oy, ox = self.origins[step]
+        return oy + np.arange(kh) * self.dilation[0], ox + np.arange(kw) * self.dilation[1]
+
+    def equation(self, step: int, channel: int | None = None, *, digits: int = 3) -> str:
+        """The sum of step ``step`` written out: ``1*0 + 0*1 + ... = 4`` (one channel, or all)."""
+        chans = range(self.kernel.shape[2]) if channel is None else [channel]
+        terms = [
+            f"{_fmt(self.windows[step, u, v, c], digits)}*{_fmt(self.kernel[u, v, c], digits)}"
+            for c in chans
+            for u in range(self.kernel.shape[0])
+            for v in range(self.kernel.shape[1])
+        ]
+        value = self.totals[step] - self.bias if channel is None else self.channel_sums[step, channel]
+        return " + ".join(terms) + f" = {_fmt(value, digits)}"
+
+
+def _fmt(value: float, digits: int) -> str:
+    """A number as short as it can be written: ``1`` not ``1.000``, ``-0.25``, ``0.333``."""
+    v = float(value)
+    text = f"{v:.{digits}f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def trace_convolution(
+    image: np.ndarray,
+    kernel: np.ndarray,
+    bias: float = 0.0,
+    *,
+    stride: PairArg = 1,
+    padding: PaddingArg = 0,
+    dilation: PairArg = 1,
+    max_steps: int = MAX_TRACE_STEPS,
+) -> ConvTrace:
+    """Record every step of ``kernel`` sliding over ``image``.
+
+    Inputs:
+    - image: ``(H, W, C)`` or ``(H, W)``; kernel: ``(kh, kw, C)`` or ``(kh, kw)`` for C = 1
+      (or a bank ``(1, kh, kw, C)`` of one).
+    - bias: a number added to every sum; stride, padding, dilation as in :func:`conv2d`.
+    - max_steps: refuse (``ValueError``) traces with more steps than this.
+    Returns a :class:`ConvTrace` whose ``totals`` equal ``conv2d(image, kernel[None], [bias])``.
+    """
+    img = as_image(image)
+    bank = as_filters(kernel, img.shape[2])
+    if bank.shape[0] != 1:
+        raise ValueError(f"a trace follows one filter; got a bank of {bank.shape[0]}")
+    k = bank[0]
+    kh, kw, c = k.shape
+    b = float(as_bias(bias, 1)[0])
+    s = _pair(stride, "stride", minimum=1)
+    d = _pair(dilation, "dilation", minimum=1)
+    p = resolve_padding(padding, (kh, kw), d)
+    ho, wo = output_shape(img.shape[:2], (kh, kw), stride=s, padding=p, dilation=d)
+    if ho * wo > max_steps:
+        raise ValueError(
+            f"this animation would have {ho * wo:,} steps ({ho}x{wo} outputs); the limit is "
+            f"{max_steps:,}: use a smaller working size or a larger stride"
+        )
+    padded = pad(img, p)
+    view = window_view(np.ascontiguousarray(padded), (kh, kw), s, d).reshape(ho * wo, kh, kw, c)
+    products = view * k
+    channel_sums = products.sum(axis=(1, 2))
+    totals = channel_sums.sum(axis=1) + b
+    ys, xs = np.divmod(np.arange(ho * wo), wo)
+    positions = np.stack([ys, xs], axis=1)
+    origins = positions * np.array(s)
+    return ConvTrace(
+        image=img,
+        padded=padded,
+        kernel=k,
+        bias=b,
+        stride=s,
+        padding=p,
+        dilation=d,
+        out_shape=(ho, wo),
+        windows=view,
+        products=products,
+        channel_sums=channel_sums,
+        totals=totals,
+        positions=positions,
+        origins=origins,
+    )
