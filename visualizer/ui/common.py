@@ -1,0 +1,54 @@
+"""Pieces every page shares: the error boundary, cached engine calls, and the shared input image."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator
+
+import numpy as np
+import streamlit as st
+from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException
+
+from visualizer import conv2d, trace_convolution
+from visualizer.trace import ConvTrace
+
+log = logging.getLogger("visualizer")
+
+# Session-state keys shared between pages. The studio owns them; other pages only read.
+INPUT_IMAGE = "input_image"  # float (H, W, C) in [0, 1]: the full-resolution current input
+INPUT_NAME = "input_name"  # where it came from: "Founding 5x5 (binary)", "upload: cat.png", "drawing"
+
+
+@contextlib.contextmanager
+def error_boundary(view: str) -> Iterator[None]:
+    """Run one view; an unexpected error becomes a short message, and the rest of the page still works."""
+    try:
+        yield
+    except ScriptControlException:  # st.rerun / st.stop are control flow, not errors
+        raise
+    except Exception:
+        log.exception("view %s failed", view)
+        st.error(
+            f"Something went wrong while drawing the {view}. Your image and filters are kept: "
+            "change a setting or reload the page to try again."
+        )
+
+
+def shape_label(shape: tuple[int, ...]) -> str:
+    """``[5 x 5 x 1]``: how shapes are written everywhere in the app."""
+    return "[" + " x ".join(str(s) for s in shape) + "]"
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def cached_conv2d(
+    image: np.ndarray, filters: np.ndarray, bias: np.ndarray, stride: int, padding: int, dilation: int
+) -> np.ndarray:
+    return conv2d(image, filters, bias, stride=stride, padding=padding, dilation=dilation)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def cached_trace(
+    image: np.ndarray, kernel: np.ndarray, bias: float, stride: int, padding: int, dilation: int
+) -> ConvTrace:
+    return trace_convolution(image, kernel, bias, stride=stride, padding=padding, dilation=dilation)
