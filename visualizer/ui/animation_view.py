@@ -1,0 +1,119 @@
+"""The sliding animation with its step controls: play in the browser, or step, scrub and click to a cell."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from visualizer.figures import sliding_figure
+from visualizer.trace import ConvTrace
+
+from .common import cached_trace
+
+SPEEDS_MS = [50, 100, 200, 400, 700, 1000, 2000]
+STEP = "step"
+
+
+def _speed_label(ms: int) -> str:
+    return f"{ms} ms" if ms < 1000 else f"{ms / 1000:g} s"
+
+
+def _clicked_step(event: object) -> int | None:
+    """The step of the output cell clicked in the chart, from Streamlit's selection event."""
+    try:
+        points = event["selection"]["points"]  # type: ignore[index]
+    except (KeyError, TypeError):
+        return None
+    for point in points or []:
+        data = point.get("customdata")
+        if isinstance(data, (list, tuple)):
+            data = data[0] if data else None
+        if isinstance(data, (int, float)) and not isinstance(data, bool):
+            return int(data)
+    return None
+
+
+def _on_chart_select(key: str, steps: int) -> None:
+    step = _clicked_step(st.session_state.get(key))
+    if step is not None and 0 <= step < steps:
+        st.session_state[STEP] = step
+
+
+def _move(delta: int | None, steps: int, to: int | None = None) -> None:
+    current = int(st.session_state.get(STEP, 0))
+    st.session_state[STEP] = int(np.clip(to if to is not None else current + (delta or 0), 0, steps - 1))
+
+
+def step_controls(steps: int) -> None:
+    """First / back / slider / next / last, and the speed of Play."""
+    ss = st.session_state
+    ss[STEP] = int(np.clip(ss.get(STEP, 0), 0, steps - 1))
+    cols = st.columns([1, 1, 6, 1, 1, 3], vertical_alignment="bottom")
+    cols[0].button("⏮", key="step_first", on_click=_move, args=(None, steps, 0), help="First step", width="stretch")
+    cols[1].button("◀", key="step_back", on_click=_move, args=(-1, steps), help="Step back", width="stretch")
+    if steps > 1:
+        cols[2].slider("Step", 0, steps - 1, key=STEP, format="step %d")
+    else:
+        cols[2].markdown("**One step:** the filter fits in exactly one place.")
+    cols[3].button("▶", key="step_next", on_click=_move, args=(1, steps), help="Step forward", width="stretch")
+    cols[4].button("⏭", key="step_last", on_click=_move, args=(None, steps, steps - 1), help="Last step",
+                   width="stretch")
+    cols[5].select_slider("Play speed (per step)", SPEEDS_MS, key="speed_ms", format_func=_speed_label)
+
+
+def equation_panel(trace: ConvTrace, step: int) -> None:
+    """The current step's sum written out with exact numbers, channel by channel."""
+    y, x = trace.positions[step]
+    c = trace.kernel.shape[2]
+    names = ["R", "G", "B"] if c == 3 else [f"ch {i}" for i in range(c)]
+    lines = []
+    if c == 1:
+        lines.append(f"out({y}, {x}) = {trace.equation(step, 0)}")
+    else:
+        for ch in range(c):
+            lines.append(f"{names[ch]}: {trace.equation(step, ch)}")
+        sums = " + ".join(_num(v) for v in trace.channel_sums[step])
+        lines.append(f"channels absorbed: {sums} = {_num(trace.channel_sums[step].sum())}")
+    if trace.bias:
+        lines.append(f"+ bias {_num(trace.bias)}  →  out({y}, {x}) = {_num(trace.totals[step])}")
+    elif c > 1:
+        lines.append(f"out({y}, {x}) = {_num(trace.totals[step])}")
+    st.code("\n".join(lines), language=None, wrap_lines=True)
+
+
+def _num(v: float) -> str:
+    text = f"{float(v):.4f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+@st.fragment
+def animation_section(image: np.ndarray, kernel: np.ndarray, bias: float, name: str) -> None:
+    """The figure of ``kernel`` ``(kh, kw, C)`` sliding over ``image`` ``(H, W, C)``, with its controls."""
+    ss = st.session_state
+    ss.setdefault("speed_ms", 400)
+    try:
+        trace = cached_trace(image, kernel, bias, int(ss["stride"]), int(ss["padding"]), int(ss["dilation"]))
+    except ValueError as err:
+        st.error(f"Cannot animate this: {err}.")
+        return
+    steps = trace.steps
+    ho, wo = trace.out_shape
+    st.subheader(f"Watch “{name}” slide: {steps} step{'s' if steps > 1 else ''}, output {ho}x{wo}")
+    step_controls(steps)
+    step = int(ss[STEP])
+    fig = sliding_figure(trace, step=step, frame_ms=int(ss["speed_ms"]))
+    key = "anim_chart"
+    st.plotly_chart(
+        fig,
+        key=key,
+        on_select=lambda: _on_chart_select(key, steps),
+        selection_mode="points",
+        config={"displayModeBar": False, "scrollZoom": False},
+    )
+    y, x = trace.positions[step]
+    st.caption(
+        f"Step {step + 1} of {steps}: the window's top-left corner is at row {trace.origins[step][0]}, column "
+        f"{trace.origins[step][1]} of the padded input; it makes output cell ({y}, {x}). Press ▶ Play in the "
+        "chart to animate, or click any output cell to jump to its step."
+    )
+    equation_panel(trace, step)

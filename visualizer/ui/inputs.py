@@ -1,0 +1,231 @@
+"""The studio's input panel: examples, uploads, a drawing canvas and a click-to-toggle pixel grid.
+
+The chosen picture is kept as ``source_rgb`` (float ``(H, W, 3)`` in [0, 1], at most 1024 a side);
+the working image the animation uses is derived from it (channels, working size) on every run.
+A failed upload or drawing shows a message and leaves ``source_rgb`` as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import streamlit as st
+
+from visualizer import ImageError, example_names, image_from_array, load_example, load_image, resize_image, to_channels
+from visualizer.figures.pixel_grid import pixel_grid_figure
+from visualizer.images import MAX_UPLOAD_BYTES
+
+from .common import INPUT_NAME
+
+SOURCE_RGB = "source_rgb"
+UPLOAD_TYPES = ["png", "jpg", "jpeg", "gif", "bmp", "webp", "tif", "tiff"]
+SOURCES = ["Example", "Upload", "Draw", "Pixel grid"]
+MIN_WORKING, MAX_WORKING, DEFAULT_WORKING = 5, 64, 24
+GRID_MAX_SIDE = 16
+
+
+def init_input_state() -> None:
+    """First visit: the founding 5x5 example."""
+    ss = st.session_state
+    if SOURCE_RGB not in ss:
+        first = example_names()[0]
+        ss[SOURCE_RGB] = load_example(first, channels=3)
+        ss[INPUT_NAME] = first
+        ss["example"] = first
+
+
+def set_source(image: np.ndarray, name: str) -> None:
+    """Make ``image`` ``(H, W, C)`` the studio's input (stored as RGB)."""
+    st.session_state[SOURCE_RGB] = to_channels(np.asarray(image, dtype=np.float64), 3)
+    st.session_state[INPUT_NAME] = name
+
+
+def accept_upload(filename: str, data: bytes) -> str | None:
+    """Decode an upload and make it the input; returns an error message (input unchanged) or None."""
+    try:
+        image = load_image(data, channels=3)
+    except ImageError as err:
+        return f"Could not use **{filename}**: {err}. Your previous image is still in place."
+    set_source(image, f"upload: {filename}")
+    return None
+
+
+def _on_example_change() -> None:
+    name = st.session_state["example"]
+    set_source(load_example(name, channels=3), name)
+
+
+def working_image(source_rgb: np.ndarray, channels: int, size: int) -> np.ndarray:
+    """The animation's input: ``source_rgb`` shrunk to at most ``size`` a side, with ``channels`` channels."""
+    return to_channels(resize_image(source_rgb, size), channels)
+
+
+def input_panel() -> None:
+    """Sidebar controls for where the image comes from; updates ``source_rgb`` in place."""
+    ss = st.session_state
+    source = st.segmented_control(
+        "Image source", SOURCES, default="Example", key="source", selection_mode="single"
+    ) or "Example"
+    if source == "Example":
+        st.selectbox("Example", example_names(), key="example", on_change=_on_example_change)
+    elif source == "Upload":
+        _upload_panel()
+    elif source == "Draw":
+        _draw_panel()
+    else:
+        _grid_text_panel()
+    if ss.get("upload_error"):
+        st.error(ss["upload_error"])
+
+
+def _upload_panel() -> None:
+    ss = st.session_state
+    upload = st.file_uploader(
+        f"Upload an image (PNG, JPEG, GIF, BMP, WebP, TIFF; up to {MAX_UPLOAD_BYTES // 2**20} MB)",
+        type=UPLOAD_TYPES,
+        key="upload",
+    )
+    if upload is None:
+        return
+    data = upload.getvalue()
+    digest = hashlib.sha256(data).hexdigest()
+    if ss.get("upload_digest") == digest:
+        return
+    ss["upload_digest"] = digest
+    ss["upload_error"] = accept_upload(upload.name, data)
+    if ss["upload_error"] is None:
+        st.toast(f"Loaded {upload.name}")
+
+
+def _draw_panel() -> None:
+    from streamlit_drawable_canvas import st_canvas  # imported here: registers a component on import
+
+    ss = st.session_state
+    brush = st.slider("Brush size", 2, 40, 16, key="brush")
+    if st.button("Clear canvas", key="clear_canvas", icon=":material/delete:"):
+        ss["canvas_version"] = ss.get("canvas_version", 0) + 1
+    st.caption("Draw in white on black, like the MNIST digits. The drawing becomes the input as you draw.")
+    result = st_canvas(
+        stroke_width=brush,
+        stroke_color="#ffffff",
+        background_color="#000000",
+        height=224,
+        width=224,
+        drawing_mode="freedraw",
+        return_image_data=True,
+        key=f"canvas_{ss.get('canvas_version', 0)}",
+    )
+    pixels = None if result is None else result.image_data
+    if pixels is None:
+        return
+    digest = hashlib.sha256(np.ascontiguousarray(pixels).tobytes()).hexdigest()
+    if ss.get("canvas_digest") == digest:
+        return
+    ss["canvas_digest"] = digest
+    try:
+        drawn = image_from_array(pixels, channels=3)
+    except ImageError as err:
+        ss["upload_error"] = f"Could not use the drawing: {err}."
+        return
+    if drawn.max() == 0 and ss.get(INPUT_NAME) != "drawing":
+        return  # an empty canvas does not replace the current image
+    ss["upload_error"] = None
+    set_source(drawn, "drawing")
+
+
+def parse_pixels(text: str) -> np.ndarray:
+    """Rows of numbers (spaces or commas; one row a line, or rows split by ';') as an ``(H, W)`` array.
+
+    Raises ``ValueError`` with a plain message when rows differ in length or a value is not a number
+    in [0, 1].
+    """
+    rows = [r for r in text.replace(";", "\n").splitlines() if r.strip()]
+    if not rows:
+        raise ValueError("type at least one row of numbers")
+    values = []
+    for n, row in enumerate(rows, start=1):
+        try:
+            values.append([float(v) for v in row.replace(",", " ").split()])
+        except ValueError:
+            raise ValueError(f"row {n} has something that is not a number: {row.strip()!r}") from None
+    widths = {len(r) for r in values}
+    if len(widths) != 1:
+        raise ValueError(f"every row needs the same number of values; got {sorted(widths)}")
+    arr = np.array(values)
+    if not np.isfinite(arr).all() or arr.min() < 0 or arr.max() > 1:
+        raise ValueError("pixel values must be numbers from 0 (black) to 1 (white)")
+    if max(arr.shape) > MAX_WORKING:
+        raise ValueError(f"a typed image can be at most {MAX_WORKING}x{MAX_WORKING}")
+    return arr
+
+
+def pixels_to_text(gray: np.ndarray) -> str:
+    return "\n".join(" ".join(f"{v:.3g}" for v in row) for row in gray)
+
+
+def _grid_text_panel() -> None:
+    ss = st.session_state
+    st.caption(
+        f"Click cells of the input (in the animation, images up to {GRID_MAX_SIDE}x{GRID_MAX_SIDE}) to "
+        "toggle them between black and white, or type the pixels here: one row a line, 0 = black, 1 = white."
+    )
+    gray = to_channels(ss[SOURCE_RGB], 1)[:, :, 0]
+    version = ss.get("grid_version", 0)
+    if max(gray.shape) <= GRID_MAX_SIDE:
+        key = f"pixel_grid_{version}"
+        st.plotly_chart(
+            pixel_grid_figure(gray, cell_px=min(40, 260 // max(gray.shape))),
+            key=key,
+            on_select=lambda: _on_grid_select(key),
+            selection_mode="points",
+            config={"displayModeBar": False},
+        )
+    else:
+        st.info(f"The image is {gray.shape[0]}x{gray.shape[1]}: the clickable grid is for images up to "
+                f"{GRID_MAX_SIDE}x{GRID_MAX_SIDE}. Start a blank grid below, or pick the 5x5 example.")
+    text = st.text_area(
+        "Pixels", value=pixels_to_text(gray) if max(gray.shape) <= MAX_WORKING else "", key=f"pixels_{version}",
+        height=160,
+    )
+    if st.button("Use these pixels", key="use_pixels"):
+        try:
+            arr = parse_pixels(text)
+        except ValueError as err:
+            ss["upload_error"] = f"Could not use the typed pixels: {err}. Your previous image is still in place."
+        else:
+            ss["upload_error"] = None
+            set_source(arr[:, :, None], "typed pixels")
+            ss["grid_version"] = version + 1
+            st.rerun()
+    c1, c2 = st.columns(2)
+    size = c1.number_input("New blank grid", 3, GRID_MAX_SIDE, 5, key="blank_size")
+    if c2.button("Blank", key="blank_grid", width="stretch"):
+        set_source(np.zeros((size, size, 1)), f"blank {size}x{size}")
+        ss["grid_version"] = version + 1
+        st.rerun()
+
+
+def _on_grid_select(key: str) -> None:
+    try:
+        points = st.session_state[key]["selection"]["points"]
+    except (KeyError, TypeError):
+        return
+    for point in points or []:
+        data = point.get("customdata")
+        if isinstance(data, (list, tuple)) and len(data) == 2:
+            toggle_pixel(int(data[0]), int(data[1]))
+            return
+
+
+def toggle_pixel(y: int, x: int) -> None:
+    """Flip pixel ``(y, x)`` of the input between black and white (the click-to-toggle grid)."""
+    ss = st.session_state
+    img = ss[SOURCE_RGB].copy()
+    if not (0 <= y < img.shape[0] and 0 <= x < img.shape[1]):
+        return
+    img[y, x, :] = 0.0 if img[y, x].mean() >= 0.5 else 1.0
+    ss[SOURCE_RGB] = img
+    ss["grid_version"] = ss.get("grid_version", 0) + 1
+    if not str(ss.get(INPUT_NAME, "")).endswith("(edited)"):
+        ss[INPUT_NAME] = f"{ss.get(INPUT_NAME, 'image')} (edited)"
