@@ -179,7 +179,11 @@ def to_channels(image: np.ndarray, channels: int) -> np.ndarray:
         return image.copy()
     if channels == 1:
         if c == 3:
-            return (image @ _LUMA)[:, :, None]
+            gray = image @ _LUMA
+            # Gray pixels stay exact: the weights sum to 1 only up to rounding (0.9999999999999999).
+            same = image.max(axis=2) == image.min(axis=2)
+            gray[same] = image[:, :, 0][same]
+            return gray[:, :, None]
         return image.mean(axis=2, keepdims=True)
     return np.repeat(image.mean(axis=2, keepdims=True), 3, axis=2)
 
