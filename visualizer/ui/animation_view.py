@@ -11,7 +11,8 @@ from visualizer.trace import ConvTrace
 from .common import cached_trace
 
 SPEEDS_MS = [50, 100, 200, 400, 700, 1000, 2000]
-STEP = "step"
+STEP = "step"  # 0-based index of the step shown; the slider shows it 1-based
+STEP_SLIDER = "step_slider"
 
 
 def _speed_label(ms: int) -> str:
@@ -39,6 +40,10 @@ def _on_chart_select(key: str, steps: int) -> None:
         st.session_state[STEP] = step
 
 
+def _on_slider() -> None:
+    st.session_state[STEP] = int(st.session_state[STEP_SLIDER]) - 1
+
+
 def _move(delta: int | None, steps: int, to: int | None = None) -> None:
     current = int(st.session_state.get(STEP, 0))
     st.session_state[STEP] = int(np.clip(to if to is not None else current + (delta or 0), 0, steps - 1))
@@ -48,16 +53,20 @@ def step_controls(steps: int) -> None:
     """First / back / slider / next / last, and the speed of Play."""
     ss = st.session_state
     ss[STEP] = int(np.clip(ss.get(STEP, 0), 0, steps - 1))
-    cols = st.columns([1, 1, 6, 1, 1, 3], vertical_alignment="bottom")
-    cols[0].button("⏮", key="step_first", on_click=_move, args=(None, steps, 0), help="First step", width="stretch")
-    cols[1].button("◀", key="step_back", on_click=_move, args=(-1, steps), help="Step back", width="stretch")
+    cols = st.columns([1.1, 1.1, 5, 1.1, 1.1, 2.6], vertical_alignment="bottom")
+    cols[0].button("First", key="step_first", on_click=_move, args=(None, steps, 0), icon=":material/first_page:",
+                   width="stretch")
+    cols[1].button("Back", key="step_back", on_click=_move, args=(-1, steps), icon=":material/chevron_left:",
+                   width="stretch")
     if steps > 1:
-        cols[2].slider("Step", 0, steps - 1, key=STEP, format="step %d")
+        ss[STEP_SLIDER] = ss[STEP] + 1
+        cols[2].slider("Step", 1, steps, key=STEP_SLIDER, format=f"step %d of {steps}", on_change=_on_slider)
     else:
         cols[2].markdown("**One step:** the filter fits in exactly one place.")
-    cols[3].button("▶", key="step_next", on_click=_move, args=(1, steps), help="Step forward", width="stretch")
-    cols[4].button("⏭", key="step_last", on_click=_move, args=(None, steps, steps - 1), help="Last step",
+    cols[3].button("Next", key="step_next", on_click=_move, args=(1, steps), icon=":material/chevron_right:",
                    width="stretch")
+    cols[4].button("Last", key="step_last", on_click=_move, args=(None, steps, steps - 1),
+                   icon=":material/last_page:", width="stretch")
     cols[5].select_slider("Play speed (per step)", SPEEDS_MS, key="speed_ms", format_func=_speed_label)
 
 
@@ -113,7 +122,7 @@ def animation_section(image: np.ndarray, kernel: np.ndarray, bias: float, name: 
     y, x = trace.positions[step]
     st.caption(
         f"Step {step + 1} of {steps}: the window's top-left corner is at row {trace.origins[step][0]}, column "
-        f"{trace.origins[step][1]} of the padded input; it makes output cell ({y}, {x}). Press ▶ Play in the "
+        f"{trace.origins[step][1]} of the padded input; it makes output cell ({y}, {x}). Press Play in the "
         "chart to animate, or click any output cell to jump to its step."
     )
     equation_panel(trace, step)

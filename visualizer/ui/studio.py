@@ -82,7 +82,7 @@ def _shape_banner(image: np.ndarray, bank: np.ndarray) -> tuple[int, int] | None
     rows = size_arithmetic(h, kh, stride=s, padding=p, dilation=d)
     cols = size_arithmetic(w, kw, stride=s, padding=p, dilation=d)
     st.caption(
-        f"Output size per side: floor((i + 2p − d(k−1) − 1) / s) + 1. Height: {rows}. Width: {cols}. "
+        f"Output size per side: `floor((i + 2p - d(k-1) - 1) / s) + 1`. Height: `{rows}`. Width: `{cols}`. "
         f"Each filter has {c} channel{'s' if c > 1 else ''}, like its input; its {c} channel sum"
         f"{'s are' if c > 1 else ' is'} added into one number, so {n} filter{'s give' if n > 1 else ' gives'} "
         f"{n} output channel{'s' if n > 1 else ''}."
