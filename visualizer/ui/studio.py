@@ -10,6 +10,7 @@ from visualizer.network import size_arithmetic
 
 from . import filter_state as fs
 from .animation_view import animation_section
+from .code_view import code_section
 from .common import INPUT_IMAGE, INPUT_NAME, error_boundary, shape_label
 from .feature_maps_view import feature_maps_section
 from .filter_editor import bank_controls, filter_editor
@@ -131,3 +132,5 @@ def render() -> None:
         st.subheader("Feature maps")
         with error_boundary("feature maps"):
             feature_maps_section(image, ss["bank"], bias, names)
+        with error_boundary("code"):
+            code_section(image, ss["bank"], bias, int(ss["stride"]), int(ss["padding"]), int(ss["dilation"]))

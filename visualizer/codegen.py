@@ -1,0 +1,76 @@
+"""Python source that reproduces, with plain NumPy and with PyTorch, the convolution shown on screen.
+
+The values are written with Python's shortest exact float repr, so running the code gives the same
+numbers to the last digit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .conv import output_shape
+
+
+def _literal(arr: np.ndarray) -> str:
+    """An array as a nested-list literal, one row of the first axis a line, floats written exactly."""
+    def fmt(a: np.ndarray) -> str:
+        if a.ndim == 0:
+            v = float(a)
+            return repr(int(v)) + ".0" if v.is_integer() and abs(v) < 1e15 else repr(v)
+        return "[" + ", ".join(fmt(x) for x in a) + "]"
+
+    if arr.ndim <= 1:
+        return fmt(arr)
+    return "[\n" + ",\n".join("    " + fmt(row) for row in arr) + ",\n]"
+
+
+def reproduction_code(
+    image: np.ndarray,
+    filters: np.ndarray,
+    bias: np.ndarray,
+    *,
+    stride: int = 1,
+    padding: int = 0,
+    dilation: int = 1,
+    torch: bool = True,
+) -> str:
+    """Code computing ``out`` ``(H', W', N)`` from ``image`` ``(H, W, C)`` and ``filters`` ``(N, kh, kw, C)``.
+
+    The NumPy part is a plain loop over output cells (the definition, not our fast path); the
+    PyTorch part (optional) calls ``torch.nn.functional.conv2d`` on NCHW tensors.
+    """
+    h, w, c = image.shape
+    n, kh, kw, _ = filters.shape
+    ho, wo = output_shape((h, w), (kh, kw), stride=stride, padding=padding, dilation=dilation)
+    s, p, d = stride, padding, dilation
+    code = f'''import numpy as np
+
+image = np.array({_literal(image)})  # (H, W, C) = {image.shape}
+filters = np.array({_literal(filters)})  # (N, kh, kw, C) = {filters.shape}
+bias = np.array({_literal(bias)})  # (N,)
+stride, padding, dilation = {s}, {p}, {d}
+
+# out[y, x, n] = bias[n] + sum over (u, v, c) of padded[y*s + u*d, x*s + v*d, c] * filters[n, u, v, c]
+padded = np.pad(image, ((padding, padding), (padding, padding), (0, 0)))
+out = np.zeros(({ho}, {wo}, {n}))  # floor((i + 2p - d(k-1) - 1) / s) + 1 per side
+for y in range(out.shape[0]):
+    for x in range(out.shape[1]):
+        window = padded[y * stride : y * stride + dilation * ({kh} - 1) + 1 : dilation,
+                        x * stride : x * stride + dilation * ({kw} - 1) + 1 : dilation]  # ({kh}, {kw}, {c})
+        for n in range(out.shape[2]):
+            out[y, x, n] = (window * filters[n]).sum() + bias[n]
+print(out[:, :, 0])
+'''
+    if torch:
+        code += '''
+# The same with PyTorch (NCHW layout: batch, channels, height, width)
+import torch
+import torch.nn.functional as F
+
+x = torch.tensor(image).permute(2, 0, 1)[None]  # (1, C, H, W)
+weight = torch.tensor(filters).permute(0, 3, 1, 2)  # (N, C, kh, kw)
+out_torch = F.conv2d(x, weight, torch.tensor(bias), stride=stride, padding=padding, dilation=dilation)
+out_torch = out_torch[0].permute(1, 2, 0).numpy()  # back to (H', W', N)
+print(np.abs(out_torch - out).max())  # ~1e-15: the same numbers
+'''
+    return code

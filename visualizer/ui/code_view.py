@@ -1,0 +1,27 @@
+"""The expander with NumPy and PyTorch code that reproduces the numbers on screen."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from visualizer.codegen import reproduction_code
+
+INLINE_MAX_VALUES = 2_000
+
+
+def code_section(image: np.ndarray, bank: np.ndarray, bias: np.ndarray, stride: int, padding: int,
+                 dilation: int) -> None:
+    """Show (small inputs) or offer as a download (any input) the code that recomputes the output."""
+    code = reproduction_code(image, bank, bias, stride=stride, padding=padding, dilation=dilation)
+    with st.expander("Reproduce these numbers in NumPy and PyTorch"):
+        st.caption(
+            "The image and filters on screen, written exactly, then the convolution as a plain loop over "
+            "output cells (the definition), then PyTorch's conv2d on the same values."
+        )
+        if image.size + bank.size <= INLINE_MAX_VALUES:
+            st.code(code, language="python")
+        else:
+            st.info(f"The image has {image.size:,} values: download the code instead of reading it here.")
+        st.download_button("Download convolution.py", code, file_name="convolution.py", mime="text/x-python",
+                           key="download_code", icon=":material/download:")
