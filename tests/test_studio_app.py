@@ -41,6 +41,11 @@ def chart(at: AppTest, key: str) -> dict:
     raise AssertionError(f"no chart with key {key}")
 
 
+def equation(at: AppTest) -> str:
+    """The current step's sum, written out under the animation (the page's first code block)."""
+    return at.code[0].value
+
+
 @pytest.fixture(scope="module")
 def app() -> AppTest:
     return run_app()
@@ -62,7 +67,7 @@ def test_default_animation_has_one_frame_per_step(app: AppTest) -> None:
 
 
 def test_equation_of_first_step_matches_the_classic_result(app: AppTest) -> None:
-    code = "\n".join(c.value for c in app.code)
+    code = equation(app)
     assert code.startswith("out(0, 0) = 1*1 + 1*0 + 1*1")
     assert code.rstrip().endswith("= 4")
 
@@ -104,7 +109,7 @@ def test_rgb_copies_kernels_into_three_channels_and_back() -> None:
     np.testing.assert_array_equal(bank[0, :, :, 0], bank[0, :, :, 2])
     assert any("copied into all 3 channels" in i.value for i in at.info)
     assert "[5 x 5 x 3]" in markdown_text(at)
-    code = "\n".join(c.value for c in at.code)
+    code = equation(at)
     assert "channels absorbed" in code
     at.radio(key="channels_choice").set_value("Grayscale (1 channel)")
     rerun(at)
@@ -176,7 +181,7 @@ def test_step_controls_move_through_the_animation() -> None:
     at.button(key="step_last").click()
     rerun(at)
     assert at.session_state["step"] == 8
-    code = "\n".join(c.value for c in at.code)
+    code = equation(at)
     assert code.startswith("out(2, 2) =") and code.rstrip().endswith("= 4")
     at.button(key="step_back").click()
     rerun(at)
