@@ -6,6 +6,7 @@ import numpy as np
 import streamlit as st
 
 from visualizer.figures import sliding_figure
+from visualizer.figures.gif import MAX_GIF_FRAMES, animation_gif
 from visualizer.trace import ConvTrace
 
 from .common import cached_trace
@@ -126,3 +127,15 @@ def animation_section(image: np.ndarray, kernel: np.ndarray, bias: float, name: 
         "chart to animate, or click any output cell to jump to its step."
     )
     equation_panel(trace, step)
+    frame_ms = int(ss["speed_ms"])
+    st.download_button(
+        "Download the animation (GIF)",
+        data=lambda: animation_gif(trace, frame_ms=frame_ms),
+        file_name="convolution.gif",
+        mime="image/gif",
+        key="download_gif",
+        icon=":material/gif_box:",
+        on_click="ignore",
+        help=f"The window sliding and the output filling in, {frame_ms} ms a step "
+        f"(at most {MAX_GIF_FRAMES} frames; larger animations skip evenly).",
+    )
