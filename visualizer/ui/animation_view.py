@@ -10,6 +10,7 @@ from visualizer.figures.gif import MAX_GIF_FRAMES, animation_gif
 from visualizer.trace import ConvTrace
 
 from .common import cached_trace
+from .quiz_view import quiz_section
 
 SPEEDS_MS = [50, 100, 200, 400, 700, 1000, 2000]
 STEP = "step"  # 0-based index of the step shown; the slider shows it 1-based
@@ -127,6 +128,7 @@ def animation_section(image: np.ndarray, kernel: np.ndarray, bias: float, name: 
         "chart to animate, or click any output cell to jump to its step."
     )
     equation_panel(trace, step)
+    quiz_section(trace)
     frame_ms = int(ss["speed_ms"])
     st.download_button(
         "Download the animation (GIF)",
