@@ -7,16 +7,14 @@ import io
 import numpy as np
 from PIL import Image
 
-# A diverging, colour-blind-safe scale centred at zero (ColorBrewer RdBu, blue for negative).
-DIVERGING = np.array(
-    [[33, 102, 172], [103, 169, 207], [209, 229, 240], [247, 247, 247], [253, 219, 199], [239, 138, 98],
-     [178, 24, 43]],
-    dtype=np.float64,
-)
+from . import style
+
+# The figures' diverging scale (blue negative, white 0, orange positive), as RGB stops evenly spaced.
+DIVERGING = np.array([[int(c[i:i + 2], 16) for i in (1, 3, 5)] for _, c in style.DIVERGING], dtype=np.float64)
 
 
 def colorize(values: np.ndarray, *, limit: float | None = None) -> np.ndarray:
-    """An ``(H, W)`` map as uint8 RGB ``(H, W, 3)``: 0 is white, ``-limit`` deep blue, ``+limit`` deep red.
+    """An ``(H, W)`` map as uint8 RGB ``(H, W, 3)``: 0 is white, ``-limit`` deep blue, ``+limit`` deep orange.
 
     ``limit`` defaults to the largest absolute value (so several maps can share one scale by passing it).
     """

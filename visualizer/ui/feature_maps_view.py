@@ -29,7 +29,7 @@ def _maps(values: np.ndarray, titles: list[str], key: str) -> None:
     cols = st.columns(TILE_COLUMNS)
     for i in range(n):
         cols[i % TILE_COLUMNS].image(png_bytes(colorize(values[:, :, i], limit=limit), scale=scale), caption=titles[i])
-    st.caption(f"Colours: blue negative, white 0, red positive; one scale for all maps (±{limit:.3g}).")
+    st.caption(f"Colours: blue negative, white 0, orange positive; one scale for all maps (±{limit:.3g}).")
 
 
 def feature_maps_section(image: np.ndarray, bank: np.ndarray, bias: np.ndarray, names: list[str]) -> None:
