@@ -16,7 +16,7 @@ from ..trace import ConvTrace
 from .raster import colorize
 
 MAX_GIF_FRAMES = 240
-WINDOW = (230, 97, 0)  # orange, readable for colour-blind viewers against gray and blue-red
+WINDOW = (214, 0, 127)  # the figures' highlight magenta: stands out on gray and on blue-orange alike
 CURRENT = (0, 0, 0)
 PAD_FILL = (214, 222, 235)
 
