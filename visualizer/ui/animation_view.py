@@ -128,6 +128,8 @@ def animation_section(image: np.ndarray, kernel: np.ndarray, bias: float, name: 
         "chart to animate, or click any output cell to jump to its step."
     )
     equation_panel(trace, step)
+    if ss.get("presentation"):
+        return
     quiz_section(trace)
     frame_ms = int(ss["speed_ms"])
     st.download_button(

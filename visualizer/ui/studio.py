@@ -47,6 +47,8 @@ def _on_channels_change() -> None:
 
 def _sidebar() -> None:
     with st.sidebar:
+        st.toggle("Presentation mode", key="presentation",
+                  help="For a projector: the animation and the feature maps only, larger; editors and extras hidden.")
         st.header("1 · Image")
         with error_boundary("image panel"):
             input_panel()
@@ -124,13 +126,16 @@ def render() -> None:
         with error_boundary("animation"):
             animation_section(image, bank[idx], float(bias[idx]), names[idx])
 
-    st.subheader(f"Edit filter {idx + 1}: {names[idx]}")
-    with error_boundary("filter editor"):
-        filter_editor(idx)
+    presenting = bool(ss.get("presentation"))
+    if not presenting:
+        st.subheader(f"Edit filter {idx + 1}: {names[idx]}")
+        with error_boundary("filter editor"):
+            filter_editor(idx)
 
     if fits is not None:
         st.subheader("Feature maps")
         with error_boundary("feature maps"):
             feature_maps_section(image, ss["bank"], bias, names)
+    if fits is not None and not presenting:
         with error_boundary("code"):
             code_section(image, ss["bank"], bias, int(ss["stride"]), int(ss["padding"]), int(ss["dilation"]))
