@@ -9,7 +9,7 @@ from visualizer.figures import sliding_figure
 from visualizer.figures.gif import MAX_GIF_FRAMES, animation_gif
 from visualizer.trace import ConvTrace
 
-from .common import cached_trace
+from .common import cached_trace, error_boundary
 from .quiz_view import quiz_section
 
 SPEEDS_MS = [50, 100, 200, 400, 700, 1000, 2000]
@@ -98,6 +98,7 @@ def _num(v: float) -> str:
 
 
 @st.fragment
+@error_boundary("animation")  # inside the fragment: Streamlit shows a fragment's own errors first
 def animation_section(image: np.ndarray, kernel: np.ndarray, bias: float, name: str) -> None:
     """The figure of ``kernel`` ``(kh, kw, C)`` sliding over ``image`` ``(H, W, C)``, with its controls."""
     ss = st.session_state

@@ -23,12 +23,14 @@ from .inputs import (
     input_panel,
     working_image,
 )
+from .url_state import apply_query_state, clamp_session_state, share_link_panel
 
 CHANNEL_CHOICES = {"Grayscale (1 channel)": 1, "RGB (3 channels)": 3}
 
 
 def _init_state() -> None:
     ss = st.session_state
+    apply_query_state()
     init_input_state()
     ss.setdefault("channels_choice", "Grayscale (1 channel)")
     ss.setdefault("working_size", DEFAULT_WORKING)
@@ -37,6 +39,7 @@ def _init_state() -> None:
     ss.setdefault("dilation", 1)
     ss.setdefault("use_bias", False)
     ss.setdefault("filter_idx", 0)
+    clamp_session_state()
     fs.init_filter_state(CHANNEL_CHOICES[ss["channels_choice"]])
 
 
@@ -139,3 +142,4 @@ def render() -> None:
     if fits is not None and not presenting:
         with error_boundary("code"):
             code_section(image, ss["bank"], bias, int(ss["stride"]), int(ss["padding"]), int(ss["dilation"]))
+    share_link_panel()
