@@ -13,6 +13,8 @@ from visualizer import PRESET_NAMES, convert_bank, expand_kernel, preset_kernel,
 
 MAX_FILTERS = 32
 MAX_KERNEL = 7
+# Typed kernel text is refused beyond this length before it is parsed (7x7x3 values need about 2,000).
+MAX_KERNEL_TEXT = 20_000
 FOUNDING_KERNEL = np.array([[1, 0, 1], [0, 1, 0], [1, 0, 1]], dtype=float)
 DEFAULT_FILTERS = [("X (founding example)", FOUNDING_KERNEL), ("sobel x", None), ("sobel y", None), ("outline", None)]
 
@@ -157,6 +159,8 @@ def parse_kernel(text: str, kh: int, kw: int, channels: int) -> np.ndarray:
     per channel, blocks split by a blank line; a single block is used for every channel.
     Raises ``ValueError`` with a plain message when a value is not a finite number or a size is off.
     """
+    if len(text) > MAX_KERNEL_TEXT:
+        raise ValueError(f"that text is {len(text):,} characters long; a kernel needs at most {MAX_KERNEL_TEXT:,}")
     blocks, current = [], []
     for line in text.replace(";", "\n").splitlines():
         if line.strip():

@@ -23,6 +23,8 @@ UPLOAD_TYPES = ["png", "jpg", "jpeg", "gif", "bmp", "webp", "tif", "tiff"]
 SOURCES = ["Example", "Upload", "Draw", "Pixel grid"]
 MIN_WORKING, MAX_WORKING, DEFAULT_WORKING = 5, 64, 24
 GRID_MAX_SIDE = 16
+# Typed pixel text is refused beyond this length before it is parsed (64x64 values need about 30,000).
+MAX_PIXELS_TEXT = 200_000
 
 
 def init_input_state() -> None:
@@ -140,6 +142,8 @@ def parse_pixels(text: str) -> np.ndarray:
     Raises ``ValueError`` with a plain message when rows differ in length or a value is not a number
     in [0, 1].
     """
+    if len(text) > MAX_PIXELS_TEXT:
+        raise ValueError(f"that text is {len(text):,} characters long; an image here needs at most {MAX_PIXELS_TEXT:,}")
     rows = [r for r in text.replace(";", "\n").splitlines() if r.strip()]
     if not rows:
         raise ValueError("type at least one row of numbers")
