@@ -40,14 +40,21 @@ def shape_label(shape: tuple[int, ...]) -> str:
     return "[" + " x ".join(str(s) for s in shape) + "]"
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+# The caches are shared by every visitor, and an entry can be large (a 256x256 map of 32 filters is 17 MB, a
+# 64x64 RGB trace of a 7x7 kernel 10 MB): few entries, dropped after ten minutes, keep them under ~220 MB.
+# Recomputing a miss takes tens of milliseconds.
+CACHE_ENTRIES = 8
+CACHE_TTL = "10m"
+
+
+@st.cache_data(max_entries=CACHE_ENTRIES, ttl=CACHE_TTL, show_spinner=False)
 def cached_conv2d(
     image: np.ndarray, filters: np.ndarray, bias: np.ndarray, stride: int, padding: int, dilation: int
 ) -> np.ndarray:
     return conv2d(image, filters, bias, stride=stride, padding=padding, dilation=dilation)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=CACHE_ENTRIES, ttl=CACHE_TTL, show_spinner=False)
 def cached_trace(
     image: np.ndarray, kernel: np.ndarray, bias: float, stride: int, padding: int, dilation: int
 ) -> ConvTrace:

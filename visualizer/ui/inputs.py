@@ -1,6 +1,6 @@
 """The studio's input panel: examples, uploads, a drawing canvas and a click-to-toggle pixel grid.
 
-The chosen picture is kept as ``source_rgb`` (float ``(H, W, 3)`` in [0, 1], at most 1024 a side);
+The chosen picture is kept as ``source_rgb`` (float ``(H, W, 3)`` in [0, 1], at most ``SOURCE_MAX_SIDE`` a side);
 the working image the animation uses is derived from it (channels, working size) on every run.
 A failed upload or drawing shows a message and leaves ``source_rgb`` as it was.
 """
@@ -25,6 +25,9 @@ MIN_WORKING, MAX_WORKING, DEFAULT_WORKING = 5, 64, 24
 GRID_MAX_SIDE = 16
 # Typed pixel text is refused beyond this length before it is parsed (64x64 values need about 30,000).
 MAX_PIXELS_TEXT = 200_000
+# Each visitor's picture is kept at most this large: the largest size a view uses (the feature maps'
+# "Full image"), so a session holds 1.5 MB, not the 25 MB of a 1024x1024 RGB float image.
+SOURCE_MAX_SIDE = 256
 
 
 def init_input_state() -> None:
@@ -46,7 +49,7 @@ def set_source(image: np.ndarray, name: str) -> None:
 def accept_upload(filename: str, data: bytes) -> str | None:
     """Decode an upload and make it the input; returns an error message (input unchanged) or None."""
     try:
-        image = load_image(data, channels=3)
+        image = load_image(data, channels=3, max_side=SOURCE_MAX_SIDE)
     except ImageError as err:
         return f"Could not use **{filename}**: {err}. Your previous image is still in place."
     set_source(image, f"upload: {filename}")
@@ -126,7 +129,7 @@ def _draw_panel() -> None:
         return
     ss["canvas_digest"] = digest
     try:
-        drawn = image_from_array(pixels, channels=3)
+        drawn = image_from_array(pixels, channels=3, max_side=SOURCE_MAX_SIDE)
     except ImageError as err:
         ss["upload_error"] = f"Could not use the drawing: {err}."
         return
