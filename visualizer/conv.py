@@ -30,6 +30,10 @@ PairArg = int | tuple[int, int] | Sequence[int]
 # needs a multi-GB temporary.
 _BAND_BYTES = 32 * 1024 * 1024
 
+# The largest padded input or output we agree to build: 2**26 values (512 MB of float64) holds a
+# 1024x1024 feature map of 64 filters, and stops an absurd padding from exhausting a shared server.
+MAX_VALUES = 2**26
+
 
 def _pair(value: PairArg, name: str, *, minimum: int) -> tuple[int, int]:
     """Normalise an int or a pair of ints to ``(vertical, horizontal)`` and check the minimum."""
@@ -52,11 +56,21 @@ def _pair(value: PairArg, name: str, *, minimum: int) -> tuple[int, int]:
     return pair
 
 
+def real_array(value: object, what: str) -> np.ndarray:
+    """``value`` as a NumPy array of booleans, integers or floats; text, objects, complex numbers and
+    ragged lists are refused with a message that starts with ``what``."""
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(f"{what} must be a grid of real numbers, not {type(value).__name__}") from None
+    if arr.dtype.kind not in "biuf":
+        raise ValueError(f"{what} must hold real numbers, not {arr.dtype}")
+    return arr
+
+
 def as_image(image: np.ndarray) -> np.ndarray:
     """Return ``image`` as a float64 ``(H, W, C)`` array, checking it is finite and non-empty."""
-    arr = np.asarray(image)
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
-        raise ValueError(f"the image must hold numbers, not {arr.dtype}")
+    arr = real_array(image, "the image")
     if arr.ndim == 2:
         arr = arr[:, :, None]
     if arr.ndim != 3:
@@ -72,9 +86,7 @@ def as_image(image: np.ndarray) -> np.ndarray:
 def as_filters(filters: np.ndarray, channels: int | None = None) -> np.ndarray:
     """Return a float64 filter bank ``(N, kh, kw, C)``; a single ``(kh, kw)`` or ``(kh, kw, C)`` kernel
     becomes a bank of one. Checks the channel count against ``channels`` when given."""
-    arr = np.asarray(filters)
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
-        raise ValueError(f"filter values must be numbers, not {arr.dtype}")
+    arr = real_array(filters, "the filters")
     if arr.ndim == 2:
         arr = arr[None, :, :, None]
     elif arr.ndim == 3:
@@ -98,7 +110,7 @@ def as_bias(bias: np.ndarray | Sequence[float] | float | None, n_filters: int) -
     """Return the bias as a float64 ``(N,)`` vector (zeros when ``None``)."""
     if bias is None:
         return np.zeros(n_filters)
-    arr = np.asarray(bias, dtype=np.float64).reshape(-1)
+    arr = real_array(bias, "the bias").astype(np.float64).reshape(-1)
     if arr.size == 1 and n_filters != 1:
         arr = np.full(n_filters, arr[0])
     if arr.shape != (n_filters,):
@@ -148,8 +160,8 @@ def output_shape(
     Returns ``(H', W')``. Raises ``ValueError`` when the (dilated) kernel does not fit in the padded
     input, with the arithmetic in the message.
     """
-    h, w = _pair(tuple(input_hw), "input size", minimum=1)
-    kh, kw = _pair(tuple(kernel_hw), "kernel size", minimum=1)
+    h, w = _pair(input_hw, "input size", minimum=1)
+    kh, kw = _pair(kernel_hw, "kernel size", minimum=1)
     s = _pair(stride, "stride", minimum=1)
     d = _pair(dilation, "dilation", minimum=1)
     p = resolve_padding(padding, (kh, kw), d)
@@ -188,6 +200,9 @@ def windows(
     hp, wp, c = padded.shape
     ho = (hp - dh * (kh - 1) - 1) // sh + 1
     wo = (wp - dw * (kw - 1) - 1) // sw + 1
+    # A stride (dilation) is only used along an axis with several positions (taps); elsewhere a huge
+    # but legal value would overflow the view's byte strides, so it is replaced by 1.
+    sh, sw, dh, dw = (sh if ho > 1 else 1), (sw if wo > 1 else 1), (dh if kh > 1 else 1), (dw if kw > 1 else 1)
     s0, s1, s2 = padded.strides
     return np.lib.stride_tricks.as_strided(
         padded,
@@ -195,6 +210,45 @@ def windows(
         strides=(s0 * sh, s1 * sw, s0 * dh, s1 * dw, s2),
         writeable=False,
     )
+
+
+def check_work(
+    image: np.ndarray,
+    bank: np.ndarray,
+    bias: np.ndarray,
+    padding: tuple[int, int],
+    out_hw: tuple[int, int],
+    dtype: type = np.float64,
+) -> None:
+    """Refuse a convolution whose tensors would be too large or whose sums could overflow ``dtype``.
+
+    Each output is ``bias + sum of image * weight`` over one window, so its size is at most
+    ``max|image| * sum|weights of its filter| + |bias|``: when that bound fits in ``dtype``, so does
+    every partial sum, and the result is finite.
+    """
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        dtype = None
+    if dtype not in (np.float32, np.float64):
+        raise ValueError("dtype must be float64 or float32")
+    h, w, c = image.shape
+    padded = (h + 2 * padding[0]) * (w + 2 * padding[1]) * c
+    outputs = out_hw[0] * out_hw[1] * bank.shape[0]
+    if max(padded, outputs) > MAX_VALUES:
+        raise ValueError(
+            f"this convolution is too large: the padded input would hold {padded:,} values and the output "
+            f"{outputs:,}; the limit is {MAX_VALUES:,}. Use less padding or a smaller image"
+        )
+    limit = float(np.finfo(dtype).max)
+    with np.errstate(over="ignore", invalid="ignore"):
+        top, weight = float(np.abs(image).max()), float(np.abs(bank).max())
+        bound = top * float(np.abs(bank).sum(axis=(1, 2, 3)).max()) + float(np.abs(bias).max())
+    if not (bound <= limit and top <= limit and weight <= limit):
+        raise ValueError(
+            f"the values are too large: an output could reach {bound:.3g}, beyond the {limit:.3g} that "
+            f"{dtype.name} can hold. Scale the image or the filters down"
+        )
 
 
 def conv2d(
@@ -228,6 +282,7 @@ def conv2d(
     d = _pair(dilation, "dilation", minimum=1)
     p = resolve_padding(padding, (kh, kw), d)
     ho, wo = output_shape(img.shape[:2], (kh, kw), stride=s, padding=p, dilation=d)
+    check_work(img, bank, b, p, (ho, wo), dtype)
     if flip:
         bank = bank[:, ::-1, ::-1, :]
 
