@@ -19,6 +19,7 @@ from .conv import (
     as_bias,
     as_filters,
     as_image,
+    check_work,
     output_shape,
     pad,
     resolve_padding,
@@ -28,6 +29,9 @@ from .conv import windows as window_view
 # A trace keeps every step's window and products; this many steps is plenty for an animation
 # (a 64x64 input with a 3x3 kernel has 3,844) and bounds the memory of one request.
 MAX_TRACE_STEPS = 20_000
+# ... and this many recorded products (windows and products are each steps x kh x kw x C values):
+# 20,000 steps of a 7x7x4 kernel fit, a 100x100 kernel sliding 20,000 times (gigabytes) does not.
+MAX_TRACE_CELLS = 4_000_000
 
 
 @dataclass(frozen=True)
@@ -70,19 +74,29 @@ class ConvTrace:
     def step_of(self, y: int, x: int) -> int:
         """The step that computes output cell ``(y, x)``."""
         ho, wo = self.out_shape
-        if not (0 <= y < ho and 0 <= x < wo):
+        if not (_is_whole(y) and _is_whole(x) and 0 <= y < ho and 0 <= x < wo):
             raise ValueError(f"output cell ({y}, {x}) is outside the {ho}x{wo} output")
-        return y * wo + x
+        return int(y) * wo + int(x)
+
+    def _check_step(self, step: int) -> int:
+        if not (_is_whole(step) and 0 <= step < self.steps):
+            raise ValueError(f"step {step!r} does not exist: the animation has steps 0 to {self.steps - 1}")
+        return int(step)
 
     def window_cells(self, step: int) -> tuple[np.ndarray, np.ndarray]:
         """Row and column indices (in ``padded``) of the cells the kernel covers at ``step``."""
+        step = self._check_step(step)
         kh, kw = self.kernel.shape[:2]
         oy, ox = self.origins[step]
         return oy + np.arange(kh) * self.dilation[0], ox + np.arange(kw) * self.dilation[1]
 
     def equation(self, step: int, channel: int | None = None, *, digits: int = 3) -> str:
         """The sum of step ``step`` written out: ``1*0 + 0*1 + ... = 4`` (one channel, or all)."""
-        chans = range(self.kernel.shape[2]) if channel is None else [channel]
+        step = self._check_step(step)
+        n_channels = self.kernel.shape[2]
+        if channel is not None and not (_is_whole(channel) and 0 <= channel < n_channels):
+            raise ValueError(f"channel {channel!r} does not exist: the kernel has channels 0 to {n_channels - 1}")
+        chans = range(n_channels) if channel is None else [int(channel)]
         terms = [
             f"{_fmt(self.windows[step, u, v, c], digits)}*{_fmt(self.kernel[u, v, c], digits)}"
             for c in chans
@@ -91,6 +105,11 @@ class ConvTrace:
         ]
         value = self.totals[step] - self.bias if channel is None else self.channel_sums[step, channel]
         return " + ".join(terms) + f" = {_fmt(value, digits)}"
+
+
+def _is_whole(value: object) -> bool:
+    """An int (Python or NumPy), not a bool: what an index must be."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
 
 
 def _fmt(value: float, digits: int) -> str:
@@ -130,11 +149,19 @@ def trace_convolution(
     d = _pair(dilation, "dilation", minimum=1)
     p = resolve_padding(padding, (kh, kw), d)
     ho, wo = output_shape(img.shape[:2], (kh, kw), stride=s, padding=p, dilation=d)
+    if not (_is_whole(max_steps) and max_steps >= 1):
+        raise ValueError(f"max_steps must be a whole number of at least 1, not {max_steps!r}")
     if ho * wo > max_steps:
         raise ValueError(
             f"this animation would have {ho * wo:,} steps ({ho}x{wo} outputs); the limit is "
             f"{max_steps:,}: use a smaller working size or a larger stride"
         )
+    if ho * wo * k.size > MAX_TRACE_CELLS:
+        raise ValueError(
+            f"this animation would record {ho * wo * k.size:,} products ({ho * wo:,} steps of a {kh}x{kw}x{c} "
+            f"kernel); the limit is {MAX_TRACE_CELLS:,}: use a smaller kernel or working size"
+        )
+    check_work(img, bank, np.array([b]), p, (ho, wo))
     padded = pad(img, p)
     view = window_view(np.ascontiguousarray(padded), (kh, kw), s, d).reshape(ho * wo, kh, kw, c)
     products = view * k
