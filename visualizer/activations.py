@@ -11,6 +11,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from .conv import real_array
+
 LEAKY_SLOPE = 0.01
 
 
@@ -83,7 +85,7 @@ def activate(x: np.ndarray, name: str) -> np.ndarray:
     key = str(name).lower().replace(" ", "_").replace("-", "_")
     if key not in ACTIVATIONS:
         raise ValueError(f"unknown activation {name!r}; choose one of {', '.join(ACTIVATION_NAMES)}")
-    arr = np.asarray(x, dtype=np.float64)
+    arr = real_array(x, "the values to activate").astype(np.float64)
     if not np.isfinite(arr).all():
         raise ValueError("the values to activate contain NaN or infinite values")
-    return ACTIVATIONS[key](arr)
+    return np.asarray(ACTIVATIONS[key](arr), dtype=np.float64)  # a 0-d input stays an array, not a scalar

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .conv import PairArg, _pair, as_image, output_shape, windows
@@ -23,6 +25,8 @@ def pool2d(x: np.ndarray, size: PairArg, *, stride: PairArg | None = None, mode:
     k = _pair(size, "pool size", minimum=1)
     s = k if stride is None else _pair(stride, "pool stride", minimum=1)
     output_shape(arr.shape[:2], k, stride=s)  # raises with the arithmetic when the window does not fit
+    if mode == "avg" and not math.isfinite(float(np.abs(arr).max()) * k[0] * k[1]):
+        raise ValueError("the values are too large to average: their sum would overflow. Scale them down")
     view = windows(np.ascontiguousarray(arr), k, s, (1, 1))  # (H', W', ph, pw, C)
     if mode == "max":
         return view.max(axis=(2, 3))
