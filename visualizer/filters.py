@@ -8,6 +8,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from .conv import as_filters, real_array
+
+# Limits that keep a request from allocating gigabytes: channels of one filter, values in one bank.
+MAX_CHANNELS = 1024
+MAX_BANK_VALUES = 2**24
+
 _BOX = {3: np.ones((3, 3)) / 9.0, 5: np.ones((5, 5)) / 25.0}
 _GAUSS = {
     3: np.outer([1, 2, 1], [1, 2, 1]) / 16.0,
@@ -99,7 +105,7 @@ def _preset(name: str) -> tuple[tuple[int, ...], object, str]:
 def preset_kernel(name: str, size: int = 3) -> np.ndarray:
     """The 2-D kernel ``(size, size)`` of preset ``name`` (see :data:`PRESET_NAMES`)."""
     sizes, build, _ = _preset(name)
-    if size not in sizes:
+    if not _is_whole(size) or size not in sizes:
         listed = ", ".join(f"{s}x{s}" for s in sizes)
         raise ValueError(f"the {name} preset exists in sizes {listed}, not {size}x{size}")
     return np.array(build(size), dtype=np.float64)  # type: ignore[operator]
@@ -111,9 +117,8 @@ def expand_kernel(kernel: np.ndarray, channels: int) -> np.ndarray:
     The filter then responds to the sum of the channels' responses (the channels are absorbed).
     A ``(kh, kw, C)`` kernel is returned as is when C already matches, and reduced first otherwise.
     """
-    arr = np.asarray(kernel, dtype=np.float64)
-    if channels < 1:
-        raise ValueError(f"a filter needs at least one channel, not {channels}")
+    arr = _as_kernel(kernel)
+    _check_channels(channels)
     if arr.ndim == 3:
         if arr.shape[2] == channels:
             return arr.copy()
@@ -128,20 +133,50 @@ def reduce_kernel(kernel: np.ndarray) -> np.ndarray:
 
     The inverse of :func:`expand_kernel`: expanding then reducing returns the kernel unchanged.
     """
-    arr = np.asarray(kernel, dtype=np.float64)
+    arr = _as_kernel(kernel)
     if arr.ndim == 2:
         return arr.copy()
-    if arr.ndim != 3:
+    return _channel_mean(arr)
+
+
+def _channel_mean(arr: np.ndarray) -> np.ndarray:
+    """The mean over the last axis, dividing before adding so that huge weights cannot overflow."""
+    return (arr / arr.shape[-1]).sum(axis=-1)
+
+
+def _is_whole(value: object) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def _check_channels(channels: int) -> None:
+    if not (_is_whole(channels) and 1 <= channels <= MAX_CHANNELS):
+        raise ValueError(f"a filter needs a whole number of channels from 1 to {MAX_CHANNELS}, not {channels!r}")
+
+
+def _as_kernel(kernel: np.ndarray) -> np.ndarray:
+    """A finite, non-empty float64 kernel ``(kh, kw)`` or ``(kh, kw, C)``."""
+    arr = real_array(kernel, "a kernel")
+    if arr.ndim not in (2, 3):
         raise ValueError(f"a kernel must be (kh, kw) or (kh, kw, C), not {arr.shape}")
-    return arr.mean(axis=2)
+    if 0 in arr.shape:
+        raise ValueError(f"a kernel cannot be empty; its shape is {arr.shape}")
+    arr = arr.astype(np.float64)
+    if not np.isfinite(arr).all():
+        raise ValueError("a kernel contains NaN or infinite values")
+    return arr
 
 
 def convert_bank(filters: np.ndarray, channels: int) -> np.ndarray:
     """Give every filter of a bank ``(N, kh, kw, C)`` ``channels`` channels (see :func:`expand_kernel`)."""
-    bank = np.asarray(filters, dtype=np.float64)
+    if np.ndim(filters) != 4:
+        raise ValueError(f"a filter bank must be (N, kh, kw, C), not an array of shape {np.shape(filters)}")
+    bank = as_filters(filters)
+    _check_channels(channels)
+    if bank.shape[0] * bank.shape[1] * bank.shape[2] * channels > MAX_BANK_VALUES:
+        raise ValueError(f"that filter bank would hold more than {MAX_BANK_VALUES:,} values")
     if bank.shape[3] == channels:
         return bank.copy()
-    reduced = bank.mean(axis=3)
+    reduced = _channel_mean(bank)
     return np.repeat(reduced[..., None], channels, axis=3)
 
 
@@ -153,8 +188,16 @@ def random_filters(
     Rounded so they read well on screen; the same seed always gives the same bank.
     """
     kw = kh if kw is None else kw
-    if min(n, kh, kw, channels) < 1:
-        raise ValueError(f"a filter bank needs positive sizes, not {n} x {kh}x{kw}x{channels}")
+    if not all(_is_whole(v) and v >= 1 for v in (n, kh, kw, channels)):
+        raise ValueError(f"a filter bank needs positive whole sizes, not {n!r} x {kh!r}x{kw!r}x{channels!r}")
+    if n * kh * kw * channels > MAX_BANK_VALUES:
+        raise ValueError(
+            f"a bank of {n} x {kh}x{kw}x{channels} filters would hold more than {MAX_BANK_VALUES:,} values"
+        )
+    if not (_is_whole(seed) and seed >= 0):
+        raise ValueError(f"the seed must be a whole number from 0 up, not {seed!r}")
+    if not (_is_whole(decimals) and 0 <= decimals <= 15):
+        raise ValueError(f"decimals must be a whole number from 0 to 15, not {decimals!r}")
     rng = np.random.default_rng(seed)
     values = rng.uniform(-1.0, 1.0, size=(n, kh, kw, channels))
     return np.round(values, decimals) + 0.0  # + 0.0 turns -0.0 into 0.0
