@@ -61,6 +61,7 @@ def load_image(data: bytes, *, channels: int = 1, max_side: int = MAX_SIDE) -> n
     Raises :class:`ImageError` for anything that is not a usable image.
     """
     _check_channels(channels)
+    _check_max_side(max_side)
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise ImageError("the upload could not be read as a file")
     if len(data) == 0:
@@ -78,7 +79,7 @@ def load_image(data: bytes, *, channels: int = 1, max_side: int = MAX_SIDE) -> n
                 im.seek(0)
                 im.load()
                 im = ImageOps.exif_transpose(im)
-                arr = _to_float_rgb(im)
+                arr = _to_float_rgb(_shrink(im, max_side))
     except ImageError:
         raise
     except UnidentifiedImageError:
@@ -103,6 +104,30 @@ def load_image(data: bytes, *, channels: int = 1, max_side: int = MAX_SIDE) -> n
 def _check_channels(channels: int) -> None:
     if channels not in (1, 3):
         raise ValueError(f"channels must be 1 (grayscale) or 3 (RGB), not {channels!r}")
+
+
+def _check_max_side(max_side: int) -> None:
+    if isinstance(max_side, (bool, np.bool_)) or not isinstance(max_side, (int, np.integer)) or max_side < 1:
+        raise ValueError(f"the size limit must be a whole number of pixels, at least 1, not {max_side!r}")
+
+
+def _shrink(im: Image.Image, max_side: int) -> Image.Image:
+    """Reduce a large image by a whole factor in its own pixel format, before it becomes float64.
+
+    A file of a few kilobytes can decode to tens of millions of pixels, gigabytes as float64 RGBA;
+    averaging blocks here (weighted by alpha, as Pillow's ``reduce`` does) leaves less than twice
+    ``max_side`` for :func:`resize_image` to finish.
+    """
+    factor = max(im.size) // max_side
+    if factor < 2:
+        return im
+    if im.mode.startswith("I;16"):
+        im = im.convert("F").point(lambda v: v / 65535.0)  # keeps the 16-bit scale: 65535 is white
+    elif im.mode == "1":
+        im = im.convert("L")
+    elif im.mode in ("P", "PA") or "transparency" in im.info:
+        im = im.convert("RGBA")
+    return im.reduce(factor)
 
 
 def _check_size(w: int, h: int) -> None:
@@ -136,24 +161,30 @@ def _to_float_rgb(im: Image.Image) -> np.ndarray:
 
 
 def _scale_high_depth(values: np.ndarray, mode: str) -> np.ndarray:
-    """16-bit, 32-bit integer and float pixels into [0, 1]."""
-    arr = np.nan_to_num(values.astype(np.float64), nan=0.0, posinf=0.0, neginf=0.0)
-    if mode.startswith("I;16"):
-        return np.clip(arr / 65535.0, 0.0, 1.0)
-    lo, hi = float(arr.min()), float(arr.max())
-    if mode == "F" and lo >= 0.0 and hi <= 1.0:
-        return arr
-    if mode == "I" and lo >= 0.0 and hi <= 65535.0:
-        return arr / (255.0 if hi <= 255.0 else 65535.0)
-    if hi == lo:
+    """16-bit, 32-bit integer and float pixels into [0, 1]; NaN and infinite pixels become black."""
+    arr = values.astype(np.float64)
+    missing = ~np.isfinite(arr)
+    if missing.all():
         return np.zeros_like(arr)
-    return (arr - lo) / (hi - lo)
+    lo, hi = float(arr[~missing].min()), float(arr[~missing].max())
+    arr[missing] = lo  # scaled with the others' range, then set to 0 below
+    if mode.startswith("I;16"):
+        out = np.clip(arr / 65535.0, 0.0, 1.0)
+    elif mode == "F" and lo >= 0.0 and hi <= 1.0:
+        out = arr
+    elif mode == "I" and lo >= 0.0 and hi <= 65535.0:
+        out = arr / (255.0 if hi <= 255.0 else 65535.0)
+    elif hi == lo:
+        out = np.zeros_like(arr)
+    else:
+        out = (arr - lo) / (hi - lo)
+    out[missing] = 0.0
+    return out
 
 
 def resize_image(image: np.ndarray, max_side: int) -> np.ndarray:
     """Shrink ``(H, W, C)`` so its longer side is at most ``max_side`` (area averaging); never enlarges."""
-    if max_side < 1:
-        raise ValueError(f"the size limit must be at least 1 pixel, not {max_side}")
+    _check_max_side(max_side)
     h, w = image.shape[:2]
     if max(h, w) <= max_side:
         return image
@@ -194,14 +225,21 @@ def image_from_array(pixels: np.ndarray, *, channels: int = 1, max_side: int = M
     Transparent pixels (an untouched canvas) count as black, the canvas's background.
     """
     _check_channels(channels)
-    arr = np.asarray(pixels)
+    _check_max_side(max_side)
+    try:
+        arr = np.asarray(pixels)
+    except (TypeError, ValueError, OverflowError):
+        raise ImageError("the drawing could not be read (its rows differ in length)") from None
+    if arr.dtype.kind not in "biuf":
+        raise ImageError(f"the drawing could not be read (it holds {arr.dtype}, not pixel values)")
     if arr.ndim == 2:
         arr = arr[:, :, None]
     if arr.ndim != 3 or arr.shape[2] not in (1, 3, 4) or 0 in arr.shape:
         raise ImageError(f"the drawing could not be read (shape {arr.shape})")
     _check_size(arr.shape[1], arr.shape[0])
     values = np.nan_to_num(arr.astype(np.float64), nan=0.0, posinf=255.0, neginf=0.0)
-    values = np.clip(values / (255.0 if values.max() > 1.0 else 1.0), 0.0, 1.0)
+    # uint8 is always 0-255 (a canvas); other arrays are 0-1 unless a value says otherwise
+    values = np.clip(values / (255.0 if arr.dtype == np.uint8 or values.max() > 1.0 else 1.0), 0.0, 1.0)
     if values.shape[2] == 4:
         values = values[:, :, :3] * values[:, :, 3:4]
     if values.shape[2] == 1:
