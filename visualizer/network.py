@@ -9,12 +9,13 @@ stores); :func:`build_layers` turns them into layers with weights (seeded random
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
 from .activations import ACTIVATION_LABELS, ACTIVATION_NAMES, activate
-from .conv import as_image, conv2d, output_shape
+from .conv import as_bias, as_filters, as_image, check_work, conv2d, output_shape
 from .filters import random_filters
 from .pooling import POOL_MODES, pool2d
 
@@ -107,27 +108,36 @@ class Stage:
         return self.layer.spec.label(in_c)
 
 
+def _whole_in(value: object, low: int, high: float) -> bool:
+    """An int (Python or NumPy, not a bool) from ``low`` to ``high``."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)) and low <= value <= high
+
+
 def validate_spec(spec: LayerSpec, stage: int = 1) -> LayerSpec:
     """Check a spec's own values (kind, sizes, names); raises :class:`StackError` naming the stage."""
+    if not isinstance(spec, LayerSpec):
+        raise StackError(stage, f"expected a LayerSpec, not {spec!r}")
     if spec.kind not in LAYER_KINDS:
         raise StackError(stage, f"unknown layer kind {spec.kind!r}; use one of {', '.join(LAYER_KINDS)}")
     if spec.kind == "conv":
-        if not 1 <= spec.n_filters <= MAX_FILTERS:
-            raise StackError(stage, f"the number of filters must be 1 to {MAX_FILTERS}, not {spec.n_filters}")
-        if not 1 <= spec.kernel <= MAX_KERNEL:
-            raise StackError(stage, f"the kernel size must be 1 to {MAX_KERNEL}, not {spec.kernel}")
-        if spec.stride < 1:
-            raise StackError(stage, f"the stride must be at least 1, not {spec.stride}")
-        if not 0 <= spec.padding <= MAX_KERNEL:
-            raise StackError(stage, f"the padding must be 0 to {MAX_KERNEL}, not {spec.padding}")
+        if not _whole_in(spec.n_filters, 1, MAX_FILTERS):
+            raise StackError(stage, f"the number of filters must be 1 to {MAX_FILTERS}, not {spec.n_filters!r}")
+        if not _whole_in(spec.kernel, 1, MAX_KERNEL):
+            raise StackError(stage, f"the kernel size must be 1 to {MAX_KERNEL}, not {spec.kernel!r}")
+        if not _whole_in(spec.stride, 1, math.inf):
+            raise StackError(stage, f"the stride must be a whole number of at least 1, not {spec.stride!r}")
+        if not _whole_in(spec.padding, 0, MAX_KERNEL):
+            raise StackError(stage, f"the padding must be 0 to {MAX_KERNEL}, not {spec.padding!r}")
+        if not _whole_in(spec.seed, 0, math.inf):
+            raise StackError(stage, f"the seed must be a whole number from 0 up, not {spec.seed!r}")
     elif spec.kind == "activation":
         if spec.activation not in ACTIVATION_NAMES:
             raise StackError(stage, f"unknown activation {spec.activation!r}")
     else:
         if spec.pool_mode not in POOL_MODES:
             raise StackError(stage, f"pooling must be 'max' or 'avg', not {spec.pool_mode!r}")
-        if not 1 <= spec.pool_size <= MAX_KERNEL:
-            raise StackError(stage, f"the pool size must be 1 to {MAX_KERNEL}, not {spec.pool_size}")
+        if not _whole_in(spec.pool_size, 1, MAX_KERNEL):
+            raise StackError(stage, f"the pool size must be 1 to {MAX_KERNEL}, not {spec.pool_size!r}")
     return spec
 
 
@@ -143,9 +153,14 @@ def plan_shapes(specs: list[LayerSpec], input_shape: tuple[int, int, int]) -> li
     Returns one :class:`Stage` (without tensor or weights) for the input and one per layer.
     Raises :class:`StackError` naming the first layer that cannot work and why.
     """
+    if not isinstance(specs, (list, tuple)):
+        raise ValueError(f"the layers must be a list of LayerSpec, not {type(specs).__name__}")
     if len(specs) > MAX_LAYERS:
         raise StackError(len(specs), f"a stack may have at most {MAX_LAYERS} layers")
-    h, w, c = input_shape
+    if not (isinstance(input_shape, (list, tuple)) and len(input_shape) == 3
+            and all(_whole_in(v, 1, math.inf) for v in input_shape)):
+        raise ValueError(f"the input shape must be three positive whole numbers (H, W, C), not {input_shape!r}")
+    h, w, c = (int(v) for v in input_shape)
     stages = [Stage(0, None, (h, w, c), f"input {h}x{w}x{c}")]
     for n, spec in enumerate(specs, start=1):
         validate_spec(spec, n)
@@ -163,7 +178,7 @@ def plan_shapes(specs: list[LayerSpec], input_shape: tuple[int, int, int]) -> li
             arith += f"; W: {size_arithmetic(w, k, stride=s, padding=p)}"
         h, w = ho, wo
         if spec.kind == "conv":
-            c = spec.n_filters
+            c = int(spec.n_filters)
         stages.append(Stage(n, Layer(spec), (h, w, c), arith))
     return stages
 
@@ -215,10 +230,11 @@ def dense_equivalent(x: np.ndarray, filters: np.ndarray, bias: np.ndarray | None
     Returns ``(N,)``: the same numbers as ``conv2d(x, filters, bias)[0, 0]``, with the filters
     flattened into an ``N x (kh*kw*C)`` matrix.
     """
-    x = np.asarray(x, dtype=np.float64)
-    bank = np.asarray(filters, dtype=np.float64)
+    x = as_image(x)
+    bank = as_filters(filters)
     if bank.shape[1:] != x.shape:
         raise ValueError(f"a full-size filter must match its input {x.shape}, not {bank.shape[1:]}")
+    b = as_bias(bias, bank.shape[0])
+    check_work(x, bank, b, (0, 0), (1, 1))
     matrix = bank.reshape(bank.shape[0], -1)
-    out = matrix @ x.reshape(-1)
-    return out if bias is None else out + np.asarray(bias, dtype=np.float64)
+    return matrix @ x.reshape(-1) + b
