@@ -1,0 +1,588 @@
+"""The Plotly figure builders: structure, not pixels (the browser tests look at pixels).
+
+Every number a frame carries is checked against the trace it was drawn from; shapes are checked by
+parsing their SVG paths, the way Plotly reads them.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import re
+
+import numpy as np
+import plotly.graph_objects as go
+import plotly.io as pio
+import plotly.tools
+import pytest
+from PIL import Image
+
+from visualizer import founding_image, load_example, resize_image, trace_convolution
+from visualizer.figures import feature_maps_figure, image_figure, kernel_figure, sliding_figure, style, tensor_figure
+from visualizer.figures.animation import frame_steps
+from visualizer.figures.maps import colour_map
+
+FOUNDING_KERNEL = [[1, 0, 1], [0, 1, 0], [1, 0, 1]]
+LAPLACE = np.array([[0, -1, 0], [-1, 4, -1], [0, -1, 0]], dtype=float)
+
+
+# --------------------------------------------------------------------------------------------- traces
+@pytest.fixture(scope="module")
+def founding():
+    return trace_convolution(founding_image(), FOUNDING_KERNEL)
+
+
+@pytest.fixture(scope="module")
+def rgb():
+    image = resize_image(load_example("Shapes (64x64, colour)", channels=3), 12)
+    kernel = np.stack([LAPLACE * s for s in (1.0, 0.5, -1.0)], axis=-1)
+    return trace_convolution(image, kernel, 0.1, padding=1)
+
+
+@pytest.fixture(scope="module")
+def odd():
+    """Non-square everything: a 9x7 image, a 2x3 kernel, stride (2, 1), padding (2, 1), dilation (2, 1)."""
+    image = np.random.default_rng(1).random((9, 7, 1))
+    kernel = np.array([[1.0, -2.0, 0.5], [0.0, 3.0, -1.0]])
+    return trace_convolution(image, kernel, -0.25, stride=(2, 1), padding=(2, 1), dilation=(2, 1))
+
+
+@pytest.fixture(scope="module")
+def big():
+    return trace_convolution(load_example("Shapes (64x64, colour)"), LAPLACE)
+
+
+@pytest.fixture(scope="module")
+def big_figure(big):
+    return sliding_figure(big, step=1000)
+
+
+ALL = ["founding", "rgb", "odd"]
+
+
+def _trace(request, name):
+    return request.getfixturevalue(name)
+
+
+# --------------------------------------------------------------------------------------------- helpers
+def _polygons(path: str) -> list[list[tuple[float, float]]]:
+    """The closed polygons of an SVG path made of absolute M, L, H, V and Z commands."""
+    polys: list[list[tuple[float, float]]] = []
+    x = y = 0.0
+    for cmd, args in re.findall(r"([MLHVZ])([^MLHVZ]*)", path):
+        nums = [float(n) for n in re.findall(r"-?\d+(?:\.\d+)?(?:e-?\d+)?", args)]
+        if cmd == "M":
+            x, y = nums
+            polys.append([(x, y)])
+        elif cmd == "L":
+            x, y = nums
+            polys[-1].append((x, y))
+        elif cmd == "H":
+            x = nums[0]
+            polys[-1].append((x, y))
+        elif cmd == "V":
+            y = nums[0]
+            polys[-1].append((x, y))
+    return polys
+
+
+def _inside(poly: list[tuple[float, float]], px: float, py: float) -> bool:
+    """Ray casting: is (px, py) strictly inside the polygon?"""
+    inside = False
+    n = len(poly)
+    for i in range(n):
+        (x1, y1), (x2, y2) = poly[i], poly[(i + 1) % n]
+        if (y1 > py) != (y2 > py) and px < x1 + (py - y1) * (x2 - x1) / (y2 - y1):
+            inside = not inside
+    return inside
+
+
+def _squares(path: str) -> set[tuple[float, float, float, float]]:
+    """Each closed axis-aligned rectangle of a path as (x0, y0, x1, y1)."""
+    out = set()
+    for poly in _polygons(path):
+        xs, ys = [p[0] for p in poly], [p[1] for p in poly]
+        out.add((min(xs), min(ys), max(xs), max(ys)))
+    return out
+
+
+def _frame_steps(fig) -> list[int]:
+    return [int(f["name"]) for f in fig["frames"]]
+
+
+def _lists(obj):
+    """Every list inside a JSON-like object."""
+    if isinstance(obj, list):
+        yield obj
+        for item in obj:
+            yield from _lists(item)
+    elif isinstance(obj, dict):
+        for value in obj.values():
+            yield from _lists(value)
+
+
+# --------------------------------------------------------------------------------------------- frames
+def test_one_frame_per_step_for_small_traces(founding):
+    fig = sliding_figure(founding)
+    assert len(fig["frames"]) == founding.steps == 9
+    assert _frame_steps(fig) == list(range(9))
+
+
+def test_large_traces_get_fewer_frames_each_an_exact_step(big, big_figure):
+    steps = _frame_steps(big_figure)
+    assert big.steps == 3844
+    assert steps == frame_steps(big.steps, 1000)
+    assert len(steps) <= style.MAX_FRAMES + 1
+    assert steps[0] == 0 and steps[-1] == big.steps - 1 and 1000 in steps
+    assert steps == sorted(set(steps))
+    k = -(-big.steps // (style.MAX_FRAMES - 1))
+    assert max(np.diff(steps)) <= k
+
+
+def test_frame_steps_rule():
+    assert frame_steps(9) == list(range(9))
+    assert frame_steps(style.MAX_FRAMES, 5) == list(range(style.MAX_FRAMES))
+    assert len(frame_steps(style.MAX_FRAMES + 1, 5)) < style.MAX_FRAMES + 1
+    coarse = frame_steps(1000, 7, max_frames=10)
+    assert coarse[0] == 0 and coarse[-1] == 999 and 7 in coarse and len(coarse) <= 12
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_frames_carry_only_kernel_sized_arrays(request, name):
+    trace = _trace(request, name)
+    fig = sliding_figure(trace)
+    kh, kw, c = trace.kernel.shape
+    longest = max(kh, kw, c + 2, c)
+    for frame in fig["frames"]:
+        assert set(frame) == {"name", "data", "traces", "layout"}
+        assert set(frame["layout"]) == {"shapes", "annotations"}
+        assert max(len(lst) for lst in _lists(frame)) <= longest
+
+
+def test_frame_size_does_not_grow_with_the_image(founding, big_figure):
+    """Same 3x3 kernel on a 5x5 and a 64x64 input: every frame stays under one small bound."""
+    small = sliding_figure(trace_convolution(founding_image(), LAPLACE))
+    for fig in (small, big_figure):
+        assert max(len(json.dumps(f)) for f in fig["frames"]) < 1000
+
+
+def test_64x64_animation_fits_the_2_mb_budget(big_figure):
+    spec = pio.to_json(plotly.tools.return_figure_from_figure_or_data(big_figure, validate_figure=True), validate=False)
+    assert len(spec) <= 2_000_000
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_frame_products_equal_the_trace_products(request, name):
+    trace = _trace(request, name)
+    fig = sliding_figure(trace)
+    c = trace.kernel.shape[2]
+    for frame in fig["frames"]:
+        s = int(frame["name"])
+        assert len(frame["data"]) == c
+        for ch, heat in enumerate(frame["data"]):
+            assert heat["type"] == "heatmap"
+            np.testing.assert_allclose(np.array(heat["z"], dtype=float), trace.products[s, :, :, ch], atol=1e-9)
+
+
+def test_frames_update_the_product_heatmaps_and_nothing_else(rgb):
+    fig = sliding_figure(rgb)
+    products = [i for i, t in enumerate(fig["data"]) if t.get("name", "").startswith("products")]
+    assert len(products) == 3
+    for frame in fig["frames"]:
+        assert frame["traces"] == products
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_window_outline_sits_at_the_trace_origin(request, name):
+    trace = _trace(request, name)
+    fig = sliding_figure(trace)
+    c = trace.kernel.shape[2]
+    for frame in fig["frames"]:
+        s = int(frame["name"])
+        rows, cols = trace.window_cells(s)
+        if trace.dilation == (1, 1):
+            want = {(cols[0] - 0.5, rows[0] - 0.5, cols[-1] + 0.5, rows[-1] + 0.5)}
+        else:  # one square per sampled cell
+            want = {(x - 0.5, y - 0.5, x + 0.5, y + 0.5) for y in rows for x in cols}
+        oy, ox = trace.origins[s]
+        assert (rows[0], cols[0]) == (oy, ox)
+        for ch in range(c):
+            assert _squares(frame["layout"]["shapes"][ch]["path"]) == want
+
+
+def test_window_shapes_are_on_their_channel_input_panels(rgb):
+    fig = sliding_figure(rgb)
+    inputs = [t for t in fig["data"] if t.get("name", "").startswith("input")]
+    for ch in range(3):
+        shape = fig["layout"]["shapes"][ch]
+        assert (shape["xref"], shape["yref"]) == (inputs[ch]["xaxis"], inputs[ch]["yaxis"])
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_cover_leaves_exactly_the_computed_cells_uncovered(request, name):
+    trace = _trace(request, name)
+    fig = sliding_figure(trace)
+    c = trace.kernel.shape[2]
+    ho, wo = trace.out_shape
+    for frame in fig["frames"]:
+        s = int(frame["name"])
+        (poly,) = _polygons(frame["layout"]["shapes"][c]["path"])
+        for j in range(trace.steps):
+            y, x = divmod(j, wo)
+            assert _inside(poly, x, y) == (j > s), (s, j)
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_current_cell_mark_is_the_cell_of_the_step(request, name):
+    trace = _trace(request, name)
+    fig = sliding_figure(trace)
+    c = trace.kernel.shape[2]
+    for frame in fig["frames"]:
+        y, x = trace.positions[int(frame["name"])]
+        assert _squares(frame["layout"]["shapes"][c + 1]["path"]) == {(x - 0.5, y - 0.5, x + 0.5, y + 0.5)}
+
+
+def test_animated_shapes_live_on_the_output_panel(founding):
+    fig = sliding_figure(founding)
+    output = next(t for t in fig["data"] if t.get("name") == "output")
+    for shape in fig["layout"]["shapes"][1:3]:
+        assert (shape["xref"], shape["yref"]) == (output["xaxis"], output["yaxis"])
+    assert fig["layout"]["shapes"][1]["fillcolor"] == style.BACKGROUND
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"<[^>]*>", "", text.replace("<br>+ ", " + ").replace("<br>", "\n"))
+
+
+def test_equation_is_written_out_for_one_channel(founding):
+    fig = sliding_figure(founding)
+    for frame in fig["frames"]:
+        s = int(frame["name"])
+        y, x = founding.positions[s]
+        assert _plain(frame["layout"]["annotations"][0]["text"]) == f"out({y},{x}) = {founding.equation(s)}"
+    assert _plain(fig["frames"][6]["layout"]["annotations"][0]["text"]).endswith(" = 2")
+
+
+def test_equation_adds_the_bias(odd):
+    fig = sliding_figure(odd)
+    for frame in fig["frames"]:
+        s = int(frame["name"])
+        *sum_lines, bias_line = _plain(frame["layout"]["annotations"][0]["text"]).split("\n")
+        assert " ".join(sum_lines).startswith(f"out({odd.positions[s][0]},{odd.positions[s][1]}) = ")
+        assert odd.equation(s) in " ".join(sum_lines)
+        value, total = re.fullmatch(r"(\S+) \+ bias \(-0\.25\) = (\S+)", bias_line).groups()
+        assert abs(float(value) - (odd.totals[s] - odd.bias)) < 5e-4
+        assert abs(float(total) - odd.totals[s]) < 5e-4
+
+
+def test_equation_shows_each_channel_then_absorbs_them(rgb):
+    fig = sliding_figure(rgb)
+    for frame in fig["frames"][:20]:
+        s = int(frame["name"])
+        lines = _plain(frame["layout"]["annotations"][0]["text"]).split("\n")
+        for ch, label in enumerate("RGB"):
+            assert f"{label}: {rgb.equation(s, ch)}" in lines
+        assert "(channels absorbed)" in lines[-1]
+        assert "+ bias 0.1 = " in lines[-1]
+        total = float(lines[-1].rsplit("= ", 1)[1])
+        assert abs(total - rgb.totals[s]) < 5e-4
+
+
+# ----------------------------------------------------------------------------------- initial state, controls
+@pytest.mark.parametrize("step", [0, 6, 8])
+def test_initial_layout_shows_the_requested_step(founding, step):
+    fig = sliding_figure(founding, step=step)
+    frame = fig["frames"][step]
+    shapes = fig["layout"]["shapes"]
+    for i, shape in enumerate(frame["layout"]["shapes"]):
+        assert shapes[i]["path"] == shape["path"]
+    assert fig["layout"]["annotations"][0]["text"] == frame["layout"]["annotations"][0]["text"]
+    (products,) = frame["traces"]
+    np.testing.assert_allclose(fig["data"][products]["z"], founding.products[step, :, :, 0])
+    assert fig["layout"]["sliders"][0]["active"] == step
+
+
+def test_slider_active_is_the_frame_of_the_step_in_coarse_animations(big, big_figure):
+    slider = big_figure["layout"]["sliders"][0]
+    assert slider["steps"][slider["active"]]["value"] == "1000"
+
+
+def test_slider_has_one_entry_per_frame(founding):
+    fig = sliding_figure(founding, step=6)
+    slider = fig["layout"]["sliders"][0]
+    assert len(slider["steps"]) == len(fig["frames"]) == founding.steps
+    assert [s["value"] for s in slider["steps"]] == [f["name"] for f in fig["frames"]]
+    assert slider["steps"][6]["label"] == "step 7 / 9 · out(2,0)"
+    for entry in slider["steps"]:
+        assert entry["method"] == "animate"
+        assert entry["args"][0] == [entry["value"]]
+        assert entry["args"][1]["frame"]["redraw"] is True
+        assert entry["args"][1]["transition"]["duration"] == 0
+
+
+def test_play_and_pause_buttons(founding):
+    fig = sliding_figure(founding, step=4, frame_ms=250)
+    (menu,) = fig["layout"]["updatemenus"]
+    play, pause = menu["buttons"]
+    assert play["method"] == "animate" and pause["method"] == "animate"
+    assert play["args"][0] == [str(s) for s in range(4, 9)]  # from the step on screen
+    assert play["args"][1]["frame"] == {"duration": 250, "redraw": True}
+    assert play["args"][1]["transition"]["duration"] == 0
+    assert play["args"][1]["fromcurrent"] is True
+    assert pause["args"][0] == [None]
+
+
+def test_height_is_honoured(founding, rgb):
+    for trace in (founding, rgb):
+        assert sliding_figure(trace, height=900)["layout"]["height"] == 900
+        assert isinstance(sliding_figure(trace)["layout"]["height"], int)
+
+
+def test_bad_arguments_are_refused(founding):
+    with pytest.raises(ValueError, match="step 9 does not exist"):
+        sliding_figure(founding, step=9)
+    with pytest.raises(ValueError, match="step -1"):
+        sliding_figure(founding, step=-1)
+    with pytest.raises(ValueError, match="frame_ms"):
+        sliding_figure(founding, frame_ms=-5)
+
+
+# ------------------------------------------------------------------------------------ colour, values, click
+@pytest.mark.parametrize("name", ALL)
+def test_colour_ranges_are_fixed_and_cover_every_frame(request, name):
+    trace = _trace(request, name)
+    fig = sliding_figure(trace)
+    for heat in (t for t in fig["data"] if t["type"] == "heatmap"):
+        assert heat["zauto"] is False
+        assert heat["zmin"] < heat["zmax"]
+    for frame in fig["frames"]:
+        for heat in frame["data"]:
+            assert "zmin" not in heat and "zmax" not in heat  # the layout's range stays
+    products = [t for t in fig["data"] if t.get("name", "").startswith("products")]
+    for heat in products:
+        assert heat["zmin"] <= trace.products.min() and heat["zmax"] >= trace.products.max()
+        assert heat["zmin"] == -heat["zmax"]  # centred at zero
+    output = next(t for t in fig["data"] if t.get("name") == "output")
+    assert output["zmin"] <= trace.totals.min() and output["zmax"] >= trace.totals.max()
+    assert output["zmin"] == -output["zmax"]
+
+
+@pytest.mark.parametrize("name", ALL + ["big"])
+def test_click_targets_map_every_output_cell_to_its_step(request, name):
+    trace = _trace(request, name)
+    fig = sliding_figure(trace)
+    clicks = fig["data"][-1]
+    assert clicks["type"] == "scatter" and clicks["mode"] == "markers"
+    assert clicks["marker"]["opacity"] == 0  # invisible, still hoverable and clickable
+    cells = list(zip(clicks["y"], clicks["x"], clicks["customdata"], strict=True))
+    assert len(cells) == trace.steps
+    assert sorted(c[2] for c in cells) == list(range(trace.steps))
+    for y, x, step in cells:
+        assert trace.step_of(y, x) == step
+    output = next(t for t in fig["data"] if t.get("name") == "output")
+    assert (clicks["xaxis"], clicks["yaxis"]) == (output["xaxis"], output["yaxis"])
+    last = len(fig["data"]) - 1
+    assert all(last not in f["traces"] for f in fig["frames"])
+    assert all(d["type"] == "heatmap" for f in fig["frames"] for d in f["data"])
+
+
+def _heat(fig, name):
+    return next(t for t in fig["data"] if t.get("name") == name)
+
+
+def test_show_values_auto_rule():
+    def fig_for(side, **kw):
+        return sliding_figure(trace_convolution(np.full((side, side), 0.5), np.ones((3, 3))), **kw)
+
+    assert "texttemplate" in _heat(fig_for(12), "input")  # padded input 12x12: numbers
+    assert "texttemplate" not in _heat(fig_for(13), "input")  # 13x13: colours only
+    assert "texttemplate" in _heat(fig_for(13, show_values=True), "input")
+    assert "texttemplate" not in _heat(fig_for(5, show_values=False), "input")
+    assert "texttemplate" not in _heat(fig_for(5, show_values=False), "output")
+    for fig in (fig_for(5), fig_for(20), fig_for(5, show_values=False)):
+        assert "texttemplate" in _heat(fig, "products") and "texttemplate" in _heat(fig, "kernel")
+    padded = trace_convolution(np.full((11, 11), 0.5), np.ones((3, 3)), padding=1)  # 13x13 once padded
+    assert "texttemplate" not in _heat(sliding_figure(padded), "input")
+
+
+def test_padding_is_drawn_as_its_own_grey_hatched_ring(odd):
+    fig = sliding_figure(odd)
+    ph, pw = odd.padding
+    h, w = odd.image.shape[:2]
+    pad = _heat(fig, "padding")
+    z = np.array([[np.nan if v is None else v for v in row] for row in pad["z"]])
+    real = np.zeros(z.shape, dtype=bool)
+    real[ph : ph + h, pw : pw + w] = True
+    assert np.isnan(z[real]).all() and (z[~real] == 0).all()
+    img = _heat(fig, "input")
+    zi = np.array([[np.nan if v is None else v for v in row] for row in img["z"]])
+    assert np.isnan(zi[~real]).all()
+    np.testing.assert_allclose(zi[real].reshape(h, w), odd.image[:, :, 0], atol=1e-9)
+    hatch = [t for t in fig["data"] if t["type"] == "scatter" and "fillpattern" in t]
+    assert len(hatch) == 1
+    dashed = [s for s in fig["layout"]["shapes"] if s.get("line", {}).get("dash") == "dash"]
+    assert [(s["x0"], s["y0"], s["x1"], s["y1"]) for s in dashed] == [(pw - 0.5, ph - 0.5, pw + w - 0.5, ph + h - 0.5)]
+
+
+def test_no_padding_no_padding_layer(founding):
+    fig = sliding_figure(founding)
+    assert all(t.get("name") != "padding" for t in fig["data"])
+    assert not any(s.get("line", {}).get("dash") == "dash" for s in fig["layout"]["shapes"])
+
+
+def test_panels_keep_square_cells_and_rows_go_down(founding):
+    layout = sliding_figure(founding)["layout"]
+    for key, axis in layout.items():
+        if key.startswith("yaxis"):
+            assert axis["scaleanchor"] == "x" + key[5:]
+            assert axis["range"][0] > axis["range"][1]  # reversed: row 0 on top
+
+
+# ------------------------------------------------------------------------------------------- validity
+def _all_figures(founding, rgb, odd):
+    rng = np.random.default_rng(0)
+    return [
+        sliding_figure(founding, step=3),
+        sliding_figure(rgb, step=20),
+        sliding_figure(odd, step=2),
+        sliding_figure(trace_convolution(rng.normal(size=(3, 3, 10)), rng.normal(size=(3, 3, 10)), 0.3)),
+        kernel_figure(rgb.kernel),
+        kernel_figure(np.array(FOUNDING_KERNEL)),
+        feature_maps_figure(rng.normal(size=(6, 6, 15)), titles=[f"filter {i}" for i in range(15)]),
+        feature_maps_figure(rng.random((30, 40, 3)), titles=["a", "b", "c"], zmid=None),
+        feature_maps_figure(rng.normal(size=(300, 300, 4)), titles=["a", "b", "c", "d"]),
+        image_figure(founding_image()),
+        image_figure(rgb.image, title="RGB"),
+        image_figure(rng.random((600, 600, 3))),
+        tensor_figure(rng.normal(size=(3, 3, 15)), title="3x3x15"),
+        tensor_figure(rng.normal(size=(1, 1, 6)), title="1x1x6"),
+    ]
+
+
+def test_every_figure_is_plain_json_and_valid_plotly(founding, rgb, odd):
+    for fig in _all_figures(founding, rgb, odd):
+        json.dumps(fig, allow_nan=False)  # no numpy types, no NaN (gaps are null)
+        go.Figure(fig)  # plotly's own validation
+        plotly.tools.return_figure_from_figure_or_data(fig, validate_figure=True)  # what st.plotly_chart does
+
+
+# ------------------------------------------------------------------------------------------- static maps
+def test_feature_maps_share_one_colour_range():
+    maps = np.random.default_rng(2).normal(size=(5, 7, 15))
+    maps[0, 0, 3] = 9.0
+    titles = [f"filter {i}" for i in range(15)]
+    fig = feature_maps_figure(maps, titles=titles)
+    heats = [t for t in fig["data"] if t["type"] == "heatmap"]
+    assert len(heats) == 15
+    assert {(h["zmin"], h["zmax"]) for h in heats} == {(-9.0, 9.0)}
+    assert [h["showscale"] for h in heats] == [True] + [False] * 14
+    assert "all maps" in heats[0]["colorbar"]["title"]["text"]
+    for i, h in enumerate(heats):
+        np.testing.assert_allclose(h["z"], maps[:, :, i], atol=1e-9)
+        assert "texttemplate" in h  # 5x7: numbers in cells
+    texts = {a["text"] for a in fig["layout"]["annotations"]}
+    assert set(titles) <= texts
+    for key, axis in fig["layout"].items():
+        if key.startswith("yaxis"):
+            assert axis["autorange"] == "reversed" and axis["scaleanchor"] == "x" + key[5:]
+
+
+def test_feature_maps_without_centre_use_the_data_range():
+    maps = np.stack([np.full((13, 13), 2.0), np.full((13, 13), 5.0)], axis=-1)
+    fig = feature_maps_figure(maps, titles=["a", "b"], zmid=None)
+    assert {(h["zmin"], h["zmax"]) for h in fig["data"]} == {(2.0, 5.0)}
+    assert all("texttemplate" not in h for h in fig["data"])  # 13x13: no numbers
+
+
+def test_feature_maps_need_one_title_per_map():
+    with pytest.raises(ValueError, match="3 titles"):
+        feature_maps_figure(np.zeros((4, 4, 3)), titles=["a"])
+
+
+def _png(uri: str) -> np.ndarray:
+    assert uri.startswith("data:image/png;base64,")
+    return np.array(Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))).convert("RGB"))
+
+
+def test_large_feature_maps_are_sent_as_pixel_exact_pngs():
+    maps = np.random.default_rng(3).normal(size=(300, 260, 4))
+    fig = feature_maps_figure(maps, titles=list("abcd"))
+    images = [t for t in fig["data"] if t["type"] == "image"]
+    (bar,) = [t for t in fig["data"] if t["type"] == "heatmap"]
+    assert len(images) == 4
+    lo, hi = bar["zmin"], bar["zmax"]
+    assert lo == -hi == -np.abs(maps).max()
+    for i, img in enumerate(images):
+        np.testing.assert_array_equal(_png(img["source"]), colour_map(maps[:, :, i], lo, hi, style.DIVERGING))
+    assert len(json.dumps(fig)) < maps.size * 4  # far smaller than a number per pixel
+
+
+def test_colour_map_follows_the_scale_ends_and_middle():
+    rgb = colour_map(np.array([[-1.0, 0.0, 1.0]]), -1.0, 1.0, style.DIVERGING)
+    assert rgb[0, 0].tolist() == [0x08, 0x51, 0x9C]
+    assert rgb[0, 1].tolist() == [0xF7, 0xF7, 0xF7]
+    assert rgb[0, 2].tolist() == [0xD9, 0x48, 0x01]
+
+
+def test_image_figure_rgb_is_pixel_exact():
+    img = np.random.default_rng(4).random((4, 5, 3))
+    fig = image_figure(img, title="t")
+    (trace,) = fig["data"]
+    assert trace["type"] == "image"
+    np.testing.assert_array_equal(np.array(trace["z"]), np.round(img * 255).astype(int))
+    assert fig["layout"]["yaxis"]["scaleanchor"] == "x"
+
+
+def test_image_figure_grayscale_is_a_heatmap_with_values_when_small():
+    fig = image_figure(founding_image())
+    (heat,) = fig["data"]
+    assert heat["type"] == "heatmap" and "texttemplate" in heat
+    assert (heat["zmin"], heat["zmax"]) == (0.0, 1.0)
+    np.testing.assert_array_equal(heat["z"], founding_image()[:, :, 0])
+    big = image_figure(np.zeros((40, 40, 1)))
+    assert "texttemplate" not in big["data"][0]
+    with pytest.raises(ValueError, match="1 .* or 3"):
+        image_figure(np.zeros((4, 4, 2)))
+
+
+def test_large_images_are_sent_as_png(founding):
+    img = np.random.default_rng(5).random((400, 300, 3))
+    (trace,) = image_figure(img)["data"]
+    np.testing.assert_array_equal(_png(trace["source"]), np.round(img * 255).astype(np.uint8))
+
+
+def test_tensor_figure_labels_every_channel():
+    t = np.random.default_rng(6).normal(size=(3, 3, 15))
+    fig = tensor_figure(t, title="3x3x15")
+    assert len(fig["data"]) == 15
+    assert [a["text"] for a in fig["layout"]["annotations"]] == [f"ch {i}" for i in range(15)]
+    assert len({(h["zmin"], h["zmax"]) for h in fig["data"]}) == 1
+    assert all("texttemplate" in h for h in fig["data"])
+
+
+def test_tensor_figure_draws_1x1xC_as_one_strip():
+    t = np.arange(6, dtype=float).reshape(1, 1, 6) - 2
+    fig = tensor_figure(t, title="1x1x6")
+    (heat,) = fig["data"]
+    assert np.array(heat["z"]).shape == (1, 6)
+    np.testing.assert_array_equal(heat["z"][0], t[0, 0])
+    assert fig["layout"]["xaxis"]["ticktext"] == [f"ch {i}" for i in range(6)]
+    assert "texttemplate" in heat
+
+
+def test_tensor_figure_caps_the_channels():
+    fig = tensor_figure(np.zeros((2, 2, 40)), title="x", max_channels=32)
+    assert len(fig["data"]) == 32
+    assert "first 32 of 40" in fig["layout"]["title"]["text"]
+
+
+def test_kernel_figure_one_panel_per_channel_with_values(rgb):
+    fig = kernel_figure(rgb.kernel)
+    assert len(fig["data"]) == 3
+    assert [a["text"] for a in fig["layout"]["annotations"]] == ["R", "G", "B"]
+    for ch, heat in enumerate(fig["data"]):
+        np.testing.assert_array_equal(heat["z"], rgb.kernel[:, :, ch])
+        assert "texttemplate" in heat and heat["zmin"] == -heat["zmax"] == -4.0
+    single = kernel_figure(np.array(FOUNDING_KERNEL))
+    assert len(single["data"]) == 1 and single["layout"]["annotations"][0]["text"] == "kernel 3x3"

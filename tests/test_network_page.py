@@ -1,0 +1,339 @@
+"""The network view: its figures (stage row, channel mixing, dense layer) and the page driven through AppTest."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+from visualizer import LayerSpec, conv2d, dense_equivalent, founding_image, founding_specs, run_stack
+from visualizer.figures.network import (
+    MAX_MIX_FRAMES,
+    channel_mixing_figure,
+    dense_figure,
+    mixing_pixels,
+    stage_row_figure,
+)
+from visualizer.ui.common import INPUT_IMAGE, INPUT_NAME
+
+FOUNDING_SHAPES = ["[5 x 5 x 1]", "[3 x 3 x 15]", "[3 x 3 x 15]", "[3 x 3 x 10]", "[1 x 1 x 6]"]
+FOUNDING_LABELS = ["15 x [3x3x1]", "ReLU", "10 x [1x1x15]", "6 x [3x3x10]"]
+TIMEOUT = 60
+APP_SCRIPT = Path(__file__).resolve().parents[1] / "streamlit_app.py"
+
+
+def _texts(fig: dict) -> list[str]:
+    return [a.get("text", "").replace("<b>", "").replace("</b>", "") for a in fig["layout"].get("annotations", [])]
+
+
+# ------------------------------------------------------------------------------------------- figures
+
+
+def _founding_row(selected: int = 1) -> dict:
+    stages = run_stack(founding_image(), founding_specs())
+    kinds = ["input"] + [s.layer.spec.kind for s in stages[1:]]
+    return stage_row_figure([s.shape for s in stages], [s.label for s in stages[1:]], kinds, selected=selected,
+                            input_image=stages[0].tensor[:, :, 0])
+
+
+def test_stage_row_shows_every_shape_and_every_layer_of_the_founding_chain() -> None:
+    texts = _texts(_founding_row())
+    for label in FOUNDING_SHAPES + FOUNDING_LABELS:
+        assert label in texts
+
+
+def test_stage_row_has_one_click_target_per_stage_carrying_its_index() -> None:
+    fig = _founding_row()
+    clicks = [t for t in fig["data"] if t["type"] == "scatter"]
+    assert len(clicks) == 1
+    assert clicks[0]["customdata"] == [0, 1, 2, 3, 4]
+    go.Figure(fig)  # valid for Plotly, as st.plotly_chart checks it
+
+
+def test_stage_row_paints_the_founding_image_on_the_input_box() -> None:
+    images = _founding_row()["layout"]["images"]
+    assert len(images) == 1
+    png = base64.b64decode(images[0]["source"].removeprefix("data:image/png;base64,"))
+    painted = np.asarray(Image.open(io.BytesIO(png)).convert("L"), dtype=np.float64)
+    scale = painted.shape[0] // 5
+    np.testing.assert_array_equal(painted[::scale, ::scale] / 255, founding_image()[:, :, 0])
+
+
+def test_stage_row_refuses_labels_that_do_not_match_the_stages() -> None:
+    with pytest.raises(ValueError, match="3 stages need 2 layer labels"):
+        stage_row_figure([(5, 5, 1), (3, 3, 2), (1, 1, 2)], ["a"], ["input", "conv", "conv"])
+
+
+def test_stage_row_of_a_long_stack_stays_readable() -> None:
+    shapes = [(32, 32, 3)] + [(32 - 2 * i, 32 - 2 * i, 8) for i in range(1, 13)]
+    fig = stage_row_figure(shapes, [f"8 x [3x3x{c}]" for c in [3] + [8] * 11], ["input"] + ["conv"] * 12)
+    assert len(fig["data"][0]["customdata"]) == 13
+    sizes = {a["font"]["size"] for a in fig["layout"]["annotations"] if "x [3x3x" in a["text"]}
+    assert min(sizes) >= 12
+
+
+def _mixing_case() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    stages = run_stack(founding_image(), founding_specs())
+    layer = stages[3].layer
+    return stages[2].tensor, layer.filters, np.linspace(-0.5, 0.5, 10)
+
+
+def test_channel_mixing_has_one_frame_per_pixel_and_filter() -> None:
+    x, filters, bias = _mixing_case()
+    fig = channel_mixing_figure(x, filters, bias)
+    go.Figure(fig)
+    assert len(fig["frames"]) == 3 * 3 * 10
+    assert len(fig["layout"]["sliders"][0]["steps"]) == 90
+
+
+def test_channel_mixing_frames_show_the_convolution_values() -> None:
+    x, filters, bias = _mixing_case()
+    expected = conv2d(x, filters, bias)
+    fig = channel_mixing_figure(x, filters, bias)
+    rng = np.random.default_rng(0)
+    for f in rng.choice(90, size=12, replace=False):
+        p, n = divmod(int(f), 10)
+        y, xx = divmod(p, 3)
+        frame = fig["frames"][f]
+        assert frame["traces"] == [1, 3, 4]
+        out_column = frame["data"][2]["z"]
+        assert out_column[n][0] == pytest.approx(expected[y, xx, n], abs=1e-9)
+        assert all(out_column[k] == [None] for k in range(n + 1, 10))  # later filters not computed yet
+        products = np.array(frame["data"][1]["z"][0])
+        np.testing.assert_allclose(products, x[y, xx] * filters[n, 0, 0], atol=1e-12)
+        np.testing.assert_allclose(products.sum() + bias[n], expected[y, xx, n], atol=1e-9)
+
+
+def test_mixing_pixels_stay_within_the_frame_budget() -> None:
+    pixels = mixing_pixels(32, 32, 10)
+    assert len(pixels) * 10 <= MAX_MIX_FRAMES
+    assert pixels[0] == (0, 0) and pixels[1] == (0, 1)
+    assert mixing_pixels(32, 32, 10, start=1023) == [(31, 31)]
+    assert mixing_pixels(3, 3, 10) == [(y, x) for y in range(3) for x in range(3)]
+    assert len(mixing_pixels(2, 2, 1000)) == 1  # always at least one pixel
+
+
+def test_dense_figure_puts_both_results_side_by_side() -> None:
+    stages = run_stack(founding_image(), founding_specs())
+    x, layer = stages[3].tensor, stages[4].layer
+    dense = dense_equivalent(x, layer.filters, layer.bias)
+    conv = stages[4].tensor[0, 0]
+    fig = dense_figure(x, layer.filters, layer.bias, conv, dense)
+    go.Figure(fig)
+    strip, matrix, by_matrix, by_conv = fig["data"]
+    assert len(strip["z"][0]) == 90
+    assert np.array(matrix["z"]).shape == (6, 90)
+    np.testing.assert_allclose(np.array(matrix["z"]), layer.filters.reshape(6, 90))
+    np.testing.assert_allclose([r[0] for r in by_matrix["z"]], dense)
+    np.testing.assert_allclose([r[0] for r in by_conv["z"]], conv)
+
+
+# ------------------------------------------------------------------------------------------- the page
+
+
+def _network_app() -> None:
+    from visualizer.ui import network_page
+
+    network_page.render()
+
+
+def _app() -> AppTest:
+    return AppTest.from_function(_network_app, default_timeout=TIMEOUT)
+
+
+def _row(at: AppTest) -> dict:
+    """The stage-row figure (the first Plotly chart of the page)."""
+    return json.loads(at.get("plotly_chart")[0].proto.spec)
+
+
+def _shapes(at: AppTest) -> list[str]:
+    return [t for t in _texts(_row(at)) if t.startswith("[") and " x " in t]
+
+
+def _errors(at: AppTest) -> str:
+    return " ".join(e.value for e in at.error)
+
+
+def test_page_renders_the_founding_chain_without_exception() -> None:
+    at = _app().run()
+    assert not at.exception
+    assert at.title[0].value == "Network view"
+    assert _shapes(at) == FOUNDING_SHAPES
+    for label in FOUNDING_LABELS:
+        assert label in _texts(_row(at))
+    assert [d["kind"] for d in at.session_state["net_stack"]] == ["conv", "activation", "conv", "conv"]
+    table = " ".join(m.value for m in at.markdown)
+    assert "floor((5 + 2*0 - 1*(3-1) - 1) / 1) + 1 = 3" in table
+    assert "floor((3 + 2*0 - 1*(3-1) - 1) / 1) + 1 = 1" in table
+
+
+def test_the_page_opens_from_the_app_navigation() -> None:
+    at = AppTest.from_file(str(APP_SCRIPT), default_timeout=TIMEOUT).run()
+    pages = {info.get("url_pathname"): h for h, info in at._registered_pages.items()}
+    assert "network" in pages
+    at._page_hash = pages["network"]  # pages are callables, so switch_page (by file) cannot name them
+    at.run()
+    assert not at.exception
+    assert at.title[0].value == "Network view"
+    assert _shapes(at) == FOUNDING_SHAPES
+
+
+def test_removing_the_last_layer_ends_the_chain_at_3x3x10() -> None:
+    at = _app().run()
+    at.button(key="net_remove_3").click().run()
+    assert not at.exception
+    assert _shapes(at) == FOUNDING_SHAPES[:4]
+    assert len(at.session_state["net_stack"]) == 3
+
+
+def _add(at: AppTest, kind: str, position: int, **values: object) -> AppTest:
+    at.button_group(key="net_kind").set_value(kind).run()
+    for key, value in values.items():
+        at.get_by_key(key).set_value(value)  # type: ignore[union-attr]
+    at.selectbox(key="net_position").set_value(position)
+    at.button(key="net_add").click().run()
+    return at
+
+
+def test_adding_a_padded_convolution_first_adds_a_5x5x8_stage() -> None:
+    at = _app().run()
+    _add(at, "conv", 0, net_filters=8, net_kernel=3, net_padding=1)
+    assert not at.exception
+    assert _shapes(at) == ["[5 x 5 x 1]", "[5 x 5 x 8]", "[3 x 3 x 15]", "[3 x 3 x 15]", "[3 x 3 x 10]",
+                           "[1 x 1 x 6]"]
+    assert "15 x [3x3x8]" in _texts(_row(at))  # the next filters follow the new channel count
+
+
+def test_adding_an_activation_keeps_the_shapes() -> None:
+    at = _app().run()
+    _add(at, "activation", 4, net_activation="sigmoid")
+    assert _shapes(at) == FOUNDING_SHAPES + ["[1 x 1 x 6]"]
+    assert "Sigmoid" in _texts(_row(at))
+
+
+def test_an_impossible_stack_is_refused_with_the_stage_and_its_arithmetic() -> None:
+    at = _app().run()
+    before = list(at.session_state["net_stack"])
+    _add(at, "pool", 3, net_pool_mode="max", net_pool_size=3)  # 3x3x10 -> 1x1x10, then a 3x3 kernel on 1x1
+    assert not at.exception
+    message = _errors(at)
+    assert "Layer 5" in message
+    assert "6 x [3x3x10]" in message
+    assert "floor((1 + 2*0 - 1*(3-1) - 1) / 1) + 1 = -1" in message
+    assert "not changed" in message
+    assert at.session_state["net_stack"] == before
+    assert _shapes(at) == FOUNDING_SHAPES
+
+
+def test_a_pooling_window_larger_than_its_input_is_refused() -> None:
+    at = _app().run()
+    _add(at, "pool", 4, net_pool_mode="avg", net_pool_size=2)  # after 1x1x6
+    assert "Layer 5" in _errors(at)
+    assert _shapes(at) == FOUNDING_SHAPES
+
+
+def test_moving_relu_first_keeps_the_input_shape_for_it() -> None:
+    at = _app().run()
+    at.button(key="net_up_1").click().run()
+    kinds = [d["kind"] for d in at.session_state["net_stack"]]
+    assert kinds == ["activation", "conv", "conv", "conv"]
+    assert _shapes(at) == ["[5 x 5 x 1]", "[5 x 5 x 1]", "[3 x 3 x 15]", "[3 x 3 x 10]", "[1 x 1 x 6]"]
+
+
+def test_a_move_that_breaks_the_stack_is_refused() -> None:
+    at = _app()
+    stack = [LayerSpec("conv", n_filters=2, kernel=3, padding=2), LayerSpec("conv", n_filters=4, kernel=7)]
+    stack = [s.to_dict() for s in stack]
+    at.session_state["net_stack"] = stack
+    at.run()
+    assert _shapes(at) == ["[5 x 5 x 1]", "[7 x 7 x 2]", "[1 x 1 x 4]"]
+    at.button(key="net_up_1").click().run()  # the 7x7 filters would meet the 5x5 input
+    message = _errors(at)
+    assert "Layer 1" in message and "4 x [7x7x1]" in message
+    assert "floor((5 + 2*0 - 1*(7-1) - 1) / 1) + 1 = -1" in message
+    assert at.session_state["net_stack"] == stack
+    assert _shapes(at) == ["[5 x 5 x 1]", "[7 x 7 x 2]", "[1 x 1 x 4]"]
+
+
+def test_reset_restores_the_founding_chain() -> None:
+    at = _app().run()
+    at.button(key="net_remove_0").click().run()
+    at.button(key="net_remove_0").click().run()
+    assert len(at.session_state["net_stack"]) == 2
+    at.button(key="net_reset").click().run()
+    assert _shapes(at) == FOUNDING_SHAPES
+
+
+def test_the_full_size_stage_states_the_dense_equality_it_computed() -> None:
+    at = _app()
+    at.session_state["net_stage"] = 4
+    at.run()
+    assert not at.exception
+    success = " ".join(s.value for s in at.success)
+    assert "Equal" in success and "6 numbers" in success
+    charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    dense = [c for c in charts if any("flatten(x)" in t for t in _texts(c))]
+    assert len(dense) == 1
+
+
+def test_the_1x1_stage_shows_the_channel_mixing_animation() -> None:
+    at = _app()
+    at.session_state["net_stage"] = 3
+    at.run()
+    assert not at.exception
+    charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    mixing = [c for c in charts if any("one row each" in t for t in _texts(c))]
+    assert len(mixing) == 1
+    assert len(mixing[0]["frames"]) == 90
+
+
+def test_a_convolution_stage_shows_the_sliding_animation_of_the_chosen_filter() -> None:
+    at = _app().run()  # stage 1 is inspected first
+    charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    animated = [c for c in charts if c.get("frames")]
+    assert len(animated) == 1
+    assert len(animated[0]["frames"]) == 9  # 3x3 positions of a 3x3 filter on 5x5
+    at.selectbox(key="net_filter").set_value(14).run()
+    assert not at.exception
+    kernel = run_stack(founding_image(), founding_specs())[1].layer.filters[14, :, :, 0]
+    animated = [c for c in (json.loads(c.proto.spec) for c in at.get("plotly_chart")) if c.get("frames")][0]
+    grids = [np.array(t["z"], dtype=float) for t in animated["data"] if t.get("type") == "heatmap"]
+    assert any(g.shape == kernel.shape and np.allclose(g, kernel) for g in grids)
+    assert "Filter 14" in " ".join(c.value for c in at.caption)
+
+
+def test_the_relu_stage_says_what_relu_is() -> None:
+    at = _app()
+    at.session_state["net_stage"] = 2
+    at.run()
+    text = " ".join(m.value for m in at.markdown)
+    assert "max(0, x)" in text
+    assert "binary step" in text
+
+
+def test_an_image_from_the_studio_is_shrunk_to_32_pixels_and_sent_through() -> None:
+    at = _app()
+    at.session_state[INPUT_IMAGE] = np.random.default_rng(1).uniform(size=(48, 40, 3))
+    at.session_state[INPUT_NAME] = "upload: cat.png"
+    at.run()
+    at.radio(key="net_source").set_value("studio").run()
+    assert not at.exception
+    assert _shapes(at)[:2] == ["[32 x 27 x 3]", "[30 x 25 x 15]"]
+    info = " ".join(i.value for i in at.info)
+    assert "48x40" in info and "32x27" in info and "32 pixels" in info
+    assert "15 x [3x3x3]" in _texts(_row(at))
+
+
+def test_without_a_studio_image_the_founding_example_goes_through() -> None:
+    at = _app().run()
+    at.radio(key="net_source").set_value("studio").run()
+    assert not at.exception
+    assert "no image yet" in " ".join(i.value for i in at.info)
+    assert _shapes(at) == FOUNDING_SHAPES

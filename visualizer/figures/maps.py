@@ -1,0 +1,580 @@
+"""Static figures of grids of numbers (kernels, feature maps, images, tensors) and the building blocks the
+animation shares with them.
+
+Every builder is a pure function: NumPy arrays in, a plain Plotly figure dict out (lists, numbers and
+strings only, ready for ``json.dumps`` and ``st.plotly_chart``). Rows go down the screen as in an image:
+every y axis is reversed, and every panel keeps square cells (``scaleanchor``), so nothing is distorted.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+from . import style
+
+# Numbers go into the JSON rounded to 10 decimals: far inside the 1e-9 every shown number must meet,
+# and it keeps ``0.5490196078431373`` from costing 18 bytes.
+JSON_DECIMALS = 10
+
+
+# --- Numbers -------------------------------------------------------------------------------------------
+def to_list(values: np.ndarray) -> list:
+    """``values`` as nested lists of floats (rounded to ``JSON_DECIMALS``); NaN becomes ``None`` (a gap)."""
+    arr = np.round(np.asarray(values, dtype=np.float64), JSON_DECIMALS) + 0.0  # + 0.0 turns -0.0 into 0.0
+    if np.isnan(arr).any():
+        return np.where(np.isnan(arr), None, arr).tolist()
+    return arr.tolist()
+
+
+def fmt_number(value: float, digits: int = style.EQUATION_DIGITS) -> str:
+    """A number as short as it can be written: ``1`` not ``1.000``, ``-0.25``, ``0.333``."""
+    text = f"{float(value):.{digits}f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def auto_show_values(h: int, w: int, show_values: bool | None) -> bool:
+    """Write numbers in the cells? ``None`` means: when the grid is at most ``VALUES_MAX_SIDE`` a side."""
+    return max(h, w) <= style.VALUES_MAX_SIDE if show_values is None else bool(show_values)
+
+
+def text_chars(values: np.ndarray, digits: int) -> int:
+    """How many characters the widest of ``values`` takes written with at most ``digits`` decimals."""
+    arr = np.asarray(values, dtype=np.float64)
+    if arr.size == 0:
+        return 1
+    big = float(np.max(np.abs(arr)))
+    whole = len(str(int(round(big))))
+    fraction = bool(np.any(np.abs(arr - np.round(arr)) > 0.5 * 10.0**-digits))
+    return whole + int(bool(np.any(arr < -0.5 * 10.0**-digits))) + (digits + 1 if fraction else 0)
+
+
+def symmetric_range(values: np.ndarray, centre: float = 0.0) -> tuple[float, float]:
+    """``(zmin, zmax)`` centred on ``centre`` and wide enough for every value (never empty)."""
+    arr = np.asarray(values, dtype=np.float64)
+    half = float(np.max(np.abs(arr - centre))) if arr.size else 0.0
+    half = half if half > 0 else 1.0
+    return centre - half, centre + half
+
+
+def image_range(values: np.ndarray) -> tuple[float, float]:
+    """``(zmin, zmax)`` for an image: [0, 1] when it fits, else its own minimum and maximum."""
+    lo, hi = float(np.min(values)), float(np.max(values))
+    if lo >= 0.0 and hi <= 1.0:
+        return 0.0, 1.0
+    return (lo, hi) if hi > lo else (lo - 1.0, lo + 1.0)
+
+
+def is_image_like(values: np.ndarray) -> bool:
+    """Non-negative values are drawn in grayscale (an image); signed ones on the diverging scale."""
+    return bool(np.min(values) >= 0.0)
+
+
+# --- Layout building blocks ----------------------------------------------------------------------------
+def split_domain(weights: Sequence[float], gap: float, start: float = 0.0, end: float = 1.0) -> list[list[float]]:
+    """Split ``[start, end]`` into consecutive intervals proportional to ``weights`` with ``gap`` between."""
+    usable = (end - start) - gap * (len(weights) - 1)
+    total = float(sum(weights))
+    out, pos = [], start
+    for w in weights:
+        size = usable * w / total
+        out.append([round(pos, 5), round(pos + size, 5)])
+        pos += size + gap
+    out[-1][1] = round(end, 5)
+    return out
+
+
+def axis_ids(k: int) -> tuple[str, str]:
+    """Trace references of the ``k``-th subplot (1-based): ``("x", "y")``, ``("x2", "y2")``, ..."""
+    return ("x", "y") if k == 1 else (f"x{k}", f"y{k}")
+
+
+def panel_axes(
+    k: int,
+    x_domain: Sequence[float],
+    y_domain: Sequence[float],
+    rows: int,
+    cols: int,
+    *,
+    ticks: bool = False,
+    row_offset: int = 0,
+    col_offset: int = 0,
+    autorange: bool = False,
+) -> dict:
+    """Layout entries ``xaxis<k>`` / ``yaxis<k>`` for a ``rows x cols`` grid of unit cells.
+
+    The y axis runs downwards, cells stay square (``scaleanchor``; the panel shrinks inside its domain
+    and hugs the top), and the user cannot zoom by accident (``fixedrange``). With ``ticks``, every row
+    and column is labelled, shifted by the offsets (so padding cells are numbered -1, -2, ...).
+    ``autorange`` lets Plotly fit the y range (``"reversed"``) instead of fixing it: fine for plain
+    heatmaps, wrong when markers or shapes would stretch it (the animation).
+    """
+    xid, yid = axis_ids(k)
+    suffix = "" if k == 1 else str(k)
+    common = {"showgrid": False, "zeroline": False, "fixedrange": True, "showline": False}
+    if ticks:
+        xticks = {
+            "showticklabels": True,
+            "tickmode": "array",
+            "tickvals": list(range(cols)),
+            "ticktext": [str(c - col_offset) for c in range(cols)],
+            "ticks": "",
+            "side": "bottom",
+            "tickfont": {"size": 12, "color": "#777777"},
+        }
+        yticks = {
+            "showticklabels": True,
+            "tickmode": "array",
+            "tickvals": list(range(rows)),
+            "ticktext": [str(r - row_offset) for r in range(rows)],
+            "ticks": "",
+            "tickfont": {"size": 12, "color": "#777777"},
+        }
+    else:
+        xticks = yticks = {"showticklabels": False, "ticks": ""}
+    return {
+        f"xaxis{suffix}": {
+            **common,
+            **xticks,
+            "domain": list(x_domain),
+            "range": [-0.5, cols - 0.5],
+            "constrain": "domain",
+            "anchor": yid,
+        },
+        f"yaxis{suffix}": {
+            **common,
+            **yticks,
+            "domain": list(y_domain),
+            **({"autorange": "reversed"} if autorange else {"range": [rows - 0.5, -0.5]}),
+            "scaleanchor": xid,
+            "scaleratio": 1,
+            "constrain": "domain",
+            "constraintoward": "top",
+            "anchor": xid,
+        },
+    }
+
+
+def heatmap(
+    z: np.ndarray,
+    k: int,
+    *,
+    zmin: float,
+    zmax: float,
+    colorscale: str | list,
+    show_values: bool,
+    side: int | None = None,
+    hovertemplate: str | None = None,
+    name: str = "",
+    showscale: bool = False,
+    colorbar: dict | None = None,
+    font_size: int | None = None,
+    digits: int | None = None,
+) -> dict:
+    """A heatmap trace on subplot ``k`` with a fixed colour range, numbers written in cells if asked
+    (``font_size`` defaults to :func:`style.value_font_size` of the grid's longer side ``side``)."""
+    xid, yid = axis_ids(k)
+    arr = np.asarray(z, dtype=np.float64)
+    side = side if side is not None else max(arr.shape)
+    gap = 1 if side <= style.GAP_MAX_SIDE else 0
+    trace = {
+        "type": "heatmap",
+        "z": to_list(arr),
+        "xaxis": xid,
+        "yaxis": yid,
+        "zmin": zmin,
+        "zmax": zmax,
+        "zauto": False,
+        "colorscale": colorscale,
+        "showscale": showscale,
+        "xgap": gap,
+        "ygap": gap,
+        "hoverongaps": False,
+        "hovertemplate": hovertemplate or "row %{y}, column %{x}: %{z:.4~f}<extra></extra>",
+        "name": name,
+    }
+    if show_values:
+        trace["texttemplate"] = f"%{{z:.{style.value_digits(side) if digits is None else digits}~f}}"
+        trace["textfont"] = {"size": font_size or style.value_font_size(side), "family": style.FONT_FAMILY}
+    if colorbar is not None:
+        trace["colorbar"] = colorbar
+    return trace
+
+
+def title_annotation(text: str, x_domain: Sequence[float], y_top: float, *, size: int = style.TITLE_SIZE) -> dict:
+    """A panel title centred over ``x_domain``, just above ``y_top`` (paper coordinates)."""
+    return {
+        "text": text,
+        "x": (x_domain[0] + x_domain[1]) / 2,
+        "y": y_top,
+        "xref": "paper",
+        "yref": "paper",
+        "xanchor": "center",
+        "yanchor": "bottom",
+        "yshift": 4,
+        "showarrow": False,
+        "font": {"size": size, "color": style.TEXT},
+    }
+
+
+def base_layout(height: int, margin: dict) -> dict:
+    """The layout every figure starts from: fonts, white background, no legend, no accidental zoom."""
+    return {
+        "height": height,
+        "margin": margin,
+        "font": {"family": style.FONT_FAMILY, "size": style.FONT_SIZE, "color": style.TEXT},
+        "paper_bgcolor": style.BACKGROUND,
+        "plot_bgcolor": style.BACKGROUND,
+        "showlegend": False,
+        "dragmode": False,
+        "hovermode": "closest",
+        "annotations": [],
+        "shapes": [],
+    }
+
+
+# --- Colour mapping for large maps sent as PNG ---------------------------------------------------------
+def _scale_stops(colorscale: str | list) -> list:
+    if isinstance(colorscale, list):
+        return colorscale
+    import plotly.colors  # only for named scales; the figures themselves never need plotly
+
+    return [[float(p), c] for p, c in plotly.colors.get_colorscale(colorscale)]
+
+
+def _hex_or_rgb(colour: str) -> tuple[int, int, int]:
+    if colour.startswith("#"):
+        return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
+    parts = colour[colour.index("(") + 1 : colour.index(")")].split(",")
+    return int(float(parts[0])), int(float(parts[1])), int(float(parts[2]))
+
+
+def colour_map(values: np.ndarray, zmin: float, zmax: float, colorscale: str | list) -> np.ndarray:
+    """``values`` ``(H, W)`` as ``uint8`` RGB ``(H, W, 3)`` through ``colorscale`` (linear, as Plotly does)."""
+    stops = _scale_stops(colorscale)
+    pos = np.array([p for p, _ in stops])
+    rgb = np.array([_hex_or_rgb(c) for _, c in stops], dtype=np.float64)
+    t = np.clip((np.asarray(values, dtype=np.float64) - zmin) / (zmax - zmin), 0.0, 1.0)
+    out = np.stack([np.interp(t, pos, rgb[:, i]) for i in range(3)], axis=-1)
+    return np.round(out).astype(np.uint8)
+
+
+def png_data_uri(rgb: np.ndarray) -> str:
+    """A ``uint8`` ``(H, W, 3)`` array as a ``data:image/png;base64,...`` URI (lossless, pixel exact)."""
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(rgb), mode="RGB").save(buf, format="PNG", optimize=False)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def image_trace(rgb: np.ndarray, k: int, *, png: bool, hovertemplate: str | None = None) -> dict:
+    """An ``image`` trace of ``uint8`` RGB ``(H, W, 3)`` on subplot ``k``: one screen pixel block per pixel."""
+    xid, yid = axis_ids(k)
+    trace = {"type": "image", "xaxis": xid, "yaxis": yid, "colormodel": "rgb"}
+    if png:
+        trace["source"] = png_data_uri(rgb)
+        trace["hoverinfo"] = "x+y"
+    else:
+        trace["z"] = rgb.astype(int).tolist()
+        trace["hovertemplate"] = hovertemplate or "row %{y}, column %{x}: RGB %{z}<extra></extra>"
+    return trace
+
+
+def _grid_shape(n: int, cols: int | None) -> tuple[int, int]:
+    """``(rows, cols)`` for ``n`` panels: wider than tall, at most ``MAP_GRID_MAX_COLS`` columns."""
+    if cols is None:
+        rows = max(1, round(math.sqrt(n / 1.6)))
+        cols = min(math.ceil(n / rows), style.MAP_GRID_MAX_COLS)
+    cols = max(1, min(int(cols), n))
+    return math.ceil(n / cols), cols
+
+
+def _as_hwn(maps: np.ndarray, name: str) -> np.ndarray:
+    arr = np.asarray(maps, dtype=np.float64)
+    if arr.ndim == 2:
+        arr = arr[:, :, None]
+    if arr.ndim != 3 or 0 in arr.shape:
+        raise ValueError(f"{name} must be (H, W, N) with no empty side; got shape {arr.shape}")
+    if not np.isfinite(arr).all():
+        raise ValueError(f"{name} contains NaN or infinite values")
+    return arr
+
+
+def _map_grid(
+    maps: np.ndarray,
+    titles: Sequence[str],
+    *,
+    zmin: float,
+    zmax: float,
+    colorscale: str | list,
+    show_values: bool | None,
+    cols: int | None,
+    colorbar_title: str,
+    title: str = "",
+) -> dict:
+    """The grid behind :func:`feature_maps_figure` and :func:`tensor_figure`."""
+    h, w, n = maps.shape
+    rows, cols = _grid_shape(n, cols)
+    values = auto_show_values(h, w, show_values)
+    as_png = h * w * n > style.HEATMAP_MAX_VALUES
+    panel_px = style.MAP_PANEL_PX if cols <= 4 else round(style.MAP_PANEL_PX * 0.8)
+    title_px = 34
+    top = style.TITLE_PX + (40 if title else 0)
+    plot_px = rows * panel_px + (rows - 1) * title_px
+    height = top + plot_px + 30
+    right = 0.92 if not as_png else 0.9
+    x_domains = split_domain([1.0] * cols, 0.03, 0.0, right)
+    y_domains = []
+    for r in range(rows):
+        y1 = 1.0 - r * (panel_px + title_px) / plot_px
+        y_domains.append([round(max(y1 - panel_px / plot_px, 0.0), 5), round(y1, 5)])
+    layout = base_layout(height, {"l": 10, "r": 10, "t": top, "b": 30})
+    if title:
+        layout["title"] = {"text": title, "x": 0.01, "xanchor": "left", "font": {"size": style.TITLE_SIZE + 2}}
+    data = []
+    colorbar = {
+        "title": {"text": colorbar_title, "side": "right"},
+        "len": 1.0,
+        "lenmode": "fraction",
+        "y": 0.5,
+        "yanchor": "middle",
+        "yref": "paper",
+        "x": right + 0.015,
+        "xanchor": "left",
+        "thickness": 18,
+    }
+    for i in range(n):
+        k = i + 1
+        r, c = divmod(i, cols)
+        layout.update(panel_axes(k, x_domains[c], y_domains[r], h, w, autorange=True))
+        layout["annotations"].append(title_annotation(titles[i], x_domains[c], y_domains[r][1], size=17))
+        if as_png:
+            data.append(image_trace(colour_map(maps[:, :, i], zmin, zmax, colorscale), k, png=True))
+        else:
+            data.append(
+                heatmap(
+                    maps[:, :, i],
+                    k,
+                    zmin=zmin,
+                    zmax=zmax,
+                    colorscale=colorscale,
+                    show_values=values,
+                    name=titles[i],
+                    hovertemplate=f"{titles[i]}<br>row %{{y}}, column %{{x}}: %{{z:.4~f}}<extra></extra>",
+                    showscale=(i == 0),
+                    colorbar=colorbar if i == 0 else None,
+                )
+            )
+    if as_png:
+        # Image traces have no colour bar: a one-cell heatmap on a hidden axis pair carries it.
+        k = n + 1
+        xid, yid = axis_ids(k)
+        layout[f"xaxis{k}"] = {"domain": [0.99, 1.0], "visible": False, "fixedrange": True}
+        layout[f"yaxis{k}"] = {"domain": [0.0, 1.0], "visible": False, "fixedrange": True}
+        data.append(
+            {
+                "type": "heatmap",
+                "z": [[zmin, zmax]],
+                "xaxis": xid,
+                "yaxis": yid,
+                "zmin": zmin,
+                "zmax": zmax,
+                "zauto": False,
+                "colorscale": colorscale,
+                "opacity": 0,
+                "hoverinfo": "skip",
+                "showscale": True,
+                "colorbar": colorbar,
+            }
+        )
+    return {"data": data, "layout": layout}
+
+
+# --- Public figures ------------------------------------------------------------------------------------
+def channel_names(c: int) -> list[str]:
+    """How channels are labelled: R, G, B for three, else ``ch 0``, ``ch 1``, ..."""
+    return ["R", "G", "B"] if c == 3 else [f"ch {i}" for i in range(c)]
+
+
+def kernel_figure(kernel: np.ndarray) -> dict:
+    """Small heatmaps of one filter, one per input channel, values written in every cell.
+
+    Inputs: kernel ``(kh, kw, C)`` (or ``(kh, kw)`` for one channel). One colour range, centred at zero,
+    shared by all channels.
+    """
+    k = _as_hwn(kernel, "kernel")
+    kh, kw, c = k.shape
+    zmin, zmax = symmetric_range(k)
+    names = channel_names(c) if c > 1 else [f"kernel {kh}x{kw}"]
+    side = max(kh, kw)
+    cell_px = 70 if side <= 5 else 50
+    panel_px = max(kh * cell_px, 120)
+    height = style.TITLE_PX + panel_px + 20
+    x_domains = split_domain([1.0] * c, 0.06 if c > 1 else 0.0)
+    layout = base_layout(height, {"l": 10, "r": 10, "t": style.TITLE_PX, "b": 20})
+    data = []
+    for i in range(c):
+        layout.update(panel_axes(i + 1, x_domains[i], [0.0, 1.0], kh, kw, autorange=True))
+        layout["annotations"].append(title_annotation(names[i], x_domains[i], 1.0))
+        data.append(
+            heatmap(
+                k[:, :, i],
+                i + 1,
+                zmin=zmin,
+                zmax=zmax,
+                colorscale=style.DIVERGING,
+                show_values=True,
+                side=side,
+                name=names[i],
+                hovertemplate=f"{names[i]}<br>w[%{{y}}, %{{x}}] = %{{z:.6~g}}<extra></extra>",
+            )
+        )
+    return {"data": data, "layout": layout}
+
+
+def feature_maps_figure(
+    maps: np.ndarray,
+    *,
+    titles: list[str],
+    zmid: float | None = 0,
+    show_values: bool | None = None,
+    cols: int | None = None,
+) -> dict:
+    """A grid of the N output maps of a convolution layer, before or after its activation.
+
+    Inputs:
+    - maps: ``(H, W, N)``; titles: N strings, one per map.
+    - zmid: centre of the (diverging) colour scale, usually 0; ``None`` for a sequential scale from the
+      smallest to the largest value.
+    - show_values: write numbers in cells; ``None``: when maps are at most 12x12. cols: grid columns.
+    Returns a figure dict: one heatmap per map, all with the same ``zmin``/``zmax`` (one colour bar says
+    so). Maps with more than ``HEATMAP_MAX_VALUES`` values in all are sent as pixel-exact PNG images
+    with a separate colour bar, since a JSON number per pixel would take megabytes.
+    """
+    arr = _as_hwn(maps, "maps")
+    if len(titles) != arr.shape[2]:
+        raise ValueError(f"{arr.shape[2]} maps need {arr.shape[2]} titles; got {len(titles)}")
+    if zmid is None:
+        lo, hi = float(arr.min()), float(arr.max())
+        zmin, zmax = (lo, hi) if hi > lo else (lo - 1.0, lo + 1.0)
+        scale: str | list = style.SEQUENTIAL
+    else:
+        zmin, zmax = symmetric_range(arr, float(zmid))
+        scale = style.DIVERGING
+    return _map_grid(
+        arr,
+        titles,
+        zmin=zmin,
+        zmax=zmax,
+        colorscale=scale,
+        show_values=show_values,
+        cols=cols,
+        colorbar_title="value (all maps)",
+    )
+
+
+def image_figure(image: np.ndarray, *, title: str = "", show_values: bool | None = None) -> dict:
+    """An image, pixel exact with square pixels.
+
+    Inputs: image ``(H, W, 1)`` (or ``(H, W)``) grayscale, drawn as a heatmap with values when at most
+    12x12; or ``(H, W, 3)`` RGB in [0, 1], drawn as an ``image`` trace (a PNG when large).
+    """
+    arr = _as_hwn(image, "image")
+    h, w, c = arr.shape
+    if c not in (1, 3):
+        raise ValueError(f"an image has 1 (grayscale) or 3 (RGB) channels; got {c}")
+    cell = max(2, min(60, 480 // max(h, w)))
+    panel_px = max(min(h * cell, 520), 120)
+    top = style.TITLE_PX if title else 10
+    layout = base_layout(top + panel_px + 10, {"l": 10, "r": 10, "t": top, "b": 10})
+    layout.update(panel_axes(1, [0.0, 1.0], [0.0, 1.0], h, w, autorange=True))
+    layout["yaxis"]["constraintoward"] = "middle"
+    if title:
+        layout["title"] = {"text": title, "x": 0.5, "xanchor": "center", "font": {"size": style.TITLE_SIZE}}
+    if c == 1:
+        gray = arr[:, :, 0]
+        zmin, zmax = image_range(gray)
+        if h * w > style.HEATMAP_MAX_VALUES:
+            trace = image_trace(colour_map(gray, zmin, zmax, style.GRAYSCALE), 1, png=True)
+        else:
+            trace = heatmap(
+                gray,
+                1,
+                zmin=zmin,
+                zmax=zmax,
+                colorscale=style.GRAYSCALE,
+                show_values=auto_show_values(h, w, show_values),
+            )
+    else:
+        rgb = np.round(np.clip(arr, 0.0, 1.0) * 255).astype(np.uint8)
+        trace = image_trace(rgb, 1, png=h * w * 3 > style.HEATMAP_MAX_VALUES)
+    return {"data": [trace], "layout": layout}
+
+
+def tensor_figure(tensor: np.ndarray, *, title: str = "", max_channels: int = 32, zmid: float | None = 0) -> dict:
+    """An ``(H, W, C)`` tensor of the network view as a grid of per-channel heatmaps ``ch 0`` ... ``ch C-1``.
+
+    A ``1 x 1 x C`` tensor (the end of the founding chain) is one strip of C cells, labelled by channel.
+    Only the first ``max_channels`` channels are drawn (the title says so). One colour range for all.
+    """
+    arr = _as_hwn(tensor, "tensor")
+    h, w, c = arr.shape
+    shown = min(c, max_channels)
+    label = title + (f" (first {shown} of {c} channels)" if shown < c else "")
+    part = arr[:, :, :shown]
+    zmin, zmax = symmetric_range(part, float(zmid)) if zmid is not None else (float(part.min()), float(part.max()))
+    if zmax <= zmin:
+        zmin, zmax = zmin - 1.0, zmin + 1.0
+    scale = style.DIVERGING if zmid is not None else style.SEQUENTIAL
+    if h == 1 and w == 1:
+        return _strip(part[0, 0, :], label, zmin, zmax, scale)
+    return _map_grid(
+        part,
+        [f"ch {i}" for i in range(shown)],
+        zmin=zmin,
+        zmax=zmax,
+        colorscale=scale,
+        show_values=None,
+        cols=None,
+        colorbar_title="value",
+        title=label,
+    )
+
+
+def _strip(values: np.ndarray, title: str, zmin: float, zmax: float, scale: str | list) -> dict:
+    """A 1 x C tensor: one row of C cells with their values, a channel label under each."""
+    c = values.shape[0]
+    cell_px = 70 if c <= 12 else max(24, 840 // c)
+    show = c <= 16
+    top = style.TITLE_PX + (30 if title else 0)
+    layout = base_layout(top + cell_px + 60, {"l": 10, "r": 10, "t": top, "b": 50})
+    if title:
+        layout["title"] = {"text": title, "x": 0.01, "xanchor": "left", "font": {"size": style.TITLE_SIZE + 2}}
+    layout.update(panel_axes(1, [0.0, 1.0], [0.0, 1.0], 1, c, autorange=True))
+    layout["yaxis"]["constraintoward"] = "middle"
+    layout["xaxis"].update(
+        {
+            "showticklabels": True,
+            "tickmode": "array",
+            "tickvals": list(range(c)),
+            "ticktext": [f"ch {i}" for i in range(c)],
+            "side": "bottom",
+            "tickfont": {"size": 14},
+        }
+    )
+    trace = heatmap(
+        values[None, :],
+        1,
+        zmin=zmin,
+        zmax=zmax,
+        colorscale=scale,
+        show_values=show,
+        side=min(c, 9),
+        hovertemplate="ch %{x}: %{z:.6~g}<extra></extra>",
+    )
+    return {"data": [trace], "layout": layout}

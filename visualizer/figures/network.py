@@ -1,0 +1,589 @@
+"""Plotly figures of the network view: the row of stages, the 1x1 convolution as channel mixing, and the
+full-size convolution as a dense layer. Pure functions: arrays in, figure dicts out (no Streamlit)."""
+
+from __future__ import annotations
+
+import base64
+import math
+
+import numpy as np
+
+from .raster import png_bytes
+from .style import BACKGROUND, DIVERGING, FONT_FAMILY, HIGHLIGHT, HIGHLIGHT_WIDTH
+from .style import TEXT as INK
+
+# The look specific to the network view; shared colours and fonts come from ``style``.
+FONT = FONT_FAMILY
+MUTED = "#57606a"
+ACCENT = "#1f6feb"  # the selected stage: the app's primary colour
+GRID_LINE = "rgba(27, 31, 36, 0.35)"
+# Face colours of a stage box by layer kind: (front, top, side).
+KIND_COLOURS = {
+    "input": ("#d0d7de", "#e6eaef", "#afb8c1"),
+    "conv": ("#9ecbff", "#c8e1ff", "#6cb0f5"),
+    "activation": ("#ffd08a", "#ffe3b8", "#f0b45a"),
+    "pool": ("#a8e6b4", "#cdf2d4", "#7fcf8e"),
+}
+KIND_NAMES = {"input": "input", "conv": "convolution", "activation": "activation", "pool": "pooling"}
+FACE_PX = 240  # the input image painted on its box is sent at about this many pixels a side
+BOX_MAX = 0.72  # the largest front face, in units of a stage's slot width
+DEPTH_MAX = 0.28  # the oblique depth of the stage with the most channels
+MIX_CONTROLS_PX = 130  # room under the channel-mixing panels for the channel axis, Play and the slider
+MAX_MIX_FRAMES = 400  # frames of the channel-mixing animation (pixels x filters)
+MAX_VALUE_CELLS = 24  # write values in a row of cells only up to this many columns
+
+
+def fmt(value: float, digits: int = 2) -> str:
+    """A number as short as it reads: ``1`` not ``1.00``, ``-0.25``; no ``-0``."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    text = f"{float(value):.{digits}f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def _limit(*arrays: np.ndarray) -> float:
+    """The symmetric colour limit of some arrays (at least a tiny positive number)."""
+    lim = max((float(np.nanmax(np.abs(a))) for a in arrays if np.size(a)), default=0.0)
+    return lim if lim > 0 else 1.0
+
+
+def _heat(z, *, xaxis: str, yaxis: str, limit: float, text=None, font_size: int = 14, hover: str = "",
+          gap: int = 2) -> dict:
+    """A heatmap on the diverging scale centred at zero, values written when ``text`` is given."""
+    trace = {
+        "type": "heatmap",
+        "z": z,
+        "zmin": -limit,
+        "zmax": limit,
+        "colorscale": DIVERGING,
+        "showscale": False,
+        "xaxis": xaxis,
+        "yaxis": yaxis,
+        "xgap": gap,
+        "ygap": gap,
+    }
+    if text is not None:
+        # No fixed text colour: Plotly picks black or white for each cell, so dark cells stay readable.
+        trace.update(text=text, texttemplate="%{text}", textfont={"size": font_size, "family": FONT})
+    if hover:
+        trace["hovertemplate"] = hover + "<extra></extra>"
+    else:
+        trace["hoverinfo"] = "skip"
+    return trace
+
+
+def _axis(domain: list[float], *, n: int, reversed_: bool = False, anchor: str, ticks=None, title: str = "") -> dict:
+    axis = {
+        "domain": domain,
+        "range": [n - 0.5, -0.5] if reversed_ else [-0.5, n - 0.5],
+        "showgrid": False,
+        "zeroline": False,
+        "fixedrange": True,
+        "anchor": anchor,
+        "tickfont": {"size": 13, "color": MUTED},
+    }
+    if ticks is None:
+        axis["showticklabels"] = False
+        axis["ticks"] = ""
+    else:
+        axis["tickmode"] = "array"
+        axis["tickvals"] = list(range(len(ticks)))
+        axis["ticktext"] = ticks
+    if title:
+        axis["title"] = {"text": title, "font": {"size": 14, "color": MUTED}, "standoff": 4}
+    return axis
+
+
+def _label(text: str, x: float, y: float, *, size: int = 16, color: str = INK, xref: str = "paper",
+           yref: str = "paper", xanchor: str = "center", yanchor: str = "bottom", bold: bool = False) -> dict:
+    return {
+        "text": f"<b>{text}</b>" if bold else text,
+        "x": x,
+        "y": y,
+        "xref": xref,
+        "yref": yref,
+        "xanchor": xanchor,
+        "yanchor": yanchor,
+        "showarrow": False,
+        "font": {"size": size, "color": color, "family": FONT},
+    }
+
+
+def _rect(x0: float, x1: float, y0: float, y1: float, *, xref: str, yref: str, color: str = HIGHLIGHT,
+          width: float = HIGHLIGHT_WIDTH) -> dict:
+    return {"type": "rect", "x0": x0, "x1": x1, "y0": y0, "y1": y1, "xref": xref, "yref": yref,
+            "line": {"color": color, "width": width}, "fillcolor": "rgba(0,0,0,0)"}
+
+
+def _play_controls(labels: list[str], frame_ms: int, *, prefix: str, y: float = -0.04) -> tuple[list[dict], list[dict]]:
+    """Play/Pause buttons and a slider over frames named ``labels`` (Plotly's frames model), their top at
+    ``y`` (paper coordinates: negative is below the plot area)."""
+    animate = {"frame": {"duration": frame_ms, "redraw": True}, "transition": {"duration": 0}, "fromcurrent": True,
+               "mode": "immediate"}
+    menus = [{
+        "type": "buttons",
+        "direction": "left",
+        "showactive": False,
+        "x": 0.0,
+        "y": y,
+        "xanchor": "left",
+        "yanchor": "top",
+        "pad": {"r": 10, "t": 0},
+        "font": {"size": 15},
+        "buttons": [
+            {"label": "▶ Play", "method": "animate", "args": [None, animate]},
+            {"label": "❚❚ Pause", "method": "animate",
+             "args": [[None], {"frame": {"duration": 0, "redraw": False}, "mode": "immediate"}]},
+        ],
+    }]
+    sliders = [{
+        "active": 0,
+        "x": 0.16,
+        "len": 0.84,
+        "y": y + 0.02,
+        "yanchor": "top",
+        "pad": {"t": 0, "b": 0},
+        "currentvalue": {"prefix": prefix, "font": {"size": 15, "color": INK}},
+        "font": {"size": 11, "color": MUTED},
+        "steps": [
+            {"label": lab, "method": "animate",
+             "args": [[lab], {"frame": {"duration": 0, "redraw": True}, "mode": "immediate",
+                              "transition": {"duration": 0}}]}
+            for lab in labels
+        ],
+    }]
+    return menus, sliders
+
+
+# --------------------------------------------------------------------------------------------------
+# The row of stages
+# --------------------------------------------------------------------------------------------------
+
+
+def _box_size(shape: tuple[int, int, int], side_max: int, cmax: int) -> tuple[float, float, float]:
+    """Front-face height and width and the oblique depth of a stage box, proportional-ish to its shape.
+
+    Square roots keep a 32x32 stage and a 1x1 stage both visible on one row; depth grows with log(C).
+    """
+    h, w, c = shape
+    fh = BOX_MAX * (0.3 + 0.7 * math.sqrt(h / side_max))
+    fw = BOX_MAX * (0.3 + 0.7 * math.sqrt(w / side_max))
+    depth = 0.06 + DEPTH_MAX * (math.log2(c) / math.log2(cmax) if cmax > 1 else 0.0)
+    return fh, fw, depth
+
+
+def _front_face(cx: float, size: tuple[float, float, float]) -> tuple[float, float, float, float]:
+    """``(x0, y0, x1, y1)`` of the front face of the box centred at ``cx`` (the same geometry as :func:`_cuboid`)."""
+    fh, fw, d = size
+    x0 = cx - (fw + d) / 2
+    y0 = -(fh + d) / 2
+    return x0, y0, x0 + fw, y0 + fh
+
+
+def face_image(image: np.ndarray, face: tuple[float, float, float, float]) -> dict:
+    """A layout image painting ``image`` (``(H, W)`` gray or ``(H, W, 3)`` RGB in [0, 1]) on a front face.
+
+    Sent as a PNG blown up with nearest-neighbour, so each pixel stays a crisp square at any size.
+    """
+    arr = np.clip(np.asarray(image, dtype=np.float64), 0.0, 1.0)
+    if arr.ndim == 2:
+        arr = arr[:, :, None]
+    if arr.shape[2] != 3:
+        arr = np.repeat(arr.mean(axis=2, keepdims=True), 3, axis=2)
+    rgb = np.round(arr * 255).astype(np.uint8)
+    scale = max(1, FACE_PX // max(rgb.shape[:2]))
+    data = base64.b64encode(png_bytes(rgb, scale=scale)).decode("ascii")
+    x0, y0, x1, y1 = face
+    return {"source": f"data:image/png;base64,{data}", "xref": "x", "yref": "y", "x": x0, "y": y1,
+            "sizex": x1 - x0, "sizey": y1 - y0, "sizing": "stretch", "xanchor": "left", "yanchor": "top",
+            "layer": "above"}
+
+
+def _polygon(points: list[tuple[float, float]]) -> str:
+    return "M " + " L ".join(f"{x:.4f},{y:.4f}" for x, y in points) + " Z"
+
+
+def _cuboid(cx: float, shape: tuple[int, int, int], size: tuple[float, float, float], kind: str,
+            selected: bool, painted: bool = False) -> list[dict]:
+    """Shapes of one stage box centred at ``cx``: front face with its pixel grid, top and side showing channels.
+
+    ``painted``: the front face is left transparent, for a layout image under it (shapes draw above images).
+    """
+    h, w, c = shape
+    fh, fw, d = size
+    front, top, side = KIND_COLOURS.get(kind, KIND_COLOURS["conv"])
+    edge = {"color": ACCENT if selected else INK, "width": 3.5 if selected else 1.2}
+    x0, y0, x1, y1 = _front_face(cx, size)
+    shapes = [
+        {"type": "path", "path": _polygon([(x0, y1), (x0 + d, y1 + d), (x1 + d, y1 + d), (x1, y1)]),
+         "fillcolor": top, "line": edge, "xref": "x", "yref": "y", "layer": "above"},
+        {"type": "path", "path": _polygon([(x1, y0), (x1 + d, y0 + d), (x1 + d, y1 + d), (x1, y1)]),
+         "fillcolor": side, "line": edge, "xref": "x", "yref": "y", "layer": "above"},
+    ]
+    # Channel slices drawn on the top and side faces (at most 16, so many channels stay a texture).
+    slices = min(c, 16)
+    for i in range(1, slices):
+        t = d * i / slices
+        shapes.append({"type": "path", "path": f"M {x0 + t:.4f},{y1 + t:.4f} L {x1 + t:.4f},{y1 + t:.4f} "
+                       f"L {x1 + t:.4f},{y0 + t:.4f}", "line": {"color": GRID_LINE, "width": 0.8},
+                       "xref": "x", "yref": "y", "layer": "above"})
+    shapes.append({"type": "rect", "x0": x0, "x1": x1, "y0": y0, "y1": y1, "line": edge,
+                   "fillcolor": "rgba(0,0,0,0)" if painted else front, "xref": "x", "yref": "y", "layer": "above"})
+    # The pixel grid on the front face, while it has few enough cells to read as a grid.
+    if 1 < h <= 12:
+        for i in range(1, h):
+            y = y1 - fh * i / h
+            shapes.append({"type": "line", "x0": x0, "x1": x1, "y0": y, "y1": y, "xref": "x", "yref": "y",
+                           "line": {"color": GRID_LINE, "width": 1}, "layer": "above"})
+    if 1 < w <= 12:
+        for j in range(1, w):
+            x = x0 + fw * j / w
+            shapes.append({"type": "line", "x0": x, "x1": x, "y0": y0, "y1": y1, "xref": "x", "yref": "y",
+                           "line": {"color": GRID_LINE, "width": 1}, "layer": "above"})
+    return shapes
+
+
+def stage_row_figure(
+    shapes: list[tuple[int, int, int]],
+    layer_labels: list[str],
+    kinds: list[str],
+    *,
+    selected: int | None = 0,
+    names: list[str] | None = None,
+    input_image: np.ndarray | None = None,
+    height: int = 330,
+) -> dict:
+    """The stack as a row of boxes, one per stage, with the layer written on the arrow between two stages.
+
+    Inputs:
+    - shapes: ``[(H, W, C), ...]`` of every stage, the input first;
+    - layer_labels: one per arrow (``len(shapes) - 1``): ``"15 x [3x3x1]"``, ``"ReLU"``...;
+    - kinds: one per stage: ``"input"``, ``"conv"``, ``"activation"`` or ``"pool"`` (the box colour);
+    - selected: the stage drawn outlined; names: a short name under each shape (``"feature maps"``);
+    - input_image: ``(H, W)`` or ``(H, W, 3)`` in [0, 1], painted on the front of the input's box.
+    Every box is clickable: an invisible marker at its centre carries ``customdata = stage index``.
+    """
+    n = len(shapes)
+    if len(layer_labels) != n - 1 or len(kinds) != n:
+        raise ValueError(f"{n} stages need {n - 1} layer labels and {n} kinds, got {len(layer_labels)} and "
+                         f"{len(kinds)}")
+    side_max = max(max(s[0], s[1]) for s in shapes)
+    cmax = max(s[2] for s in shapes)
+    slot, gap = 1.0, 1.0 if n <= 6 else 0.8
+    crowded = n > 7
+    big = 19 if n <= 6 else 16 if n <= 9 else 13
+    small = 15 if n <= 6 else 13 if n <= 9 else 11
+    centres = [slot / 2 + i * (slot + gap) for i in range(n)]
+    layout_shapes: list[dict] = []
+    annotations: list[dict] = []
+    images: list[dict] = []
+    for i, (shape, kind) in enumerate(zip(shapes, kinds, strict=True)):
+        size = _box_size(shape, side_max, cmax)
+        is_sel = selected == i
+        if is_sel:
+            half = slot / 2 + 0.08
+            layout_shapes.append({"type": "rect", "x0": centres[i] - half, "x1": centres[i] + half,
+                                  "y0": -1.3, "y1": 0.7, "xref": "x", "yref": "y", "layer": "below",
+                                  "fillcolor": "rgba(31,111,235,0.08)", "line": {"color": ACCENT, "width": 2}})
+        painted = i == 0 and input_image is not None
+        layout_shapes += _cuboid(centres[i], shape, size, kind, is_sel, painted)
+        if painted:
+            images.append(face_image(input_image, _front_face(centres[i], size)))
+        colour = ACCENT if is_sel else INK
+        label = "[" + " x ".join(str(v) for v in shape) + "]"
+        annotations.append(_label(label, centres[i], -0.62, xref="x", yref="y", size=big, color=colour, bold=True,
+                                  yanchor="top"))
+        sub = names[i] if names else ("input" if i == 0 else f"stage {i}")
+        annotations.append(_label(sub, centres[i], -0.92, xref="x", yref="y", size=small, color=MUTED,
+                                  yanchor="top"))
+    for i, text in enumerate(layer_labels):
+        xa = centres[i] + slot / 2 - 0.02
+        xb = centres[i + 1] - slot / 2 + 0.02
+        annotations.append({"x": xb, "y": 0, "ax": xa, "ay": 0, "xref": "x", "yref": "y", "axref": "x",
+                            "ayref": "y", "showarrow": True, "arrowhead": 2, "arrowsize": 1.3, "arrowwidth": 2.2,
+                            "arrowcolor": MUTED, "text": ""})
+        up = not crowded or i % 2 == 0
+        kind = KIND_NAMES.get(kinds[i + 1], "")
+        annotations.append(_label(text, (xa + xb) / 2, 0.08 if up else -0.08, xref="x", yref="y", size=small + 1,
+                                  bold=True, yanchor="bottom" if up else "top"))
+        if not crowded:
+            annotations.append(_label(kind, (xa + xb) / 2, -0.08, xref="x", yref="y", size=small - 1,
+                                      color=MUTED, yanchor="top"))
+    clicks = {
+        "type": "scatter",
+        "mode": "markers",
+        "x": centres,
+        "y": [0.0] * n,
+        "customdata": list(range(n)),
+        "marker": {"size": 110 if n <= 6 else 70, "symbol": "square", "color": "rgba(0,0,0,0)", "line": {"width": 0}},
+        "hovertemplate": "stage %{customdata}: click to inspect<extra></extra>",
+        "showlegend": False,
+    }
+    width_units = n * slot + (n - 1) * gap
+    return {
+        "data": [clicks],
+        "layout": {
+            "height": height,
+            "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
+            "xaxis": {"range": [-0.15, width_units + 0.15], "visible": False, "fixedrange": True},
+            "yaxis": {"range": [-1.34, 0.74], "visible": False, "fixedrange": True, "scaleanchor": "x"},
+            "shapes": layout_shapes,
+            "annotations": annotations,
+            "images": images,
+            "plot_bgcolor": BACKGROUND,
+            "paper_bgcolor": BACKGROUND,
+            "dragmode": False,
+            "clickmode": "event+select",
+            "hovermode": "closest",
+            "font": {"family": FONT, "color": INK},
+        },
+    }
+
+
+# --------------------------------------------------------------------------------------------------
+# The 1x1 convolution: channel mixing at one pixel
+# --------------------------------------------------------------------------------------------------
+
+
+def mixing_pixels(height: int, width: int, n_filters: int, *, start: int = 0,
+                  max_frames: int = MAX_MIX_FRAMES) -> list[tuple[int, int]]:
+    """The pixels ``(y, x)`` the channel-mixing animation visits: from raster index ``start``, as many as
+    fit ``max_frames`` frames of one frame per filter (at least one pixel)."""
+    count = max(1, max_frames // max(1, n_filters))
+    total = height * width
+    start = min(max(0, start), total - 1)
+    return [divmod(p, width) for p in range(start, min(total, start + count))]
+
+
+def channel_mixing_figure(
+    x: np.ndarray,
+    filters: np.ndarray,
+    bias: np.ndarray | None = None,
+    *,
+    pixels: list[tuple[int, int]] | None = None,
+    frame_ms: int = 600,
+    height: int = 720,
+) -> dict:
+    """A 1x1 convolution for what it is: at each pixel, a dot product across channels, once per filter.
+
+    Inputs: x ``(H, W, C)``; filters ``(N, 1, 1, C)`` (or ``(N, C)``); bias ``(N,)``;
+    pixels: the ``(y, x)`` visited in order (default: every pixel, capped by :func:`mixing_pixels`).
+    The figure shows the pixel in its ``H x W`` grid, the ``C`` input values at that pixel, the
+    ``N x C`` weight matrix (one row per filter), the ``C`` products of the current row, and the
+    ``N`` outputs at that pixel filling in. One frame per (pixel, filter): ``out[y, x, n] =
+    b[n] + sum over c of in[y, x, c] * w[n, c]``.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    h, w, c = x.shape
+    wm = np.asarray(filters, dtype=np.float64).reshape(-1, c)  # (N, C)
+    nf = wm.shape[0]
+    b = np.zeros(nf) if bias is None else np.asarray(bias, dtype=np.float64).reshape(nf)
+    if pixels is None:
+        pixels = mixing_pixels(h, w, nf)
+    out = np.einsum("hwc,nc->hwn", x, wm) + b  # every output, so frames only read
+    values = c <= MAX_VALUE_CELLS
+    font = 17 if c <= 10 else 15 if c <= 16 else 12
+    lim_in = _limit(x)
+    lim_w = _limit(wm)
+    lim_p = _limit(x[:, :, None, :] * wm[None, None])
+    lim_out = _limit(out)
+
+    # Domains (paper coordinates): locator on the left; the input row above W; products below W;
+    # the output column right of W, its rows aligned with W's rows.
+    mx0, mx1 = 0.2, 0.8
+    ox0, ox1 = 0.87, 0.93
+    row_h = 0.07
+    in_y = [0.80, 0.80 + row_h]
+    w_y = [0.18, 0.72]
+    prod_y = [0.03, 0.03 + row_h]
+
+    def in_row(y: int, xx: int) -> tuple[list, list]:
+        v = x[y, xx]
+        return [v.tolist()], [[fmt(t) for t in v]] if values else None
+
+    def prod_row(y: int, xx: int, n: int) -> tuple[list, list]:
+        p = x[y, xx] * wm[n]
+        return [p.tolist()], [[fmt(t) for t in p]] if values else None
+
+    def out_col(y: int, xx: int, n: int) -> tuple[list, list]:
+        col = [[float(out[y, xx, k])] if k <= n else [None] for k in range(nf)]
+        txt = [[fmt(out[y, xx, k])] if k <= n else [""] for k in range(nf)]
+        return col, txt
+
+    def equation(y: int, xx: int, n: int) -> str:
+        bias_txt = f" + bias {fmt(b[n])}" if b[n] != 0 else ""
+        return (f"<b>out[{y}, {xx}, {n}]</b> = the sum of the {c} products below{bias_txt} = "
+                f"<b>{fmt(out[y, xx, n], 3)}</b>")
+
+    def frame_shapes(y: int, xx: int, n: int) -> list[dict]:
+        return [
+            _rect(xx - 0.5, xx + 0.5, y - 0.5, y + 0.5, xref="x", yref="y"),
+            _rect(-0.5, c - 0.5, n - 0.5, n + 0.5, xref="x3", yref="y3"),
+            _rect(-0.5, 0.5, n - 0.5, n + 0.5, xref="x5", yref="y5"),
+        ]
+
+    y0, x0 = pixels[0]
+    z_in, t_in = in_row(y0, x0)
+    z_p, t_p = prod_row(y0, x0, 0)
+    z_o, t_o = out_col(y0, x0, 0)
+    grid_text = [[f"({i},{j})" for j in range(w)] for i in range(h)] if max(h, w) <= 8 else None
+    data = [
+        {**_heat(np.zeros((h, w)).tolist(), xaxis="x", yaxis="y", limit=1.0, text=grid_text, font_size=12),
+         "colorscale": [[0, "#f0f3f7"], [1, "#f0f3f7"]]},
+        _heat(z_in, xaxis="x2", yaxis="y2", limit=lim_in, text=t_in, font_size=font,
+              hover="in[y, x, c=%{x}] = %{z:.3f}"),
+        _heat(wm.tolist(), xaxis="x3", yaxis="y3", limit=lim_w, font_size=font,
+              text=[[fmt(t) for t in row] for row in wm] if values else None, hover="w[n=%{y}, c=%{x}] = %{z:.3f}"),
+        _heat(z_p, xaxis="x4", yaxis="y4", limit=lim_p, text=t_p, font_size=font, hover="product c=%{x}: %{z:.3f}"),
+        _heat(z_o, xaxis="x5", yaxis="y5", limit=lim_out, text=t_o, font_size=font + 1,
+              hover="out[y, x, n=%{y}] = %{z:.3f}"),
+    ]
+    chan_ticks = [str(k) for k in range(c)] if c <= 32 else None
+    filt_ticks = [f"n={k}" for k in range(nf)] if nf <= 32 else None
+    layout = {
+        "height": height,
+        "margin": {"l": 20, "r": 20, "t": 70, "b": MIX_CONTROLS_PX},
+        "plot_bgcolor": BACKGROUND,
+        "paper_bgcolor": BACKGROUND,
+        "font": {"family": FONT, "color": INK},
+        "dragmode": False,
+        "xaxis": _axis([0.0, 0.13], n=w, anchor="y", ticks=[str(j) for j in range(w)] if w <= 16 else None),
+        "yaxis": {**_axis([0.42, 0.72], n=h, reversed_=True, anchor="x",
+                          ticks=[str(i) for i in range(h)] if h <= 16 else None), "scaleanchor": "x"},
+        "xaxis2": _axis([mx0, mx1], n=c, anchor="y2"),
+        "yaxis2": _axis(in_y, n=1, anchor="x2"),
+        "xaxis3": _axis([mx0, mx1], n=c, anchor="y3"),
+        "yaxis3": _axis(w_y, n=nf, reversed_=True, anchor="x3", ticks=filt_ticks),
+        "xaxis4": _axis([mx0, mx1], n=c, anchor="y4", ticks=chan_ticks, title="channel c"),
+        "yaxis4": _axis(prod_y, n=1, anchor="x4"),
+        "xaxis5": _axis([ox0, ox1], n=1, anchor="y5"),
+        "yaxis5": _axis(w_y, n=nf, reversed_=True, anchor="x5"),
+        "annotations": [
+            _label("pixel (y, x)", 0.065, 0.74, size=15, color=MUTED),
+            _label(f"in[y, x, :]: the {c} channel values at this pixel", (mx0 + mx1) / 2, in_y[1] + 0.005,
+                   size=15, color=MUTED),
+            _label(f"w: {nf} filters of 1x1x{c}, one row each", (mx0 + mx1) / 2, w_y[1] + 0.005, size=15,
+                   color=MUTED),
+            _label("products in · w[n]", (mx0 + mx1) / 2, prod_y[1] + 0.005, size=15, color=MUTED),
+            _label(f"out[y, x, :]<br>{nf} values", (ox0 + ox1) / 2, w_y[1] + 0.005, size=15, color=MUTED),
+            _label("→", (mx1 + ox0) / 2, sum(w_y) / 2, size=30, color=MUTED, yanchor="middle"),
+            _label(equation(y0, x0, 0), 0.5, 1.03, size=20),
+        ],
+        "shapes": frame_shapes(y0, x0, 0),
+    }
+    frames = []
+    labels = []
+    for y, xx in pixels:
+        z_in, t_in = in_row(y, xx)
+        for n in range(nf):
+            z_p, t_p = prod_row(y, xx, n)
+            z_o, t_o = out_col(y, xx, n)
+            label = f"({y},{xx}) n={n}"
+            labels.append(label)
+            upd_in = {"type": "heatmap", "z": z_in} | ({"text": t_in} if values else {})
+            upd_p = {"type": "heatmap", "z": z_p} | ({"text": t_p} if values else {})
+            frames.append({
+                "name": label,
+                "data": [upd_in, upd_p, {"type": "heatmap", "z": z_o, "text": t_o}],
+                "traces": [1, 3, 4],
+                "layout": {"shapes": frame_shapes(y, xx, n),
+                           "annotations": layout["annotations"][:-1] + [_label(equation(y, xx, n), 0.5, 1.03,
+                                                                               size=20)]},
+            })
+    plot_px = height - 70 - MIX_CONTROLS_PX
+    layout["updatemenus"], layout["sliders"] = _play_controls(labels, frame_ms, prefix="pixel and filter: ",
+                                                              y=-60 / plot_px)
+    return {"data": data, "layout": layout, "frames": frames}
+
+
+# --------------------------------------------------------------------------------------------------
+# The full-size convolution: a dense layer
+# --------------------------------------------------------------------------------------------------
+
+
+def dense_figure(
+    x: np.ndarray,
+    filters: np.ndarray,
+    bias: np.ndarray | None,
+    conv_out: np.ndarray,
+    dense_out: np.ndarray,
+    *,
+    height: int = 400,
+) -> dict:
+    """A filter as large as its input, seen as a dense layer.
+
+    Inputs: x ``(kh, kw, C)``; filters ``(N, kh, kw, C)``; bias ``(N,)``; conv_out ``(N,)`` the
+    convolution's one position; dense_out ``(N,)`` ``W @ flatten(x) + b``, both computed by the caller.
+    Shows flatten(x) as a strip of ``kh*kw*C`` values, above the ``N x (kh*kw*C)`` matrix whose rows are
+    the flattened filters (same columns), and the two results side by side.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    kh, kw, c = x.shape
+    bank = np.asarray(filters, dtype=np.float64)
+    nf = bank.shape[0]
+    k = kh * kw * c
+    flat = x.reshape(-1)
+    matrix = bank.reshape(nf, k)
+    b = np.zeros(nf) if bias is None else np.asarray(bias, dtype=np.float64)
+    mx0, mx1 = 0.0, 0.7
+    r1x0, r1x1 = 0.78, 0.84
+    r2x0, r2x1 = 0.92, 0.98
+    strip_y = [0.78, 0.9]
+    mat_y = [0.05, 0.66]
+    pos = [f"({u},{v},{ch})" for u in range(kh) for v in range(kw) for ch in range(c)]
+    lim_out = _limit(conv_out, dense_out)
+    out_font = 17 if nf <= 12 else 13
+    data = [
+        _heat([flat.tolist()], xaxis="x", yaxis="y", limit=_limit(flat), gap=2 if k <= 40 else 0,
+              text=[[fmt(t) for t in flat]] if k <= MAX_VALUE_CELLS else None,
+              hover="flatten(x)[%{x}] = %{z:.3f}<br>(u, v, c) = %{customdata}"),
+        _heat(matrix.tolist(), xaxis="x2", yaxis="y2", limit=_limit(matrix), gap=2 if k <= 40 else 0,
+              text=[[fmt(t) for t in row] for row in matrix] if k <= MAX_VALUE_CELLS else None,
+              hover="W[n=%{y}, %{x}] = %{z:.3f}<br>(u, v, c) = %{customdata}"),
+        _heat([[v] for v in dense_out.tolist()], xaxis="x3", yaxis="y3", limit=lim_out,
+              text=[[fmt(v, 3)] for v in dense_out], font_size=out_font, hover="W·x + b, n=%{y}: %{z:.6f}"),
+        _heat([[v] for v in conv_out.tolist()], xaxis="x4", yaxis="y4", limit=lim_out,
+              text=[[fmt(v, 3)] for v in conv_out], font_size=out_font, hover="convolution, n=%{y}: %{z:.6f}"),
+    ]
+    data[0]["customdata"] = [pos]
+    data[1]["customdata"] = [pos for _ in range(nf)]
+    # Column ticks at the start of every kernel position (u, v): each block holds its C channels.
+    block_ticks = list(range(0, k, c))
+    shapes = [
+        {"type": "line", "x0": t - 0.5, "x1": t - 0.5, "y0": y0, "y1": y1, "xref": "x2", "yref": "paper",
+         "line": {"color": INK, "width": 1}}
+        for t in block_ticks[1:]
+        for y0, y1 in ((mat_y[0], mat_y[1]), (strip_y[0], strip_y[1]))
+    ] if kh * kw <= 49 else []
+    tick_x = {"tickmode": "array", "tickvals": [t + (c - 1) / 2 for t in block_ticks],
+              "ticktext": [f"({u},{v})" for u in range(kh) for v in range(kw)], "showticklabels": kh * kw <= 25}
+    bias_txt = " + b" if np.any(b != 0) else ""
+    layout = {
+        "height": height,
+        "margin": {"l": 50, "r": 10, "t": 30, "b": 40},
+        "plot_bgcolor": BACKGROUND,
+        "paper_bgcolor": BACKGROUND,
+        "font": {"family": FONT, "color": INK},
+        "dragmode": False,
+        "xaxis": _axis([mx0, mx1], n=k, anchor="y"),
+        "yaxis": _axis(strip_y, n=1, anchor="x"),
+        "xaxis2": {**_axis([mx0, mx1], n=k, anchor="y2", title="kernel position (u, v); each block: its channels"),
+                   **tick_x},
+        "yaxis2": _axis(mat_y, n=nf, reversed_=True, anchor="x2", ticks=[f"n={i}" for i in range(nf)]),
+        "xaxis3": _axis([r1x0, r1x1], n=1, anchor="y3"),
+        "yaxis3": _axis(mat_y, n=nf, reversed_=True, anchor="x3"),
+        "xaxis4": _axis([r2x0, r2x1], n=1, anchor="y4"),
+        "yaxis4": _axis(mat_y, n=nf, reversed_=True, anchor="x4"),
+        "shapes": shapes,
+        "annotations": [
+            _label(f"flatten(x): {kh}x{kw}x{c} = {k} values", (mx0 + mx1) / 2, strip_y[1] + 0.01, size=16,
+                   color=MUTED),
+            _label(f"W: the {nf} filters flattened, a {nf} x {k} matrix", (mx0 + mx1) / 2, mat_y[1] + 0.01, size=16,
+                   color=MUTED),
+            _label(f"W·x{bias_txt}", (r1x0 + r1x1) / 2, mat_y[1] + 0.01, size=16, color=MUTED),
+            _label("conv", (r2x0 + r2x1) / 2, mat_y[1] + 0.01, size=16, color=MUTED),
+            _label("=", (r1x1 + r2x0) / 2, sum(mat_y) / 2, size=30, color=INK, yanchor="middle"),
+            _label("→", (mx1 + r1x0) / 2, sum(mat_y) / 2, size=30, color=INK, yanchor="middle"),
+        ],
+    }
+    return {"data": data, "layout": layout}

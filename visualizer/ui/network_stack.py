@@ -1,0 +1,173 @@
+"""The network view's editable stack: the layers in session state, edits validated before they are kept.
+
+The stack lives in ``st.session_state[STACK]`` as a list of :class:`LayerSpec` dicts. Every edit (add,
+remove, move, reset) builds the new list, checks it with :func:`plan_shapes` on the current input, and
+keeps it only if every stage has an output; otherwise the previous stack stays and the refusal, naming
+the stage and its arithmetic, is shown once.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from visualizer import ACTIVATION_LABELS, ACTIVATION_NAMES, LayerSpec, StackError, plan_shapes
+from visualizer.network import MAX_FILTERS, MAX_KERNEL, MAX_LAYERS, founding_specs, size_arithmetic
+
+STACK = "net_stack"
+REFUSAL = "net_refusal"  # the message of the last refused edit, shown on the next run only
+NOTICE = "net_notice"  # a short confirmation of the last accepted edit
+KINDS = {"conv": "Convolution", "activation": "Activation", "pool": "Pooling"}
+POOL_LABELS = {"max": "max", "avg": "average"}
+
+
+def init_stack() -> None:
+    """First visit: the founding chain."""
+    st.session_state.setdefault(STACK, [s.to_dict() for s in founding_specs()])
+
+
+def current_specs() -> list[LayerSpec]:
+    return [LayerSpec(**d) for d in st.session_state[STACK]]
+
+
+def refusal_message(err: StackError, specs: list[LayerSpec], input_shape: tuple[int, int, int]) -> str:
+    """``err`` with the output-size arithmetic of the failing stage written out (when it has one)."""
+    text = str(err)
+    stage = err.stage
+    if not 1 <= stage <= len(specs):
+        return text
+    spec = specs[stage - 1]
+    if spec.kind not in ("conv", "pool"):
+        return text
+    try:
+        h, w, _ = plan_shapes(specs[: stage - 1], input_shape)[-1].shape
+    except StackError:
+        return text
+    k, s, p = (spec.kernel, spec.stride, spec.padding) if spec.kind == "conv" else (spec.pool_size, spec.pool_size, 0)
+    parts = [f"height {size_arithmetic(h, k, stride=s, padding=p)}"]
+    if w != h:
+        parts.append(f"width {size_arithmetic(w, k, stride=s, padding=p)}")
+    return f"{text}. Output size: {'; '.join(parts)}, and a size must be at least 1."
+
+
+def try_stack(specs: list[LayerSpec], input_shape: tuple[int, int, int], done: str) -> bool:
+    """Keep ``specs`` if every stage works on ``input_shape``; else keep the old stack and say why."""
+    ss = st.session_state
+    try:
+        plan_shapes(specs, input_shape)
+    except StackError as err:
+        ss[REFUSAL] = f"{refusal_message(err, specs, input_shape)} The stack was not changed."
+        ss.pop(NOTICE, None)
+        return False
+    ss[STACK] = [s.to_dict() for s in specs]
+    ss[NOTICE] = done
+    ss.pop(REFUSAL, None)
+    return True
+
+
+def _next_seed(specs: list[LayerSpec]) -> int:
+    return max((s.seed for s in specs if s.kind == "conv"), default=0) + 1
+
+
+def spec_from_form() -> LayerSpec:
+    """The layer described by the "Add a layer" widgets."""
+    ss = st.session_state
+    kind = ss.get("net_kind", "conv")
+    if kind == "conv":
+        return LayerSpec("conv", n_filters=int(ss["net_filters"]), kernel=int(ss["net_kernel"]),
+                         stride=int(ss["net_stride"]), padding=int(ss["net_padding"]), seed=int(ss["net_seed"]))
+    if kind == "activation":
+        return LayerSpec("activation", activation=ss["net_activation"])
+    return LayerSpec("pool", pool_mode=ss["net_pool_mode"], pool_size=int(ss["net_pool_size"]))
+
+
+def _add(input_shape: tuple[int, int, int]) -> None:
+    specs = current_specs()
+    at = int(st.session_state.get("net_position", len(specs)))
+    spec = spec_from_form()
+    new = specs[:at] + [spec] + specs[at:]
+    if len(new) > MAX_LAYERS:
+        st.session_state[REFUSAL] = f"A stack may have at most {MAX_LAYERS} layers; remove one first."
+        return
+    if try_stack(new, input_shape, f"Added layer {at + 1}: {spec.label()}.") and spec.kind == "conv":
+        st.session_state["net_seed"] = _next_seed(new)
+
+
+def _remove(i: int, input_shape: tuple[int, int, int]) -> None:
+    specs = current_specs()
+    gone = specs.pop(i)
+    try_stack(specs, input_shape, f"Removed layer {i + 1}: {gone.label()}.")
+
+
+def _move(i: int, delta: int, input_shape: tuple[int, int, int]) -> None:
+    specs = current_specs()
+    j = i + delta
+    if not 0 <= j < len(specs):
+        return
+    specs[i], specs[j] = specs[j], specs[i]
+    try_stack(specs, input_shape, f"Moved {specs[j].label()} to position {j + 1}.")
+
+
+def _reset(input_shape: tuple[int, int, int]) -> None:
+    try_stack(founding_specs(), input_shape, "Back to the founding chain.")
+
+
+def _add_form(specs: list[LayerSpec], input_shape: tuple[int, int, int]) -> None:
+    ss = st.session_state
+    ss.setdefault("net_seed", _next_seed(specs))
+    st.segmented_control("Kind", list(KINDS), key="net_kind", format_func=KINDS.get, default="conv",
+                         required=True)
+    kind = ss.get("net_kind") or "conv"
+    if kind == "conv":
+        c1, c2 = st.columns(2)
+        c1.number_input("Filters (N)", 1, MAX_FILTERS, 4, key="net_filters")
+        c2.number_input("Kernel k (k x k)", 1, MAX_KERNEL, 3, key="net_kernel")
+        c1.number_input("Stride", 1, 4, 1, key="net_stride")
+        c2.number_input("Padding", 0, 3, 0, key="net_padding")
+        st.number_input("Random seed of the filters", 0, 10_000, key="net_seed",
+                        help="Weights are random numbers in [-1, 1] with one decimal; the same seed, the same filters.")
+    elif kind == "activation":
+        st.selectbox("Function", ACTIVATION_NAMES, key="net_activation", format_func=ACTIVATION_LABELS.get)
+    else:
+        c1, c2 = st.columns(2)
+        c1.selectbox("Pooling", list(POOL_LABELS), key="net_pool_mode", format_func=POOL_LABELS.get)
+        c2.number_input("Window (stride = window)", 1, MAX_KERNEL, 2, key="net_pool_size")
+    positions = list(range(len(specs) + 1))
+    if ss.get("net_position") not in positions:
+        ss["net_position"] = len(specs)
+    st.selectbox("Where", positions, key="net_position",
+                 format_func=lambda p: "at the end" if p == len(specs) else f"before layer {p + 1}")
+    st.button("Add layer", key="net_add", icon=":material/add:", type="primary", width="stretch",
+              on_click=_add, args=(input_shape,))
+
+
+def stack_editor(input_shape: tuple[int, int, int]) -> None:
+    """The layers with move / remove buttons, the "Add a layer" form and a reset; for the sidebar."""
+    ss = st.session_state
+    specs = current_specs()
+    try:
+        shapes = [stage.shape for stage in plan_shapes(specs, input_shape)]
+    except StackError:
+        shapes = []
+    st.markdown(f"Input **[{' x '.join(map(str, input_shape))}]**")
+    for i, spec in enumerate(specs):
+        cols = st.columns([5.2, 1, 1, 1], gap="small", vertical_alignment="center")
+        channels = shapes[i][2] if shapes else None
+        out = f"  \n:small[:gray[→ {'x'.join(map(str, shapes[i + 1]))}]]" if shapes else ""
+        cols[0].markdown(f"**{i + 1}.** {spec.label(channels)}{out}")
+        cols[1].button("", key=f"net_up_{i}", icon=":material/arrow_upward:", help="Move up", disabled=i == 0,
+                       on_click=_move, args=(i, -1, input_shape))
+        cols[2].button("", key=f"net_down_{i}", icon=":material/arrow_downward:", help="Move down",
+                       disabled=i == len(specs) - 1, on_click=_move, args=(i, 1, input_shape))
+        cols[3].button("", key=f"net_remove_{i}", icon=":material/close:", help="Remove this layer",
+                       on_click=_remove, args=(i, input_shape))
+    if not specs:
+        st.caption("No layers: the input is the output.")
+    if ss.get(REFUSAL):
+        st.error(ss.pop(REFUSAL))
+    elif ss.get(NOTICE):
+        st.success(ss.pop(NOTICE))
+    with st.expander("Add a layer", expanded=False, icon=":material/add_box:"):
+        _add_form(specs, input_shape)
+    st.button("Reset to the founding chain", key="net_reset", icon=":material/restart_alt:", width="stretch",
+              on_click=_reset, args=(input_shape,))
+
