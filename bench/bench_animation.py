@@ -57,17 +57,22 @@ def _image(side: int) -> np.ndarray:
 
 
 # ------------------------------------------------------------------------------------------ the reference
-def _naive_frame(trace: ConvTrace, s: int) -> dict:
-    """One frame of the naive figure: the whole input, the output so far and the products, every time."""
-    out = np.full(trace.out_shape, np.nan)
-    out.flat[: s + 1] = trace.totals[: s + 1]
+def _naive_frame(trace: ConvTrace, s: int, *, placeholders: bool = False) -> dict:
+    """One frame of the naive figure: the whole input, the output so far and the products, every time.
+    With ``placeholders`` the two image-sized arrays are replaced by ``0`` (for counting bytes)."""
+    if placeholders:
+        image, out = 0, 0
+    else:
+        grid = np.full(trace.out_shape, np.nan)
+        grid.flat[: s + 1] = trace.totals[: s + 1]
+        image, out = to_list(trace.padded[:, :, 0]), to_list(grid)
     rows, cols = trace.window_cells(s)
     return {
         "name": str(s),
         "data": [
-            {"type": "heatmap", "z": to_list(trace.padded[:, :, 0])},
+            {"type": "heatmap", "z": image},
             {"type": "heatmap", "z": to_list(trace.products[s, :, :, 0])},
-            {"type": "heatmap", "z": to_list(out)},
+            {"type": "heatmap", "z": out},
         ],
         "traces": [0, 1, 2],
         "layout": {
@@ -117,10 +122,18 @@ def naive_sliding_figure(trace: ConvTrace) -> dict:
 
 
 def naive_json_bytes(trace: ConvTrace) -> int:
-    """``len(json.dumps(naive_sliding_figure(trace)))``, counted frame by frame without holding it all."""
-    base = json.dumps(_naive_base(trace))
-    frames = sum(len(json.dumps(_naive_frame(trace, s))) for s in range(trace.steps))
-    return len(base) + len(', "frames": []') + frames + 2 * max(trace.steps - 1, 0)
+    """``len(json.dumps(naive_sliding_figure(trace)))``, counted exactly without building it: each frame
+    is dumped with its two image-sized arrays as placeholders, whose JSON lengths are added: the input's
+    is the same every frame, the output's grows by one cell's text ("null" becomes the value) per step."""
+    base = len(json.dumps(_naive_base(trace)))
+    image = len(json.dumps(to_list(trace.padded[:, :, 0])))
+    empty = len(json.dumps(to_list(np.full(trace.out_shape, np.nan))))
+    filled = np.cumsum([len(json.dumps(v)) - len("null") for v in to_list(trace.totals)])
+    frames = sum(
+        len(json.dumps(_naive_frame(trace, s, placeholders=True))) - 2 + image + empty + int(filled[s])
+        for s in range(trace.steps)
+    )
+    return base + len(', "frames": []') + frames + len(", ") * max(trace.steps - 1, 0)
 
 
 # ------------------------------------------------------------------------------------- what Streamlit does

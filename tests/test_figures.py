@@ -344,6 +344,11 @@ def test_bad_arguments_are_refused(founding):
         sliding_figure(founding, step=9)
     with pytest.raises(ValueError, match="step -1"):
         sliding_figure(founding, step=-1)
+    with pytest.raises(ValueError, match="whole number"):
+        sliding_figure(founding, step=2.5)
+    with pytest.raises(ValueError, match="whole number"):
+        sliding_figure(founding, step=True)
+    assert sliding_figure(founding, step=np.int64(3))["layout"]["sliders"][0]["active"] == 3
     with pytest.raises(ValueError, match="frame_ms"):
         sliding_figure(founding, frame_ms=-5)
 

@@ -27,6 +27,7 @@ computes the cell.
 from __future__ import annotations
 
 import math
+import operator
 import re
 
 import numpy as np
@@ -181,8 +182,9 @@ def sliding_figure(
     Inputs:
     - trace: from :func:`visualizer.trace_convolution`; step: the step shown initially (0-based) and the
       slider's ``active`` frame; frame_ms: milliseconds per frame when playing.
-    - show_values: write numbers in the input and output cells; ``None``: when the padded input is at
-      most 12x12. Kernel and products always show theirs.
+    - show_values: write numbers in the input and output cells; ``None``: when the padded input (the
+      output) is at most 12x12 and its cells come out big enough to read. Kernel and products always
+      show theirs.
     - height: pixels (default: from the number of channels and equation lines).
     - max_frames: at most this many frames (default ``style.MAX_FRAMES``); see the module docstring.
     - channel_labels: names of the C channels (default R, G, B for three, else ``ch i``).
@@ -191,6 +193,12 @@ def sliding_figure(
     ``customdata`` = step.
     """
     n_steps = trace.steps
+    try:
+        if isinstance(step, (bool, np.bool_)):
+            raise TypeError
+        step = operator.index(step)  # ints and NumPy integers; not 2.5, not True
+    except TypeError:
+        raise ValueError(f"step must be a whole number, not {step!r}") from None
     if not 0 <= step < n_steps:
         raise ValueError(f"step {step} does not exist: this animation has steps 0 to {n_steps - 1}")
     if frame_ms < 0:
@@ -412,13 +420,14 @@ def sliding_figure(
 
     frames = []
     for s in steps:
+        window = window_path(trace, s)
         frames.append(
             {
                 "name": str(s),
                 "traces": product_traces,
                 "data": [{"type": "heatmap", "z": to_list(trace.products[s, :, :, i])} for i in range(c)],
                 "layout": {
-                    "shapes": [{"path": window_path(trace, s)} for _ in range(c)]
+                    "shapes": [{"path": window} for _ in range(c)]
                     + [{"path": cover_path(trace, s)}, {"path": cell_path(trace, s)}],
                     "annotations": [{"text": texts[s]}],
                 },
