@@ -78,7 +78,7 @@ def load_image(data: bytes, *, channels: int = 1, max_side: int = MAX_SIDE) -> n
                 _check_size(w, h)
                 im.seek(0)
                 im.load()
-                im = ImageOps.exif_transpose(im)
+                ImageOps.exif_transpose(im, in_place=True)  # in place: no copy of a large image
                 arr = _to_float_rgb(_shrink(im, max_side))
     except ImageError:
         raise
