@@ -1,0 +1,390 @@
+"""Engine benchmarks: conv2d against SciPy, a plain loop and (when installed) PyTorch, timed in the same run.
+
+Every line compares our time with a reference measured moments before or after it, so the ratio holds
+on any machine. Contenders of one workload are timed round-robin (best of N, ``time.perf_counter``),
+so a busy neighbour slows them alike. Each result is checked against SciPy first: a wrong answer is an
+error, not a benchmark.
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+import time
+import tracemalloc
+from collections.abc import Callable
+
+import numpy as np
+import scipy.ndimage
+import scipy.signal
+
+from visualizer.conv import conv2d
+from visualizer.trace import trace_convolution
+
+try:  # PyTorch is a yardstick here, never a requirement.
+    import torch
+    import torch.nn.functional as torch_f
+except ImportError:
+    torch = None
+
+# (image H, W, C), (filters N, kh, kw), in the quick run too?
+WORKLOADS = [
+    ((5, 5, 1), (15, 3, 3), True),
+    ((28, 28, 1), (8, 3, 3), True),
+    ((256, 256, 3), (16, 3, 3), True),
+    ((1024, 1024, 3), (16, 3, 3), True),
+    ((1024, 1024, 3), (16, 7, 7), False),
+]
+
+# Our time over the reference's: what we aim for (see the issue on engine speed).
+BUDGETS = {"torch f64": 1.0, "torch f32": 1.5, "scipy.signal.correlate": 1.0, "scipy.ndimage.correlate": 1.0}
+F64_TOLERANCE = 1e-9
+SAMPLE_SECONDS = 0.005  # a sample repeats a fast call until it lasts about this long
+SLOW_CALL_SECONDS = 0.5  # calls slower than this get at most 2 samples
+
+
+def best_times(contenders: dict[str, Callable[[], object]], repeats: int) -> dict[str, float]:
+    """Best seconds per call of each contender, sampled round-robin ``repeats`` times."""
+    loops: dict[str, int] = {}
+    samples: dict[str, int] = {}
+    for name, fn in contenders.items():
+        fn()  # warm up (first-call costs: imports, thread pools, page faults)
+        t0 = time.perf_counter()
+        fn()
+        once = time.perf_counter() - t0
+        loops[name] = max(1, min(2000, int(SAMPLE_SECONDS / max(once, 1e-7))))
+        samples[name] = 2 if once > SLOW_CALL_SECONDS else repeats
+    best = {name: math.inf for name in contenders}
+    gc.collect()
+    for i in range(repeats):
+        for name, fn in contenders.items():
+            if i >= samples[name]:
+                continue
+            n = loops[name]
+            t0 = time.perf_counter()
+            for _ in range(n):
+                fn()
+            best[name] = min(best[name], (time.perf_counter() - t0) / n)
+    return best
+
+
+# --- references (someone else's code, or the formula as loops) ------------------------------------
+
+
+def scipy_signal(image: np.ndarray, bank: np.ndarray) -> np.ndarray:
+    """``scipy.signal.correlate`` per filter per channel ('valid'), summed over channels."""
+    return np.stack(
+        [
+            sum(scipy.signal.correlate(image[:, :, c], f[:, :, c], mode="valid") for c in range(image.shape[2]))
+            for f in bank
+        ],
+        axis=-1,
+    )
+
+
+def scipy_ndimage(image: np.ndarray, bank: np.ndarray) -> np.ndarray:
+    """``scipy.ndimage.correlate`` per filter per channel, cropped to the 'valid' part (odd kernels)."""
+    kh, kw = bank.shape[1:3]
+    ho, wo = image.shape[0] - kh + 1, image.shape[1] - kw + 1
+    rows, cols = slice(kh // 2, kh // 2 + ho), slice(kw // 2, kw // 2 + wo)
+    return np.stack(
+        [
+            sum(
+                scipy.ndimage.correlate(image[:, :, c], f[:, :, c], mode="constant")[rows, cols]
+                for c in range(image.shape[2])
+            )
+            for f in bank
+        ],
+        axis=-1,
+    )
+
+
+def naive_rows(image: np.ndarray, bank: np.ndarray, rows: int) -> np.ndarray:
+    """The first ``rows`` output rows by a Python loop over output pixels, one NumPy dot per window."""
+    n, kh, kw, c = bank.shape
+    wo = image.shape[1] - kw + 1
+    weights = bank.reshape(n, kh * kw * c)
+    out = np.empty((rows, wo, n))
+    for y in range(rows):
+        for x in range(wo):
+            out[y, x] = weights @ image[y : y + kh, x : x + kw, :].reshape(-1)
+    return out
+
+
+def naive_rows_timed(image: np.ndarray, bank: np.ndarray, out_rows: int, quick: bool) -> tuple[int, float]:
+    """How many output rows the naive loop runs, and its best time for them."""
+    budget_pixels = 1500 if quick else 4000  # about 3 us per pixel: a few milliseconds
+    rows = max(1, min(out_rows, budget_pixels // max(1, image.shape[1] - bank.shape[2] + 1)))
+    t = best_times({"naive": lambda: naive_rows(image, bank, rows)}, 3)["naive"]
+    return rows, t
+
+
+# --- lines ----------------------------------------------------------------------------------------
+
+
+def line(metric: str, value: float | None, unit: str, reference: str, reference_value: float | None, **extra) -> dict:
+    """One result: our value, the reference's from the same run, and their ratio (ours / reference)."""
+    ratio = value / reference_value if value is not None and reference_value else None
+    out = {
+        "metric": metric,
+        "value": value,
+        "unit": unit,
+        "reference": reference,
+        "reference_value": reference_value,
+        "ratio": ratio,
+    }
+    budget = extra.pop("budget", BUDGETS.get(reference))
+    if budget is not None:
+        out["budget"] = budget
+        out["within_budget"] = ratio is not None and ratio <= budget
+    out.update(extra)
+    return out
+
+
+def ms(seconds: float) -> float:
+    return round(seconds * 1e3, 4)
+
+
+def workload_name(shape: tuple[int, int, int], filters: tuple[int, int, int]) -> str:
+    (h, w, c), (n, kh, kw) = shape, filters
+    return f"{h}x{w}x{c} {n}x{kh}x{kw}"
+
+
+def bench_workload(shape: tuple[int, int, int], filters: tuple[int, int, int], quick: bool) -> list[dict]:
+    rng = np.random.default_rng(sum(shape) + sum(filters))
+    image = rng.standard_normal(shape)
+    bank = rng.standard_normal((*filters, shape[2]))
+    name = workload_name(shape, filters)
+    big = shape[0] * shape[1] >= 512 * 512
+    repeats = (3 if quick else 5) if big else (15 if quick else 30)
+
+    # Correctness before speed: a fast wrong answer is a failure.
+    ours = conv2d(image, bank)
+    expected = scipy_signal(image, bank)
+    err = float(np.abs(ours - expected).max())
+    if not err <= F64_TOLERANCE:
+        raise AssertionError(f"conv2d {name}: differs from scipy.signal.correlate by {err:.3g}")
+    err_nd = float(np.abs(scipy_ndimage(image, bank) - expected).max())
+    scale = float(np.abs(expected).max())
+    err32 = float(np.abs(conv2d(image, bank, dtype=np.float32) - expected).max())
+    if not err32 <= 1e-4 * max(1.0, scale):
+        raise AssertionError(f"conv2d float32 {name}: differs from scipy.signal.correlate by {err32:.3g}")
+
+    contenders: dict[str, Callable[[], object]] = {
+        "conv2d f64": lambda: conv2d(image, bank),
+        "conv2d f32": lambda: conv2d(image, bank, dtype=np.float32),
+        "scipy.signal.correlate": lambda: scipy_signal(image, bank),
+        "scipy.ndimage.correlate": lambda: scipy_ndimage(image, bank),
+    }
+    torch_note = None
+    if torch is not None:
+        x64 = torch.from_numpy(np.ascontiguousarray(image.transpose(2, 0, 1)[None]))
+        w64 = torch.from_numpy(np.ascontiguousarray(bank.transpose(0, 3, 1, 2)))
+        x32, w32 = x64.float(), w64.float()
+        torch_out = torch_f.conv2d(x64, w64)[0].numpy().transpose(1, 2, 0)
+        torch_err = float(np.abs(torch_out - expected).max())
+        if not torch_err <= F64_TOLERANCE:
+            torch_note = f"torch f64 differs from SciPy by {torch_err:.3g}"
+        contenders["torch f64"] = lambda: torch_f.conv2d(x64, w64)
+        contenders["torch f32"] = lambda: torch_f.conv2d(x32, w32)
+    best = best_times(contenders, repeats)
+    rows, naive_t = naive_rows_timed(image, bank, ours.shape[0], quick)
+    naive_total = naive_t * ours.shape[0] / rows
+
+    common = {"max_abs_err_vs_scipy": err, "repeats": repeats}
+    f64, f32 = f"conv2d f64 {name}", f"conv2d f32 {name}"
+    out = [
+        line(
+            f"{f64} vs scipy.signal",
+            ms(best["conv2d f64"]),
+            "ms",
+            "scipy.signal.correlate",
+            ms(best["scipy.signal.correlate"]),
+            note="scipy: one 2-D correlate per filter per channel",
+            **common,
+        ),
+        line(
+            f"{f64} vs scipy.ndimage",
+            ms(best["conv2d f64"]),
+            "ms",
+            "scipy.ndimage.correlate",
+            ms(best["scipy.ndimage.correlate"]),
+            reference_max_abs_err=err_nd,
+            **common,
+        ),
+    ]
+    naive_label = "naive loop"
+    if rows < ours.shape[0]:
+        naive_label += f" (extrapolated from {rows} of {ours.shape[0]} rows)"
+    out.append(
+        line(
+            f"{f64} vs naive loop",
+            ms(best["conv2d f64"]),
+            "ms",
+            naive_label,
+            ms(naive_total),
+            note="a Python loop over output pixels, one NumPy dot per window",
+            budget=None,
+            **common,
+        )
+    )
+    if torch is None:
+        for dt in ("f64", "f32"):
+            out.append(
+                line(
+                    f"conv2d {dt} {name} vs torch",
+                    ms(best[f"conv2d {dt}"]),
+                    "ms",
+                    f"torch {dt}",
+                    None,
+                    skipped="torch is not installed",
+                    budget=None,
+                )
+            )
+    else:
+        extra = {"torch_threads": torch.get_num_threads(), "note": "torch timed on NCHW tensors made beforehand"}
+        if torch_note:
+            extra["warning"] = torch_note
+        out.append(
+            line(f"{f64} vs torch", ms(best["conv2d f64"]), "ms", "torch f64", ms(best["torch f64"]), **extra, **common)
+        )
+        out.append(
+            line(
+                f"{f32} vs torch",
+                ms(best["conv2d f32"]),
+                "ms",
+                "torch f32",
+                ms(best["torch f32"]),
+                max_abs_err_f32_vs_scipy=err32,
+                **extra,
+            )
+        )
+    return out
+
+
+def bench_trace(quick: bool) -> list[dict]:
+    """trace_convolution on a 64x64 RGB input with one 3x3 filter: its time and the bytes it keeps."""
+    rng = np.random.default_rng(64)
+    image = rng.standard_normal((64, 64, 3))
+    kernel = rng.standard_normal((3, 3, 3))
+    trace = trace_convolution(image, kernel, 0.5)
+    err = float(np.abs(trace.output - scipy_signal(image, kernel[None])[:, :, 0] - 0.5).max())
+    if not err <= F64_TOLERANCE:
+        raise AssertionError(f"trace_convolution totals differ from scipy.signal.correlate by {err:.3g}")
+    best = best_times(
+        {"trace": lambda: trace_convolution(image, kernel, 0.5), "conv2d": lambda: conv2d(image, kernel[None], [0.5])},
+        10 if quick else 30,
+    )
+    arrays, seen = [], []
+    for value in vars(trace).values():
+        if isinstance(value, np.ndarray) and not any(value is s or np.shares_memory(value, s) for s in seen):
+            seen.append(value)
+            arrays.append(value.nbytes)
+    nbytes = int(sum(arrays))
+    return [
+        line(
+            "trace_convolution 64x64x3 3x3 time",
+            ms(best["trace"]),
+            "ms",
+            "conv2d (same input, 1 filter)",
+            ms(best["conv2d"]),
+            steps=trace.steps,
+            budget=None,
+        ),
+        line(
+            "trace_convolution 64x64x3 3x3 bytes",
+            nbytes,
+            "bytes",
+            "input image bytes",
+            image.nbytes,
+            steps=trace.steps,
+            bytes_per_step=round(nbytes / trace.steps, 1),
+            budget=None,
+        ),
+    ]
+
+
+def bench_memory() -> list[dict]:
+    """Peak memory NumPy allocates inside conv2d on 1024x1024x3 with 16 7x7 filters (tracemalloc)."""
+    rng = np.random.default_rng(7)
+    image = rng.standard_normal((1024, 1024, 3))
+    bank = rng.standard_normal((16, 7, 7, 3))
+    gc.collect()
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
+        out = conv2d(image, bank)
+        peak = tracemalloc.get_traced_memory()[1] - base
+    finally:
+        tracemalloc.stop()
+    mib = 2**20
+    unbanded = out.shape[0] * out.shape[1] * 7 * 7 * 3 * 8
+    return [
+        line(
+            "conv2d f64 1024x1024x3 16x7x7 peak memory",
+            round(peak / mib, 1),
+            "MiB",
+            "output array",
+            round(out.nbytes / mib, 1),
+            budget=2.0,
+            input_mib=round(image.nbytes / mib, 1),
+            unbanded_patch_matrix_mib=round(unbanded / mib, 1),
+            note="tracemalloc peak during the call",
+        ),
+    ]
+
+
+def environment() -> dict:
+    """Versions and the BLAS that runs, so a ratio can be read in context."""
+    info: dict = {"numpy": np.__version__, "scipy": scipy.__version__, "torch": getattr(torch, "__version__", None)}
+    try:
+        from threadpoolctl import threadpool_info
+
+        info["blas"] = [
+            {k: p.get(k) for k in ("internal_api", "version", "architecture", "num_threads")}
+            for p in threadpool_info()
+            if p.get("user_api") == "blas"
+        ]
+    except ImportError:
+        blas = np.show_config(mode="dicts").get("Build Dependencies", {}).get("blas", {})
+        info["blas"] = f"{blas.get('name')} {blas.get('version')} (install threadpoolctl for the kernel in use)"
+    import os
+
+    info["cpus"] = os.cpu_count()
+    return {
+        "metric": "environment",
+        "value": os.cpu_count(),
+        "unit": "cpus",
+        "reference": None,
+        "reference_value": None,
+        "ratio": None,
+        **info,
+    }
+
+
+def run(quick: bool) -> list[dict]:
+    """All engine benchmarks; a workload that fails becomes a line with ``error`` (the others still run)."""
+    results = [environment()]
+    jobs: list[tuple[str, Callable[[], list[dict]]]] = [
+        (f"conv2d {workload_name(shape, filters)}", lambda s=shape, f=filters: bench_workload(s, f, quick))
+        for shape, filters, in_quick in WORKLOADS
+        if in_quick or not quick
+    ]
+    jobs.append(("trace_convolution 64x64x3 3x3", lambda: bench_trace(quick)))
+    jobs.append(("conv2d f64 1024x1024x3 16x7x7 peak memory", bench_memory))
+    for label, job in jobs:
+        try:
+            results.extend(job())
+        except Exception as exc:  # noqa: BLE001 - report and carry on
+            results.append(
+                {
+                    "metric": label,
+                    "value": None,
+                    "unit": None,
+                    "reference": None,
+                    "ratio": None,
+                    "error": f"{type(exc).__name__}: {exc}",
+                }
+            )
+    return results
