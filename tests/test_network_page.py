@@ -16,10 +16,12 @@ from streamlit.testing.v1 import AppTest
 from visualizer import LayerSpec, conv2d, dense_equivalent, founding_image, founding_specs, run_stack
 from visualizer.figures.network import (
     MAX_MIX_FRAMES,
+    ROW_UNITS,
     channel_mixing_figure,
     dense_figure,
     mixing_pixels,
     stage_row_figure,
+    stage_rows,
 )
 from visualizer.ui.common import INPUT_IMAGE, INPUT_NAME
 
@@ -71,12 +73,16 @@ def test_stage_row_refuses_labels_that_do_not_match_the_stages() -> None:
         stage_row_figure([(5, 5, 1), (3, 3, 2), (1, 1, 2)], ["a"], ["input", "conv", "conv"])
 
 
-def test_stage_row_of_a_long_stack_stays_readable() -> None:
+def test_a_long_stack_wraps_onto_rows_that_keep_every_stage_clickable() -> None:
     shapes = [(32, 32, 3)] + [(32 - 2 * i, 32 - 2 * i, 8) for i in range(1, 13)]
-    fig = stage_row_figure(shapes, [f"8 x [3x3x{c}]" for c in [3] + [8] * 11], ["input"] + ["conv"] * 12)
-    assert len(fig["data"][0]["customdata"]) == 13
-    sizes = {a["font"]["size"] for a in fig["layout"]["annotations"] if "x [3x3x" in a["text"]}
-    assert min(sizes) >= 12
+    fig = stage_row_figure(shapes, [f"8 x [3x3x{c}], padding 1" for c in [3] + [8] * 11], ["input"] + ["conv"] * 12)
+    clicks = fig["data"][0]
+    assert clicks["customdata"] == list(range(13))
+    assert sorted(set(clicks["y"]), reverse=True) == [0.0, -ROW_UNITS, -2 * ROW_UNITS]  # three rows
+    assert stage_rows(13) == [[0, 1, 2, 3, 4], [5, 6, 7, 8, 9], [10, 11, 12]]
+    assert stage_rows(5) == [[0, 1, 2, 3, 4]]
+    assert "8 x [3x3x3]<br>padding 1" in [a["text"].replace("<b>", "").replace("</b>", "")
+                                          for a in fig["layout"]["annotations"]]
 
 
 def _mixing_case() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -209,6 +215,7 @@ def test_adding_a_padded_convolution_first_adds_a_5x5x8_stage() -> None:
     assert _shapes(at) == ["[5 x 5 x 1]", "[5 x 5 x 8]", "[3 x 3 x 15]", "[3 x 3 x 15]", "[3 x 3 x 10]",
                            "[1 x 1 x 6]"]
     assert "15 x [3x3x8]" in _texts(_row(at))  # the next filters follow the new channel count
+    assert "Added layer 1: 8 x [3x3x1], padding 1." in [s.value for s in at.success]
 
 
 def test_adding_an_activation_keeps_the_shapes() -> None:

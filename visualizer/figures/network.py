@@ -26,6 +26,9 @@ KIND_COLOURS = {
 }
 KIND_NAMES = {"input": "input", "conv": "convolution", "activation": "activation", "pool": "pooling"}
 FACE_PX = 240  # the input image painted on its box is sent at about this many pixels a side
+ROW_MAX = 6  # stages on one row of the diagram before it wraps
+ROW_WRAP = 5  # at most this many stages per row once it wraps
+ROW_UNITS = 2.2  # vertical distance between rows, in units of a stage's slot width
 BOX_MAX = 0.72  # the largest front face, in units of a stage's slot width
 DEPTH_MAX = 0.28  # the oblique depth of the stage with the most channels
 MIX_CONTROLS_PX = 130  # room under the channel-mixing panels for the channel axis, Play and the slider
@@ -172,11 +175,11 @@ def _box_size(shape: tuple[int, int, int], side_max: int, cmax: int) -> tuple[fl
     return fh, fw, depth
 
 
-def _front_face(cx: float, size: tuple[float, float, float]) -> tuple[float, float, float, float]:
-    """``(x0, y0, x1, y1)`` of the front face of the box centred at ``cx`` (the same geometry as :func:`_cuboid`)."""
+def _front_face(cx: float, cy: float, size: tuple[float, float, float]) -> tuple[float, float, float, float]:
+    """``(x0, y0, x1, y1)`` of the front face of the box centred at ``(cx, cy)`` (the geometry of :func:`_cuboid`)."""
     fh, fw, d = size
     x0 = cx - (fw + d) / 2
-    y0 = -(fh + d) / 2
+    y0 = cy - (fh + d) / 2
     return x0, y0, x0 + fw, y0 + fh
 
 
@@ -203,9 +206,9 @@ def _polygon(points: list[tuple[float, float]]) -> str:
     return "M " + " L ".join(f"{x:.4f},{y:.4f}" for x, y in points) + " Z"
 
 
-def _cuboid(cx: float, shape: tuple[int, int, int], size: tuple[float, float, float], kind: str,
+def _cuboid(cx: float, cy: float, shape: tuple[int, int, int], size: tuple[float, float, float], kind: str,
             selected: bool, painted: bool = False) -> list[dict]:
-    """Shapes of one stage box centred at ``cx``: front face with its pixel grid, top and side showing channels.
+    """Shapes of one stage box centred at ``(cx, cy)``: front face with its pixel grid, top and side showing channels.
 
     ``painted``: the front face is left transparent, for a layout image under it (shapes draw above images).
     """
@@ -213,7 +216,7 @@ def _cuboid(cx: float, shape: tuple[int, int, int], size: tuple[float, float, fl
     fh, fw, d = size
     front, top, side = KIND_COLOURS.get(kind, KIND_COLOURS["conv"])
     edge = {"color": ACCENT if selected else INK, "width": 3.5 if selected else 1.2}
-    x0, y0, x1, y1 = _front_face(cx, size)
+    x0, y0, x1, y1 = _front_face(cx, cy, size)
     shapes = [
         {"type": "path", "path": _polygon([(x0, y1), (x0 + d, y1 + d), (x1 + d, y1 + d), (x1, y1)]),
          "fillcolor": top, "line": edge, "xref": "x", "yref": "y", "layer": "above"},
@@ -243,6 +246,16 @@ def _cuboid(cx: float, shape: tuple[int, int, int], size: tuple[float, float, fl
     return shapes
 
 
+def stage_rows(n: int) -> list[list[int]]:
+    """The stages of each row of the diagram: one row up to :data:`ROW_MAX` stages, else rows of at most
+    :data:`ROW_WRAP` (as even as can be), so that the boxes and the labels on the arrows stay readable."""
+    if n <= ROW_MAX:
+        return [list(range(n))]
+    rows = math.ceil(n / ROW_WRAP)
+    per_row = math.ceil(n / rows)
+    return [list(range(i, min(n, i + per_row))) for i in range(0, n, per_row)]
+
+
 def stage_row_figure(
     shapes: list[tuple[int, int, int]],
     layer_labels: list[str],
@@ -251,7 +264,7 @@ def stage_row_figure(
     selected: int | None = 0,
     names: list[str] | None = None,
     input_image: np.ndarray | None = None,
-    height: int = 330,
+    row_height: int = 300,
 ) -> dict:
     """The stack as a row of boxes, one per stage, with the layer written on the arrow between two stages.
 
@@ -260,8 +273,10 @@ def stage_row_figure(
     - layer_labels: one per arrow (``len(shapes) - 1``): ``"15 x [3x3x1]"``, ``"ReLU"``...;
     - kinds: one per stage: ``"input"``, ``"conv"``, ``"activation"`` or ``"pool"`` (the box colour);
     - selected: the stage drawn outlined; names: a short name under each shape (``"feature maps"``);
-    - input_image: ``(H, W)`` or ``(H, W, 3)`` in [0, 1], painted on the front of the input's box.
+    - input_image: ``(H, W)`` or ``(H, W, 3)`` in [0, 1], painted on the front of the input's box;
+    - row_height: pixels per row of boxes (a long stack wraps onto several rows, see :func:`stage_rows`).
     Every box is clickable: an invisible marker at its centre carries ``customdata = stage index``.
+    A row after the first starts with the arrow (and label) of the layer that leads into it.
     """
     n = len(shapes)
     if len(layer_labels) != n - 1 or len(kinds) != n:
@@ -269,64 +284,70 @@ def stage_row_figure(
                          f"{len(kinds)}")
     side_max = max(max(s[0], s[1]) for s in shapes)
     cmax = max(s[2] for s in shapes)
-    slot, gap = 1.0, 1.0 if n <= 6 else 0.8
-    crowded = n > 7
-    big = 19 if n <= 6 else 16 if n <= 9 else 13
-    small = 15 if n <= 6 else 13 if n <= 9 else 11
-    centres = [slot / 2 + i * (slot + gap) for i in range(n)]
+    rows = stage_rows(n)
+    slot, gap = 1.0, 1.0
+    big, small = 19, 15
+    centres: list[tuple[float, float]] = []
+    for r, row in enumerate(rows):
+        lead = gap if r else 0.0
+        centres += [(lead + slot / 2 + j * (slot + gap), -r * ROW_UNITS) for j in range(len(row))]
     layout_shapes: list[dict] = []
     annotations: list[dict] = []
     images: list[dict] = []
     for i, (shape, kind) in enumerate(zip(shapes, kinds, strict=True)):
+        cx, cy = centres[i]
         size = _box_size(shape, side_max, cmax)
         is_sel = selected == i
         if is_sel:
             half = slot / 2 + 0.08
-            layout_shapes.append({"type": "rect", "x0": centres[i] - half, "x1": centres[i] + half,
-                                  "y0": -1.3, "y1": 0.7, "xref": "x", "yref": "y", "layer": "below",
-                                  "fillcolor": "rgba(31,111,235,0.08)", "line": {"color": ACCENT, "width": 2}})
+            layout_shapes.append({"type": "rect", "x0": cx - half, "x1": cx + half, "y0": cy - 1.3, "y1": cy + 0.7,
+                                  "xref": "x", "yref": "y", "layer": "below", "fillcolor": "rgba(31,111,235,0.08)",
+                                  "line": {"color": ACCENT, "width": 2}})
         painted = i == 0 and input_image is not None
-        layout_shapes += _cuboid(centres[i], shape, size, kind, is_sel, painted)
+        layout_shapes += _cuboid(cx, cy, shape, size, kind, is_sel, painted)
         if painted:
-            images.append(face_image(input_image, _front_face(centres[i], size)))
+            images.append(face_image(input_image, _front_face(cx, cy, size)))
         colour = ACCENT if is_sel else INK
         label = "[" + " x ".join(str(v) for v in shape) + "]"
-        annotations.append(_label(label, centres[i], -0.62, xref="x", yref="y", size=big, color=colour, bold=True,
+        annotations.append(_label(label, cx, cy - 0.62, xref="x", yref="y", size=big, color=colour, bold=True,
                                   yanchor="top"))
         sub = names[i] if names else ("input" if i == 0 else f"stage {i}")
-        annotations.append(_label(sub, centres[i], -0.92, xref="x", yref="y", size=small, color=MUTED,
-                                  yanchor="top"))
+        annotations.append(_label(sub, cx, cy - 0.92, xref="x", yref="y", size=small, color=MUTED, yanchor="top"))
     for i, text in enumerate(layer_labels):
-        xa = centres[i] + slot / 2 - 0.02
-        xb = centres[i + 1] - slot / 2 + 0.02
-        annotations.append({"x": xb, "y": 0, "ax": xa, "ay": 0, "xref": "x", "yref": "y", "axref": "x",
+        (ca, ya), (cb, yb) = centres[i], centres[i + 1]
+        xb = cb - slot / 2 + 0.02
+        xa = ca + slot / 2 - 0.02 if ya == yb else xb - gap + 0.04  # a new row: the arrow comes in from the left
+        if ya != yb:  # the row ends with a stub that says "continued below"
+            stub = ca + slot / 2 - 0.02
+            annotations.append({"x": stub + gap * 0.45, "y": ya, "ax": stub, "ay": ya, "xref": "x", "yref": "y",
+                                "axref": "x", "ayref": "y", "showarrow": True, "arrowhead": 0, "arrowwidth": 2.2,
+                                "arrowcolor": MUTED, "text": ""})
+        annotations.append({"x": xb, "y": yb, "ax": xa, "ay": yb, "xref": "x", "yref": "y", "axref": "x",
                             "ayref": "y", "showarrow": True, "arrowhead": 2, "arrowsize": 1.3, "arrowwidth": 2.2,
                             "arrowcolor": MUTED, "text": ""})
-        up = not crowded or i % 2 == 0
-        kind = KIND_NAMES.get(kinds[i + 1], "")
-        annotations.append(_label(text, (xa + xb) / 2, 0.08 if up else -0.08, xref="x", yref="y", size=small + 1,
-                                  bold=True, yanchor="bottom" if up else "top"))
-        if not crowded:
-            annotations.append(_label(kind, (xa + xb) / 2, -0.08, xref="x", yref="y", size=small - 1,
-                                      color=MUTED, yanchor="top"))
+        annotations.append(_label(text.replace(", ", "<br>"), (xa + xb) / 2, yb + 0.08, xref="x", yref="y",
+                                  size=small + 1, bold=True))
+        annotations.append(_label(KIND_NAMES.get(kinds[i + 1], ""), (xa + xb) / 2, yb - 0.08, xref="x", yref="y",
+                                  size=small - 1, color=MUTED, yanchor="top"))
     clicks = {
         "type": "scatter",
         "mode": "markers",
-        "x": centres,
-        "y": [0.0] * n,
+        "x": [c[0] for c in centres],
+        "y": [c[1] for c in centres],
         "customdata": list(range(n)),
-        "marker": {"size": 110 if n <= 6 else 70, "symbol": "square", "color": "rgba(0,0,0,0)", "line": {"width": 0}},
+        "marker": {"size": 100, "symbol": "square", "color": "rgba(0,0,0,0)", "line": {"width": 0}},
         "hovertemplate": "stage %{customdata}: click to inspect<extra></extra>",
         "showlegend": False,
     }
-    width_units = n * slot + (n - 1) * gap
+    width_units = max(c[0] for c in centres) + slot / 2
+    bottom = -1.34 - (len(rows) - 1) * ROW_UNITS
     return {
         "data": [clicks],
         "layout": {
-            "height": height,
+            "height": row_height * len(rows) + 20,
             "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
             "xaxis": {"range": [-0.15, width_units + 0.15], "visible": False, "fixedrange": True},
-            "yaxis": {"range": [-1.34, 0.74], "visible": False, "fixedrange": True, "scaleanchor": "x"},
+            "yaxis": {"range": [bottom, 0.74], "visible": False, "fixedrange": True, "scaleanchor": "x"},
             "shapes": layout_shapes,
             "annotations": annotations,
             "images": images,

@@ -83,7 +83,6 @@ def _stage_row(stages: list[Stage], selected: int) -> None:
         selected=selected,
         names=[stage_name(s) for s in stages],
         input_image=stages[0].tensor,
-        height=320 if len(stages) <= 7 else 300,
     )
     st.plotly_chart(fig, key=CHART, on_select=_on_stage_click, selection_mode="points",
                     config={"displayModeBar": False, "scrollZoom": False})

@@ -31,7 +31,7 @@ def current_specs() -> list[LayerSpec]:
 
 def refusal_message(err: StackError, specs: list[LayerSpec], input_shape: tuple[int, int, int]) -> str:
     """``err`` with the output-size arithmetic of the failing stage written out (when it has one)."""
-    text = str(err)
+    text = str(err).replace("*", "\\*")  # shown as Markdown: "2*0 ... 1*(3-1)" must not turn italic
     stage = err.stage
     if not 1 <= stage <= len(specs):
         return text
@@ -43,9 +43,9 @@ def refusal_message(err: StackError, specs: list[LayerSpec], input_shape: tuple[
     except StackError:
         return text
     k, s, p = (spec.kernel, spec.stride, spec.padding) if spec.kind == "conv" else (spec.pool_size, spec.pool_size, 0)
-    parts = [f"height {size_arithmetic(h, k, stride=s, padding=p)}"]
+    parts = [f"height `{size_arithmetic(h, k, stride=s, padding=p)}`"]
     if w != h:
-        parts.append(f"width {size_arithmetic(w, k, stride=s, padding=p)}")
+        parts.append(f"width `{size_arithmetic(w, k, stride=s, padding=p)}`")
     return f"{text}. Output size: {'; '.join(parts)}, and a size must be at least 1."
 
 
@@ -62,6 +62,15 @@ def try_stack(specs: list[LayerSpec], input_shape: tuple[int, int, int], done: s
     ss[NOTICE] = done
     ss.pop(REFUSAL, None)
     return True
+
+
+def _label(specs: list[LayerSpec], i: int, input_shape: tuple[int, int, int]) -> str:
+    """Layer ``i``'s label with its input channel count when the stack up to it works (else with ``C``)."""
+    try:
+        channels = plan_shapes(specs[:i], input_shape)[-1].shape[2]
+    except StackError:
+        channels = None
+    return specs[i].label(channels)
 
 
 def _next_seed(specs: list[LayerSpec]) -> int:
@@ -88,14 +97,15 @@ def _add(input_shape: tuple[int, int, int]) -> None:
     if len(new) > MAX_LAYERS:
         st.session_state[REFUSAL] = f"A stack may have at most {MAX_LAYERS} layers; remove one first."
         return
-    if try_stack(new, input_shape, f"Added layer {at + 1}: {spec.label()}.") and spec.kind == "conv":
+    if try_stack(new, input_shape, f"Added layer {at + 1}: {_label(new, at, input_shape)}.") and spec.kind == "conv":
         st.session_state["net_seed"] = _next_seed(new)
 
 
 def _remove(i: int, input_shape: tuple[int, int, int]) -> None:
     specs = current_specs()
-    gone = specs.pop(i)
-    try_stack(specs, input_shape, f"Removed layer {i + 1}: {gone.label()}.")
+    gone = _label(specs, i, input_shape)
+    specs.pop(i)
+    try_stack(specs, input_shape, f"Removed layer {i + 1}: {gone}.")
 
 
 def _move(i: int, delta: int, input_shape: tuple[int, int, int]) -> None:
@@ -104,7 +114,7 @@ def _move(i: int, delta: int, input_shape: tuple[int, int, int]) -> None:
     if not 0 <= j < len(specs):
         return
     specs[i], specs[j] = specs[j], specs[i]
-    try_stack(specs, input_shape, f"Moved {specs[j].label()} to position {j + 1}.")
+    try_stack(specs, input_shape, f"Moved {_label(specs, j, input_shape)} to position {j + 1}.")
 
 
 def _reset(input_shape: tuple[int, int, int]) -> None:
@@ -166,7 +176,7 @@ def stack_editor(input_shape: tuple[int, int, int]) -> None:
         st.error(ss.pop(REFUSAL))
     elif ss.get(NOTICE):
         st.success(ss.pop(NOTICE))
-    with st.expander("Add a layer", expanded=False, icon=":material/add_box:"):
+    with st.expander("Add a layer", expanded=False, icon=":material/add_box:", key="net_add_open"):
         _add_form(specs, input_shape)
     st.button("Reset to the founding chain", key="net_reset", icon=":material/restart_alt:", width="stretch",
               on_click=_reset, args=(input_shape,))
