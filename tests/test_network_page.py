@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from visualizer import LayerSpec, conv2d, dense_equivalent, founding_image, founding_specs, run_stack
+from visualizer import LayerSpec, StackError, conv2d, dense_equivalent, founding_image, founding_specs, run_stack
 from visualizer.figures.network import (
     MAX_MIX_FRAMES,
     ROW_UNITS,
@@ -23,7 +23,9 @@ from visualizer.figures.network import (
     stage_row_figure,
     stage_rows,
 )
+from visualizer.network import plan_shapes
 from visualizer.ui.common import INPUT_IMAGE, INPUT_NAME
+from visualizer.ui.network_stack import refusal_message
 
 FOUNDING_SHAPES = ["[5 x 5 x 1]", "[3 x 3 x 15]", "[3 x 3 x 15]", "[3 x 3 x 10]", "[1 x 1 x 6]"]
 FOUNDING_LABELS = ["15 x [3x3x1]", "ReLU", "10 x [1x1x15]", "6 x [3x3x10]"]
@@ -239,6 +241,20 @@ def test_an_impossible_stack_is_refused_with_the_stage_and_its_arithmetic() -> N
     assert _shapes(at) == FOUNDING_SHAPES
 
 
+def test_a_refusal_writes_the_arithmetic_only_when_the_size_is_the_problem() -> None:
+    too_big = [LayerSpec("conv", n_filters=2, kernel=5), LayerSpec("pool", pool_size=2)]
+    with pytest.raises(StackError) as err:
+        plan_shapes(too_big, (5, 7, 1))
+    message = refusal_message(err.value, too_big, (5, 7, 1))
+    assert message.startswith("Layer 2: max pool 2x2")
+    assert "height `floor((1 + 2*0 - 1*(2-1) - 1) / 2) + 1 = 0`" in message
+    assert "width" not in message.split("Output size")[1]  # 3 wide fits a 2x2 window
+    odd = [LayerSpec("conv", n_filters=2, kernel=9)]
+    with pytest.raises(StackError) as err:
+        plan_shapes(odd, (12, 12, 1))
+    assert "Output size" not in refusal_message(err.value, odd, (12, 12, 1))  # 9 > 7 is not about size
+
+
 def test_a_pooling_window_larger_than_its_input_is_refused() -> None:
     at = _app().run()
     _add(at, "pool", 4, net_pool_mode="avg", net_pool_size=2)  # after 1x1x6
@@ -344,3 +360,30 @@ def test_without_a_studio_image_the_founding_example_goes_through() -> None:
     assert not at.exception
     assert "no image yet" in " ".join(i.value for i in at.info)
     assert _shapes(at) == FOUNDING_SHAPES
+
+
+def test_every_stage_of_a_mixed_stack_on_a_studio_image_inspects_without_error() -> None:
+    stack = [LayerSpec("conv", n_filters=4, kernel=3, padding=1, seed=1), LayerSpec("activation", activation="step"),
+             LayerSpec("pool", pool_mode="max", pool_size=2), LayerSpec("conv", n_filters=6, kernel=1, seed=2),
+             LayerSpec("pool", pool_mode="avg", pool_size=2), LayerSpec("pool", pool_mode="max", pool_size=2),
+             LayerSpec("conv", n_filters=3, kernel=4, seed=3)]
+    at = _app()
+    at.session_state[INPUT_IMAGE] = np.random.default_rng(2).uniform(size=(64, 64, 3))
+    at.session_state["net_source"] = "studio"
+    at.session_state["net_stack"] = [s.to_dict() for s in stack]
+    at.run()
+    assert _shapes(at) == ["[32 x 32 x 3]", "[32 x 32 x 4]", "[32 x 32 x 4]", "[16 x 16 x 4]", "[16 x 16 x 6]",
+                           "[8 x 8 x 6]", "[4 x 4 x 6]", "[1 x 1 x 3]"]
+    for stage in range(len(stack) + 1):
+        at.button_group(key="net_stage").set_value(stage).run()
+        assert not at.exception, f"stage {stage}"
+        assert not at.error, f"stage {stage}: {_errors(at)}"
+    # the last stage is a full-size 4x4x6 filter bank: the dense view checks itself
+    assert "Equal" in " ".join(s.value for s in at.success)
+    at.button_group(key="net_stage").set_value(2).run()
+    assert "binary step" in " ".join(m.value for m in at.markdown)
+    at.button_group(key="net_stage").set_value(4).run()  # a 1x1 on 16x16x4: more frames than fit, a start pixel
+    at.slider(key="net_mix_start").set_value(200).run()
+    assert not at.exception
+    mixing = [c for c in (json.loads(c.proto.spec) for c in at.get("plotly_chart")) if c.get("frames")][0]
+    assert mixing["frames"][0]["name"] == "(12,8) n=0"

@@ -43,9 +43,11 @@ def refusal_message(err: StackError, specs: list[LayerSpec], input_shape: tuple[
     except StackError:
         return text
     k, s, p = (spec.kernel, spec.stride, spec.padding) if spec.kind == "conv" else (spec.pool_size, spec.pool_size, 0)
-    parts = [f"height `{size_arithmetic(h, k, stride=s, padding=p)}`"]
-    if w != h:
-        parts.append(f"width `{size_arithmetic(w, k, stride=s, padding=p)}`")
+    parts = [f"{name} `{size_arithmetic(i, k, stride=s, padding=p)}`"
+             for name, i in ((("height and width", h),) if h == w else (("height", h), ("width", w)))
+             if (i + 2 * p - k) // s + 1 < 1]
+    if not parts:  # the error is about the layer's own values, not about the size
+        return text
     return f"{text}. Output size: {'; '.join(parts)}, and a size must be at least 1."
 
 
