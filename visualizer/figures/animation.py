@@ -51,7 +51,7 @@ from .maps import (
     to_list,
 )
 
-ROW_TITLE_GAP_PX = 40  # between rows of channel panels, room for the next row's titles
+ROW_TITLE_GAP_PX = 64  # between rows of channel panels, room for the next row's titles
 
 
 # --- Frame bookkeeping ---------------------------------------------------------------------------------

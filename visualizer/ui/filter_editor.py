@@ -50,7 +50,7 @@ def filter_editor(index: int) -> None:
         fs.randomize(index, int(ss["seed"]))
         ss["filter_error"] = None
         st.rerun()
-    st.caption(f"**{preset.capitalize()}**: {preset_description(preset)}")
+    st.caption(f"Preset to apply, **{preset}**: {preset_description(preset)}")
     if ss.get("filter_error"):
         st.error(ss["filter_error"])
 

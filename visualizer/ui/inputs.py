@@ -110,7 +110,6 @@ def _draw_panel() -> None:
     brush = st.slider("Brush size", 2, 40, 16, key="brush")
     if st.button("Clear canvas", key="clear_canvas", icon=":material/delete:"):
         ss["canvas_version"] = ss.get("canvas_version", 0) + 1
-    st.caption("Draw in white on black, like the MNIST digits. The drawing becomes the input as you draw.")
     result = st_canvas(
         stroke_width=brush,
         stroke_color="#ffffff",
@@ -121,6 +120,7 @@ def _draw_panel() -> None:
         return_image_data=True,
         key=f"canvas_{ss.get('canvas_version', 0)}",
     )
+    st.caption("Draw in white on black, like the MNIST digits. The drawing becomes the input as you draw.")
     pixels = None if result is None else result.image_data
     if pixels is None:
         return
