@@ -372,6 +372,71 @@ def test_uploads_through_the_real_upload_widget_keep_the_page_working():
     assert "Input [6 x 6 x 1]" in markdown_text(at)
 
 
+def test_uploads_from_many_visitors_are_decoded_one_at_a_time(monkeypatch: pytest.MonkeyPatch):
+    # Guards: inputs.DECODE_SLOTS. The largest file we accept needs ~300 MB while it is decoded; four visitors
+    # uploading it at once would need 1.2 GB, more than the server has.
+    import threading
+
+    from visualizer.ui import inputs
+
+    active, most = [0], [0]
+    lock = threading.Lock()
+    real = inputs.load_image
+
+    def counting_load_image(*args, **kwargs):
+        with lock:
+            active[0] += 1
+            most[0] = max(most[0], active[0])
+        try:
+            time.sleep(0.2)  # long enough for the others to arrive
+            return real(*args, **kwargs)
+        finally:
+            with lock:
+                active[0] -= 1
+
+    monkeypatch.setattr(inputs, "load_image", counting_load_image)
+    data = dict(upload_corpus())["valid-png"]
+    results: list[object] = []
+    threads = [threading.Thread(target=lambda: results.append(inputs.decode_upload(data).shape)) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert results == [(30, 40, 3)] * 4
+    assert most[0] == 1
+
+
+def busy_script(data: bytes) -> None:
+    import streamlit as st
+
+    from visualizer.ui import filter_state as fs
+    from visualizer.ui.inputs import SOURCE_RGB, accept_upload, init_input_state
+
+    init_input_state()
+    fs.init_filter_state(1)
+    st.session_state["upload_digest"] = "the file being uploaded"
+    before = st.session_state[SOURCE_RGB].copy()
+    st.session_state["message"] = accept_upload("photo.png", data)
+    st.session_state["kept"] = bool((st.session_state[SOURCE_RGB] == before).all())
+
+
+def test_an_upload_that_waits_too_long_for_the_decoder_gets_a_message_and_is_retried(monkeypatch: pytest.MonkeyPatch):
+    # Guards: inputs.decode_upload's timeout (no visitor waits forever) and accept_upload forgetting the file's
+    # digest, so the next run tries the same file again.
+    from visualizer.ui import inputs
+
+    monkeypatch.setattr(inputs, "DECODE_WAIT_S", 0.1)
+    assert inputs.DECODE_SLOTS.acquire(timeout=5)
+    try:
+        at = AppTest.from_function(busy_script, args=(dict(upload_corpus())["valid-png"],), default_timeout=30)
+        at.run()
+    finally:
+        inputs.DECODE_SLOTS.release()
+    assert not at.exception
+    assert "busy" in at.session_state["message"] and at.session_state["kept"]
+    assert "upload_digest" not in at.session_state
+
+
 # --- (b) widgets and session state at their extremes ---------------------------------------------------------
 
 

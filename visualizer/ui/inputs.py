@@ -8,6 +8,7 @@ A failed upload or drawing shows a message and leaves ``source_rgb`` as it was.
 from __future__ import annotations
 
 import hashlib
+import threading
 
 import numpy as np
 import streamlit as st
@@ -28,6 +29,11 @@ MAX_PIXELS_TEXT = 200_000
 # Each visitor's picture is kept at most this large: the largest size a view uses (the feature maps'
 # "Full image"), so a session holds 1.5 MB, not the 25 MB of a 1024x1024 RGB float image.
 SOURCE_MAX_SIDE = 256
+# One upload is decoded at a time, server-wide: the largest file we accept (36 million RGBA pixels in a few
+# kB) needs ~300 MB while Pillow decodes it, and visitors uploading at once must not multiply that. The
+# semaphore holds no data, so it shares nothing between visitors; a decode takes at most a second or two.
+DECODE_SLOTS = threading.BoundedSemaphore(1)
+DECODE_WAIT_S = 30.0
 
 
 def init_input_state() -> None:
@@ -46,11 +52,27 @@ def set_source(image: np.ndarray, name: str) -> None:
     st.session_state[INPUT_NAME] = name
 
 
+class DecoderBusy(ImageError):
+    """Another visitor's upload was being decoded for longer than ``DECODE_WAIT_S``."""
+
+
+def decode_upload(data: bytes) -> np.ndarray:
+    """An upload as RGB ``(H, W, 3)`` at most ``SOURCE_MAX_SIDE`` a side, one decode at a time; raises ImageError."""
+    if not DECODE_SLOTS.acquire(timeout=DECODE_WAIT_S):
+        raise DecoderBusy("the server is busy reading other uploads; try again in a moment")
+    try:
+        return load_image(data, channels=3, max_side=SOURCE_MAX_SIDE)
+    finally:
+        DECODE_SLOTS.release()
+
+
 def accept_upload(filename: str, data: bytes) -> str | None:
     """Decode an upload and make it the input; returns an error message (input unchanged) or None."""
     try:
-        image = load_image(data, channels=3, max_side=SOURCE_MAX_SIDE)
+        image = decode_upload(data)
     except ImageError as err:
+        if isinstance(err, DecoderBusy):
+            st.session_state.pop("upload_digest", None)  # the same file is tried again on the next run
         return f"Could not use **{filename}**: {err}. Your previous image is still in place."
     set_source(image, f"upload: {filename}")
     return None

@@ -1,0 +1,399 @@
+"""Benchmark of the limits: memory and time of the worst request the app allows, and a real server's RSS
+with five visitors doing it at once.
+
+1. ``worst_case_peak_memory`` / ``worst_case_time``: in a fresh worker process, the biggest request the UI
+   allows, done the way the studio does it: an upload run that decodes the largest allowed files (a PNG of
+   36 million pixels under the 5 MB limit, then a 1024x1024 RGB photo-like PNG) as ``accept_upload`` does; the
+   64x64 RGB working image; 32 filters of 7x7x3 at padding 3; the trace through Streamlit's cache (a pickle
+   round trip), the sliding figure and the validation and serialisation ``st.plotly_chart`` does; the feature
+   maps on either choice of image (64x64: heatmap figures; the full 256x256: one PNG tile a map), after ReLU
+   and max pooling, the PNG sheet to download and the reproduction code. Both choices are measured and the
+   worse is reported. Memory is the worker's peak RSS (VmHWM, reset before the request) above its RSS before,
+   against that RSS; tracemalloc's peak is given too. Time is the best of two more runs of the same request, against the
+   default request (founding 5x5, 4 filters of 3x3) on the same path.
+2. ``server_rss_5_sessions``: ``streamlit run streamlit_app.py`` on a free localhost port; five headless
+   Chromium sessions at once open a link that asks for the worst case (each with its own kernel, so no two
+   share a cache entry); the server process's peak RSS (``/proc/<pid>/status`` VmHWM) against its idle RSS
+   measured in the same run. Skipped with ``--quick`` (it takes about a minute on two cores).
+
+Run: ``python bench/bench_limits.py [--quick]`` or through ``bench/run.py``.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+import zlib
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+MEMORY_BUDGET = 0.5e9  # bytes, one worst request
+TIME_BUDGET_S = 5.0  # "a few seconds"
+TIME_REPEATS = 2
+SERVER_BUDGET = 1.0e9  # bytes, Streamlit Community Cloud gives an app about 1 GB
+SESSIONS = 5
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+SERVER_TIMEOUT_S = 60
+SESSION_TIMEOUT_MS = 240_000
+
+
+def status_bytes(pid: int | str, field: str) -> int:
+    """``VmRSS`` or ``VmHWM`` of a process, in bytes, from ``/proc/<pid>/status``."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) * 1024
+    raise KeyError(field)
+
+
+def reset_peak() -> bool:
+    """Reset this process's VmHWM to its current RSS (Linux >= 4.0); False if the kernel does not allow it."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
+
+
+# ----------------------------------------------------------------------------------- 1. the worst request
+def zero_png(width: int, height: int, color_type: int = 6) -> bytes:
+    """A valid PNG of zeros (RGBA by default) compressed row by row: a few hundred kB for 36 Mpixels."""
+    import struct
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    per_pixel = {0: 1, 2: 3, 6: 4}[color_type]
+    compressor = zlib.compressobj(6)
+    row = b"\x00" * (width * per_pixel + 1)
+    idat = b"".join(compressor.compress(row) for _ in range(height)) + compressor.flush()
+    header = struct.pack(">IIBBBBB", width, height, 8, color_type, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+
+
+def photo_png(side: int = 1024) -> bytes:
+    """A photo-like 1024x1024 RGB PNG (smooth gradients and noise) under the 5 MB upload limit."""
+    import numpy as np
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    y, x = np.mgrid[0:side, 0:side] / side
+    base = np.stack([x, y, (x + y) / 2], axis=2) * 200
+    pixels = np.clip(base + rng.normal(0, 12, base.shape), 0, 255).astype(np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(pixels, "RGB").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def chart_spec(fig: dict) -> str:
+    """What ``st.plotly_chart`` does with a figure dict: validate it into a ``go.Figure``, then to JSON."""
+    import plotly.io
+    from plotly.tools import return_figure_from_figure_or_data
+
+    return plotly.io.to_json(return_figure_from_figure_or_data(fig, validate_figure=True), validate=False)
+
+
+def request(uploads: list[bytes], channels: int, size: int, n: int, k: int, padding: int, maps: str) -> dict:
+    """One studio run as the app does it, the feature maps computed on the ``maps`` image ("animation" or
+    "full", the two choices of feature_maps_view.RESOLUTIONS); returns output sizes, so nothing is skipped."""
+    import pickle
+
+    import numpy as np
+
+    from visualizer import activate, conv2d, load_example, load_image, pool2d, trace_convolution
+    from visualizer.codegen import reproduction_code
+    from visualizer.figures import feature_maps_figure, sliding_figure
+    from visualizer.figures.raster import colorize, png_bytes, upscale_for_display
+    from visualizer.ui.feature_maps_view import RESOLUTIONS
+    from visualizer.ui.inputs import SOURCE_MAX_SIDE, working_image
+
+    source = load_example("Founding 5x5 (binary)", channels=3)
+    for data in uploads:  # accept_upload: decode, keep at most SOURCE_MAX_SIDE a side
+        source = load_image(data, channels=3, max_side=SOURCE_MAX_SIDE)
+    rng = np.random.default_rng(1)
+    bank = rng.normal(size=(n, k, k, channels))
+    bias = np.zeros(n)
+    image = working_image(source, channels, size)
+    trace = pickle.loads(pickle.dumps(trace_convolution(image, bank[0], 0.0, padding=padding)))  # cache_data
+    sizes = {"animation_spec": len(chart_spec(sliding_figure(trace, step=0, frame_ms=400)))}
+    titles = [f"{i + 1}: filter" for i in range(n)]
+    side = RESOLUTIONS[list(RESOLUTIONS)[0 if maps == "animation" else 1]]
+    src = image if side is None else working_image(source, channels, side)
+    out = pickle.loads(pickle.dumps(conv2d(src, bank, bias, padding=padding)))  # cache_data
+    after = activate(out, "relu")
+    sizes["maps"] = 0
+    for values in (out, after, pool2d(after, 2, mode="max")):
+        if max(values.shape[:2]) <= 64:  # feature_maps_view._maps: heatmaps with numbers for small maps
+            sizes["maps"] += len(chart_spec(feature_maps_figure(values, titles=titles)))
+        else:  # exact colour tiles, one PNG a map
+            limit = float(np.abs(values).max()) or 1.0
+            scale = upscale_for_display(*values.shape[:2])
+            sizes["maps"] += sum(len(png_bytes(colorize(values[:, :, i], limit=limit), scale=scale))
+                                 for i in range(values.shape[2]))
+    limit = float(np.abs(after).max()) or 1.0
+    sheet = np.concatenate([np.pad(colorize(after[:, :, i], limit=limit), ((1, 1), (1, 1), (0, 0)),
+                                   constant_values=255) for i in range(n)], axis=1)
+    sizes["sheet_png"] = len(png_bytes(sheet, scale=upscale_for_display(*sheet.shape[:2], target=1600)))
+    sizes["code"] = len(reproduction_code(image, bank, bias, stride=1, padding=padding, dilation=1))
+    return sizes
+
+
+def measure(args: dict) -> dict:
+    """Peak RSS above the RSS before, tracemalloc's peak, and time (a second run, without tracemalloc)."""
+    import tracemalloc
+
+    idle = status_bytes("self", "VmRSS")
+    exact = reset_peak()
+    tracemalloc.start()
+    sizes = request(**args)
+    traced = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    peak = status_bytes("self", "VmHWM") - idle
+    runs = []
+    for _ in range(TIME_REPEATS):  # the machine may be shared: the best of a few runs, and the CPU time
+        start, cpu = time.perf_counter(), time.process_time()
+        request(**args)
+        runs.append((time.perf_counter() - start, time.process_time() - cpu))
+    seconds, cpu_seconds = min(runs)
+    return {"peak": peak, "idle": idle, "exact": exact, "traced": traced, "seconds": seconds,
+            "cpu_seconds": cpu_seconds, "sizes": sizes}
+
+
+def worker() -> None:
+    """In a fresh process: the default request (warm-up, time reference), then each worst one."""
+    from visualizer.ui.filter_state import MAX_FILTERS, MAX_KERNEL
+    from visualizer.ui.inputs import MAX_WORKING
+
+    uploads = [zero_png(6000, 6000), photo_png()]
+    assert all(len(u) < 5 * 2**20 for u in uploads), [len(u) for u in uploads]
+    default = {"uploads": [], "channels": 1, "size": 24, "n": 4, "k": 3, "padding": 0, "maps": "animation"}
+    request(**default)  # loads Plotly's validators and the engine, as a running server has them
+    start = time.perf_counter()
+    request(**default)
+    default_s = time.perf_counter() - start
+    worst = {"uploads": uploads, "channels": 3, "size": MAX_WORKING, "n": MAX_FILTERS, "k": MAX_KERNEL,
+             "padding": 3}
+    cases = {maps: measure({**worst, "maps": maps}) for maps in ("full", "animation")}
+    print(json.dumps({"default_seconds": default_s, "upload_bytes": [len(u) for u in uploads], "cases": cases}))
+
+
+WHAT = ("upload of a 6000x6000 PNG then a 1024x1024 photo, 64x64 RGB working image, 32 filters 7x7x3, "
+        "padding 3: trace, animation figure, feature maps ({maps}), ReLU, max pool, PNG sheet, code")
+
+
+def worst_case_lines() -> list[dict]:
+    result = subprocess.run([sys.executable, __file__, "--worker"], cwd=ROOT, capture_output=True, text=True,
+                            timeout=900)
+    if result.returncode != 0:
+        raise RuntimeError(f"worker failed: {result.stderr[-2000:]}")
+    r = json.loads(result.stdout.strip().splitlines()[-1])
+    cases = r["cases"]
+    by_memory = max(cases, key=lambda m: cases[m]["peak"])
+    by_time = max(cases, key=lambda m: cases[m]["seconds"])
+    peak, slow = cases[by_memory], cases[by_time]
+    maps_label = {"full": "on the full image, 256x256: colour tiles", "animation": "on the 64x64 image: heatmaps"}
+    return [
+        {
+            "metric": "worst_case_peak_memory",
+            "value": peak["peak"],
+            "unit": "bytes",
+            "reference": "the worker's RSS before the request (Python, NumPy, Plotly, Pillow loaded)",
+            "reference_value": peak["idle"],
+            "ratio": round(peak["peak"] / peak["idle"], 3),
+            "budget": MEMORY_BUDGET,
+            "within_budget": peak["peak"] <= MEMORY_BUDGET,
+            "measure": "peak RSS (VmHWM) above the RSS before the request"
+            + ("" if peak["exact"] else " (VmHWM could not be reset: an upper bound)"),
+            "tracemalloc_peak": peak["traced"],
+            "request": WHAT.format(maps=maps_label[by_memory]),
+            "peak_memory_by_maps_choice": {m: c["peak"] for m, c in cases.items()},
+            "upload_bytes": r["upload_bytes"],
+            "output_bytes": peak["sizes"],
+        },
+        {
+            "metric": "worst_case_time",
+            "value": round(slow["seconds"], 3),
+            "unit": "s",
+            "reference": "the default request: founding 5x5, 4 filters 3x3, same path",
+            "reference_value": round(r["default_seconds"], 4),
+            "ratio": round(slow["seconds"] / r["default_seconds"], 1),
+            "budget": TIME_BUDGET_S,
+            "within_budget": slow["seconds"] <= TIME_BUDGET_S,
+            "cpu_seconds": round(slow["cpu_seconds"], 3),
+            "request": WHAT.format(maps=maps_label[by_time]),
+            "seconds_by_maps_choice": {m: round(c["seconds"], 3) for m, c in cases.items()},
+        },
+    ]
+
+
+# ------------------------------------------------------------------------------ 2. a real server, 5 visitors
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(port: int, log: Path) -> subprocess.Popen:
+    command = [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true",
+               "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    deadline = time.monotonic() + SERVER_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {process.returncode}: {log.read_text()[-1000:]}")
+        try:
+            with opener.open(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as response:
+                if response.read().decode().strip() == "ok":
+                    return process
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.25)
+    stop_server(process)
+    raise RuntimeError(f"streamlit did not start within {SERVER_TIMEOUT_S} s")
+
+
+def stop_server(process: subprocess.Popen) -> None:
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        if process.poll() is not None:
+            return
+        try:
+            os.killpg(process.pid, sig)
+            process.wait(timeout=10)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            continue
+
+
+def worst_link(i: int) -> str:
+    """The worst case as a link the app's url_state reads; kernel values differ per session (no shared cache)."""
+    kernel = ";".join(",".join(f"{((u * 7 + v + i) % 9 - 4) / (i + 1):g}" for v in range(7)) for u in range(7))
+    return "?" + urlencode({"example": "Landscape photo (256x256, colour)", "channels": 3, "size": 64,
+                            "filters": 32, "padding": 3, "kernel": kernel, "maps": "full"}, safe=",;()")
+
+
+def wait_done(page, banner: str) -> None:
+    """The run finished: connected, not running, the banner shows the worst case, every chart has drawn."""
+    app = '[data-testid="stApp"]'
+    page.wait_for_selector(f'{app}[data-test-connection-state="CONNECTED"]', state="attached",
+                           timeout=SESSION_TIMEOUT_MS)
+    page.wait_for_function(
+        """(banner) => [...document.querySelectorAll('[data-testid="stMarkdown"] h4')]
+               .some((h) => h.innerText.replace(/\\u00a0/g, ' ').includes(banner))""",
+        arg=banner, timeout=SESSION_TIMEOUT_MS)
+    page.wait_for_selector(f'{app}[data-test-script-state="notRunning"]', state="attached",
+                           timeout=SESSION_TIMEOUT_MS)
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+               .every((c) => c.querySelector('.main-svg') !== null)""", timeout=SESSION_TIMEOUT_MS)
+
+
+def server_lines() -> list[dict]:
+    from playwright.sync_api import sync_playwright
+
+    log = ROOT / "test-output" / "bench-limits-server.log"
+    log.parent.mkdir(exist_ok=True)
+    port = free_port()
+    process = start_server(port, log)
+    samples: list[int] = []
+    stop = threading.Event()
+    try:
+        time.sleep(2.0)
+        idle = status_bytes(process.pid, "VmRSS")
+
+        def sample() -> None:
+            while not stop.is_set():
+                try:
+                    samples.append(status_bytes(process.pid, "VmRSS"))
+                except (OSError, KeyError):
+                    return
+                stop.wait(0.2)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        url = f"http://127.0.0.1:{port}/"
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
+            try:
+                first = browser.new_context().new_page()  # one default visit: the app's modules are loaded
+                first.goto(url)
+                wait_done(first, "output [3 x 3 x 4]")
+                first.context.close()
+                warm = status_bytes(process.pid, "VmRSS")
+                contexts = [browser.new_context(viewport={"width": 1400, "height": 900}) for _ in range(SESSIONS)]
+                pages = [context.new_page() for context in contexts]
+                start = time.perf_counter()
+                for i, page in enumerate(pages):  # all five ask before any is waited for
+                    page.goto(url + worst_link(i), wait_until="commit")
+                for page in pages:
+                    wait_done(page, "output [64 x 64 x 32]")
+                seconds = time.perf_counter() - start
+                errors = sum(page.locator('[data-testid="stException"]').count() for page in pages)
+                held = status_bytes(process.pid, "VmRSS")
+            finally:
+                browser.close()
+        stop.set()
+        sampler.join(timeout=2)
+        peak = status_bytes(process.pid, "VmHWM")
+    finally:
+        stop.set()
+        stop_server(process)
+    return [
+        {
+            "metric": "server_rss_5_sessions",
+            "value": peak,
+            "unit": "bytes",
+            "reference": "the same server's RSS when idle (started, no session yet)",
+            "reference_value": idle,
+            "ratio": round(peak / idle, 3),
+            "budget": SERVER_BUDGET,
+            "within_budget": peak <= SERVER_BUDGET and errors == 0,
+            "measure": "VmHWM of the streamlit process (peak RSS) after 5 concurrent worst-case sessions",
+            "rss_after_one_default_visit": warm,
+            "rss_with_5_sessions_open": held,
+            "rss_sampled_max": max(samples, default=None),
+            "seconds_until_all_5_drawn": round(seconds, 1),
+            "exceptions_shown": errors,
+            "link": worst_link(0),
+        },
+        {
+            "metric": "server_rss_idle",
+            "value": idle,
+            "unit": "bytes",
+            "reference": None,
+            "reference_value": None,
+            "ratio": None,
+        },
+    ]
+
+
+def run(quick: bool) -> list[dict]:
+    lines = worst_case_lines()
+    if quick:
+        lines.append({"metric": "server_rss_5_sessions", "value": None, "unit": "bytes", "reference": None,
+                      "reference_value": None, "ratio": None, "skipped": "takes about a minute: full run only"})
+    else:
+        lines += server_lines()
+    return lines
+
+
+if __name__ == "__main__":
+    if "--worker" in sys.argv:
+        worker()
+    else:
+        for line in run("--quick" in sys.argv):
+            print(json.dumps(line))
