@@ -8,9 +8,10 @@ with five visitors doing it at once.
    round trip), the sliding figure and the validation and serialisation ``st.plotly_chart`` does; the feature
    maps on either choice of image (64x64: heatmap figures; the full 256x256: one PNG tile a map), after ReLU
    and max pooling, the PNG sheet to download and the reproduction code. Both choices are measured and the
-   worse is reported. Memory is the worker's peak RSS (VmHWM, reset before the request) above its RSS before,
-   against that RSS; tracemalloc's peak is given too. Time is the best of two more runs of the same request, against the
-   default request (founding 5x5, 4 filters of 3x3) on the same path.
+   worse is reported (``--quick``: the full image only). Memory is the worker's peak RSS (VmHWM, reset
+   before the request) above its RSS before, against that RSS; tracemalloc's peak is given too. Time is the
+   best of two more runs (one with ``--quick``) with its CPU time, against the default request (founding 5x5,
+   4 filters of 3x3) on the same path; on a busy machine the wall time exceeds the CPU time.
 2. ``server_rss_5_sessions``: ``streamlit run streamlit_app.py`` on a free localhost port; five headless
    Chromium sessions at once open a link that asks for the worst case (each with its own kernel, so no two
    share a cache entry); the server process's peak RSS (``/proc/<pid>/status`` VmHWM) against its idle RSS
@@ -112,16 +113,16 @@ def request(uploads: list[bytes], channels: int, size: int, n: int, k: int, padd
 
     import numpy as np
 
-    from visualizer import activate, conv2d, load_example, load_image, pool2d, trace_convolution
+    from visualizer import activate, conv2d, load_example, pool2d, trace_convolution
     from visualizer.codegen import reproduction_code
     from visualizer.figures import feature_maps_figure, sliding_figure
     from visualizer.figures.raster import colorize, png_bytes, upscale_for_display
     from visualizer.ui.feature_maps_view import RESOLUTIONS
-    from visualizer.ui.inputs import SOURCE_MAX_SIDE, working_image
+    from visualizer.ui.inputs import decode_upload, working_image
 
     source = load_example("Founding 5x5 (binary)", channels=3)
-    for data in uploads:  # accept_upload: decode, keep at most SOURCE_MAX_SIDE a side
-        source = load_image(data, channels=3, max_side=SOURCE_MAX_SIDE)
+    for data in uploads:  # accept_upload: decode (one at a time), keep at most SOURCE_MAX_SIDE a side
+        source = decode_upload(data)
     rng = np.random.default_rng(1)
     bank = rng.normal(size=(n, k, k, channels))
     bias = np.zeros(n)
@@ -150,7 +151,7 @@ def request(uploads: list[bytes], channels: int, size: int, n: int, k: int, padd
     return sizes
 
 
-def measure(args: dict) -> dict:
+def measure(args: dict, repeats: int) -> dict:
     """Peak RSS above the RSS before, tracemalloc's peak, and time (a second run, without tracemalloc)."""
     import tracemalloc
 
@@ -162,7 +163,7 @@ def measure(args: dict) -> dict:
     tracemalloc.stop()
     peak = status_bytes("self", "VmHWM") - idle
     runs = []
-    for _ in range(TIME_REPEATS):  # the machine may be shared: the best of a few runs, and the CPU time
+    for _ in range(repeats):  # the machine may be shared: the best of a few runs, and the CPU time
         start, cpu = time.perf_counter(), time.process_time()
         request(**args)
         runs.append((time.perf_counter() - start, time.process_time() - cpu))
@@ -171,8 +172,9 @@ def measure(args: dict) -> dict:
             "cpu_seconds": cpu_seconds, "sizes": sizes}
 
 
-def worker() -> None:
-    """In a fresh process: the default request (warm-up, time reference), then each worst one."""
+def worker(quick: bool) -> None:
+    """In a fresh process: the default request (warm-up, time reference), then each worst one (with
+    ``quick``: only the feature maps on the full image, the heavier choice, timed once)."""
     from visualizer.ui.filter_state import MAX_FILTERS, MAX_KERNEL
     from visualizer.ui.inputs import MAX_WORKING
 
@@ -185,7 +187,8 @@ def worker() -> None:
     default_s = time.perf_counter() - start
     worst = {"uploads": uploads, "channels": 3, "size": MAX_WORKING, "n": MAX_FILTERS, "k": MAX_KERNEL,
              "padding": 3}
-    cases = {maps: measure({**worst, "maps": maps}) for maps in ("full", "animation")}
+    choices = ("full",) if quick else ("full", "animation")
+    cases = {maps: measure({**worst, "maps": maps}, 1 if quick else TIME_REPEATS) for maps in choices}
     print(json.dumps({"default_seconds": default_s, "upload_bytes": [len(u) for u in uploads], "cases": cases}))
 
 
@@ -193,8 +196,9 @@ WHAT = ("upload of a 6000x6000 PNG then a 1024x1024 photo, 64x64 RGB working ima
         "padding 3: trace, animation figure, feature maps ({maps}), ReLU, max pool, PNG sheet, code")
 
 
-def worst_case_lines() -> list[dict]:
-    result = subprocess.run([sys.executable, __file__, "--worker"], cwd=ROOT, capture_output=True, text=True,
+def worst_case_lines(quick: bool) -> list[dict]:
+    command = [sys.executable, __file__, "--worker"] + (["--quick"] if quick else [])
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True,
                             timeout=900)
     if result.returncode != 0:
         raise RuntimeError(f"worker failed: {result.stderr[-2000:]}")
@@ -382,7 +386,7 @@ def server_lines() -> list[dict]:
 
 
 def run(quick: bool) -> list[dict]:
-    lines = worst_case_lines()
+    lines = worst_case_lines(quick)
     if quick:
         lines.append({"metric": "server_rss_5_sessions", "value": None, "unit": "bytes", "reference": None,
                       "reference_value": None, "ratio": None, "skipped": "takes about a minute: full run only"})
@@ -393,7 +397,7 @@ def run(quick: bool) -> list[dict]:
 
 if __name__ == "__main__":
     if "--worker" in sys.argv:
-        worker()
+        worker("--quick" in sys.argv)
     else:
         for line in run("--quick" in sys.argv):
             print(json.dumps(line))
