@@ -23,9 +23,9 @@ from visualizer.figures.network import (
     stage_row_figure,
     stage_rows,
 )
-from visualizer.network import plan_shapes
+from visualizer.network import MAX_FILTERS, MAX_LAYERS, plan_shapes
 from visualizer.ui.common import INPUT_IMAGE, INPUT_NAME
-from visualizer.ui.network_stack import refusal_message
+from visualizer.ui.network_stack import MAX_NETWORK_VALUES, MAX_STAGE_SIDE, check_stack, refusal_message
 
 FOUNDING_SHAPES = ["[5 x 5 x 1]", "[3 x 3 x 15]", "[3 x 3 x 15]", "[3 x 3 x 10]", "[1 x 1 x 6]"]
 FOUNDING_LABELS = ["15 x [3x3x1]", "ReLU", "10 x [1x1x15]", "6 x [3x3x10]"]
@@ -253,6 +253,23 @@ def test_a_refusal_writes_the_arithmetic_only_when_the_size_is_the_problem() -> 
     with pytest.raises(StackError) as err:
         plan_shapes(odd, (12, 12, 1))
     assert "Output size" not in refusal_message(err.value, odd, (12, 12, 1))  # 9 > 7 is not about size
+
+
+def test_stages_too_large_to_show_are_refused() -> None:
+    growing = [LayerSpec("conv", n_filters=2, kernel=1, padding=3) for _ in range(6)]  # 32 + 6 * 6 = 68 a side
+    with pytest.raises(StackError, match="Layer 6: its output would be 68x68, larger than the 64"):
+        check_stack(growing, (32, 32, 1))
+    wide = [LayerSpec("conv", n_filters=MAX_FILTERS, kernel=1) for _ in range(MAX_LAYERS)]
+    with pytest.raises(StackError, match="Layer 7: .* would hold 1,039,104 numbers, more than the 1,000,000"):
+        check_stack(wide, (48, 48, 3))
+    check_stack(founding_specs(), (32, 32, 3))
+
+
+def test_the_largest_run_the_page_allows_stays_under_8_megabytes() -> None:
+    side = MAX_STAGE_SIDE
+    per_value = np.dtype(np.float64).itemsize
+    assert MAX_NETWORK_VALUES * per_value <= 8e6
+    assert side * side * MAX_FILTERS * per_value <= 8e6
 
 
 def test_a_pooling_window_larger_than_its_input_is_refused() -> None:

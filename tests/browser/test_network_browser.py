@@ -119,3 +119,21 @@ def test_an_impossible_layer_is_refused_with_its_arithmetic(page: Page, app_url:
     assert "Layer 5" in error and "= -1" in error and "not changed" in error
     assert "[1 x 1 x 6]" in _svg_texts(page, 0)  # the previous stack is still drawn
     screenshot(page, "network-refused-layer", full_page=False)
+
+
+def test_an_image_chosen_in_the_studio_goes_through_the_network(page: Page, app_url: str) -> None:
+    page.set_viewport_size(TALL)
+    page.goto(app_url)
+    wait_for_app(page, timeout_ms=TIMEOUT_MS)
+    page.locator('[data-testid="stSelectbox"]').filter(has_text="Example").first.click()
+    page.get_by_role("option", name="Handwritten digit (28x28)").click()
+    wait_for_app(page, timeout_ms=TIMEOUT_MS)
+    page.get_by_role("link", name="Network view").click()
+    wait_for_app(page, timeout_ms=TIMEOUT_MS)
+    page.locator('[data-testid="stSidebar"]').get_by_text("Image from the studio").click()
+    wait_for_app(page, timeout_ms=TIMEOUT_MS, settle_ms=500)
+    _no_exception(page)
+    texts = _svg_texts(page, 0)
+    assert texts[0].startswith("[") and texts[0] != "[5 x 5 x 1]", f"the input is still the founding image: {texts}"
+    assert "Handwritten digit" in page.locator('[data-testid="stCaptionContainer"]').first.inner_text()
+    screenshot(page, "network-studio-image", full_page=False)

@@ -39,6 +39,13 @@ def stage_name(stage: Stage) -> str:
     return "pooled"
 
 
+def arithmetic_text(stage: Stage) -> str:
+    """The stage's size arithmetic, one line per side; a square stage needs it once (no "H:" prefix)."""
+    if "; W:" in stage.arithmetic:
+        return stage.arithmetic.replace("; ", "\n")
+    return stage.arithmetic.removeprefix("H: ")
+
+
 def is_full_size(stage: Stage, before: Stage) -> bool:
     """True when a convolution's filters are as large as their (unpadded) input: one position, one number each."""
     spec = stage.layer.spec
@@ -242,7 +249,7 @@ def _explain(text: str, stage: Stage, *, general: bool) -> None:
     c1.markdown(text)
     with c2:
         st.markdown("**Output size, with the numbers in**")
-        st.code(stage.arithmetic.replace("; ", "\n"), language=None, wrap_lines=True)
+        st.code(arithmetic_text(stage), language=None, wrap_lines=True)
         if general:
             st.markdown("**The general formulas** (cross-correlation: the filter is not flipped; here d = 1)")
             st.code(GENERAL_FORMULA, language=None, wrap_lines=True)

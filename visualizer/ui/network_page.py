@@ -14,9 +14,9 @@ from visualizer import LayerSpec, StackError, founding_image, resize_image, run_
 from visualizer.figures.network import stage_row_figure
 from visualizer.network import Stage
 
-from .common import INPUT_IMAGE, INPUT_NAME, error_boundary, shape_label
-from .network_inspect import inspect_stage, stage_name
-from .network_stack import current_specs, init_stack, refusal_message, stack_editor
+from .common import CACHE_ENTRIES, CACHE_TTL, INPUT_IMAGE, INPUT_NAME, error_boundary, shape_label
+from .network_inspect import arithmetic_text, inspect_stage, stage_name
+from .network_stack import check_stack, current_specs, init_stack, refusal_message, stack_editor
 
 SOURCES = {"founding": "Founding 5x5 example", "studio": "Image from the studio"}
 FOUNDING_NAME = "the founding 5x5 binary image"
@@ -25,13 +25,18 @@ STAGE = "net_stage"
 CHART = "net_chart"
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@st.cache_data(max_entries=CACHE_ENTRIES, ttl=CACHE_TTL, show_spinner=False)
 def cached_run(image: np.ndarray, stack: list[dict]) -> list[Stage]:
-    """Every stage of ``image`` through the stack (seeded weights), cached on the image and the specs."""
-    return run_stack(image, [LayerSpec(**d) for d in stack])
+    """Every stage of ``image`` through the stack (seeded weights), cached on the image and the specs.
+
+    Raises :class:`StackError` when a stage cannot work or is larger than the network view shows.
+    """
+    specs = [LayerSpec(**d) for d in stack]
+    check_stack(specs, np.shape(image))
+    return run_stack(image, specs)
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
+@st.cache_data(max_entries=CACHE_ENTRIES, ttl=CACHE_TTL, show_spinner=False)
 def _shrunk(image: np.ndarray) -> np.ndarray:
     return resize_image(np.asarray(image, dtype=np.float64), MAX_SIDE)
 
@@ -92,7 +97,7 @@ def _arithmetic_table(stages: list[Stage]) -> None:
     rows = ["| Stage | Layer | Shape | Output size, per side: floor((i + 2p − d(k−1) − 1) / s) + 1 |",
             "|:--|:--|:--|:--|"]
     for s in stages:
-        arithmetic = s.arithmetic if "; W:" in s.arithmetic else s.arithmetic.removeprefix("H: ")
+        arithmetic = arithmetic_text(s).replace("\n", "` `")
         rows.append(f"| {s.index} · {stage_name(s)} | {'—' if s.layer is None else s.label} | "
                     f"{shape_label(s.shape)} | {'—' if s.layer is None else '`' + arithmetic + '`'} |")
     st.markdown("\n".join(rows))

@@ -17,6 +17,10 @@ STACK = "net_stack"
 REFUSAL = "net_refusal"  # the message of the last refused edit, shown on the next run only
 NOTICE = "net_notice"  # a short confirmation of the last accepted edit
 KINDS = {"conv": "Convolution", "activation": "Activation", "pool": "Pooling"}
+# The network view draws every number of every stage and caches whole runs for all visitors: these caps keep
+# one run under 8 MB of arrays and every stage drawable (a 1x1 convolution with padding grows its input).
+MAX_STAGE_SIDE = 64
+MAX_NETWORK_VALUES = 1_000_000
 POOL_LABELS = {"max": "max", "avg": "average"}
 
 
@@ -51,11 +55,28 @@ def refusal_message(err: StackError, specs: list[LayerSpec], input_shape: tuple[
     return f"{text}. Output size: {'; '.join(parts)}, and a size must be at least 1."
 
 
+def check_stack(specs: list[LayerSpec], input_shape: tuple[int, int, int]) -> None:
+    """:func:`plan_shapes`, plus the network view's own limits on the size of the stages.
+
+    Raises :class:`StackError` naming the first stage that cannot work or is too large to show.
+    """
+    total = 0
+    for stage in plan_shapes(specs, input_shape):
+        h, w, c = stage.shape
+        if max(h, w) > MAX_STAGE_SIDE:
+            raise StackError(stage.index, f"its output would be {h}x{w}, larger than the {MAX_STAGE_SIDE} pixels "
+                             "a side the network view shows; use less padding or a smaller input")
+        total += h * w * c
+        if total > MAX_NETWORK_VALUES:
+            raise StackError(stage.index, f"the stages up to this one would hold {total:,} numbers, more than the "
+                             f"{MAX_NETWORK_VALUES:,} the network view shows; use fewer filters or layers")
+
+
 def try_stack(specs: list[LayerSpec], input_shape: tuple[int, int, int], done: str) -> bool:
     """Keep ``specs`` if every stage works on ``input_shape``; else keep the old stack and say why."""
     ss = st.session_state
     try:
-        plan_shapes(specs, input_shape)
+        check_stack(specs, input_shape)
     except StackError as err:
         ss[REFUSAL] = f"{refusal_message(err, specs, input_shape)} The stack was not changed."
         ss.pop(NOTICE, None)
