@@ -5,11 +5,10 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from visualizer.figures import sliding_figure
 from visualizer.figures.gif import MAX_GIF_FRAMES, animation_gif
 from visualizer.trace import ConvTrace
 
-from .common import cached_trace, error_boundary
+from .common import cached_sliding_figure, cached_trace, error_boundary
 from .quiz_view import quiz_section
 
 SPEEDS_MS = [50, 100, 200, 400, 700, 1000, 2000]
@@ -113,7 +112,8 @@ def animation_section(image: np.ndarray, kernel: np.ndarray, bias: float, name: 
     st.subheader(f"Watch “{name}” slide: {steps} step{'s' if steps > 1 else ''}, output {ho}x{wo}")
     step_controls(steps)
     step = int(ss[STEP])
-    fig = sliding_figure(trace, step=step, frame_ms=int(ss["speed_ms"]))
+    fig = cached_sliding_figure(image, kernel, bias, int(ss["stride"]), int(ss["padding"]), int(ss["dilation"]),
+                                step, int(ss["speed_ms"]))
     key = "anim_chart"
     st.plotly_chart(
         fig,

@@ -11,6 +11,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException
 
 from visualizer import conv2d, trace_convolution
+from visualizer.figures import sliding_figure
 from visualizer.trace import ConvTrace
 
 log = logging.getLogger("visualizer")
@@ -59,3 +60,18 @@ def cached_trace(
     image: np.ndarray, kernel: np.ndarray, bias: float, stride: int, padding: int, dilation: int
 ) -> ConvTrace:
     return trace_convolution(image, kernel, bias, stride=stride, padding=padding, dilation=dilation)
+
+
+# Animations in the studio: up to this many Plotly frames (one per step up to it, evenly spaced exact
+# steps beyond). Plotly validates every frame inside st.plotly_chart, so this bounds a redraw's time.
+STUDIO_MAX_FRAMES = 100
+
+
+@st.cache_data(max_entries=CACHE_ENTRIES, ttl=CACHE_TTL, show_spinner=False)
+def cached_sliding_figure(
+    image: np.ndarray, kernel: np.ndarray, bias: float, stride: int, padding: int, dilation: int, step: int,
+    frame_ms: int,
+) -> dict:
+    """The studio's animation figure (a ~0.2 MB dict), so stepping back to a step already seen is instant."""
+    trace = cached_trace(image, kernel, bias, stride, padding, dilation)
+    return sliding_figure(trace, step=step, frame_ms=frame_ms, max_frames=STUDIO_MAX_FRAMES)
