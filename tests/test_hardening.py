@@ -1076,7 +1076,7 @@ def broken_view_script(app: str, module: str, attribute: str) -> None:
 @pytest.mark.parametrize(
     "module, attribute, view, later",
     [
-        ("visualizer.ui.animation_view", "sliding_figure", "animation", "maps_before"),
+        ("visualizer.ui.animation_view", "cached_sliding_figure", "animation", "maps_before"),
         ("visualizer.ui.feature_maps_view", "feature_maps_figure", "feature maps", "anim_chart"),
         ("visualizer.ui.url_state", "share_query", "share link", "maps_before"),
     ],
