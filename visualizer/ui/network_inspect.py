@@ -149,6 +149,7 @@ def _on_sliding_click() -> None:
 
 
 @st.fragment
+@error_boundary("sliding animation")  # inside the fragment: Streamlit shows a fragment's own errors first
 def sliding_section(x: np.ndarray, filters: np.ndarray, bias: np.ndarray, stride: int, padding: int) -> None:
     """The studio's sliding animation for one filter of the layer, chosen by its output channel n."""
     ss = st.session_state
