@@ -19,6 +19,7 @@ import numpy as np
 import scipy.ndimage
 import scipy.signal
 
+from visualizer import conv as conv_module
 from visualizer.conv import conv2d
 from visualizer.trace import trace_convolution
 
@@ -186,6 +187,11 @@ def bench_workload(shape: tuple[int, int, int], filters: tuple[int, int, int], q
         "scipy.signal.correlate": lambda: scipy_signal(image, bank),
         "scipy.ndimage.correlate": lambda: scipy_ndimage(image, bank),
     }
+    # The arithmetic alone, without conv2d's argument checks: what they cost shows on small inputs.
+    compute = getattr(conv_module, "_correlate", None)
+    if compute is not None:
+        args = (image, bank, np.zeros(bank.shape[0]), (1, 1), (0, 0), (1, 1), ours.shape[:2], np.dtype(np.float64))
+        contenders["compute"] = lambda: compute(*args)
     torch_note = None
     if torch is not None:
         x64 = torch.from_numpy(np.ascontiguousarray(image.transpose(2, 0, 1)[None]))
@@ -238,6 +244,18 @@ def bench_workload(shape: tuple[int, int, int], filters: tuple[int, int, int], q
             **common,
         )
     )
+    if compute is not None:
+        out.append(
+            line(
+                f"{f64} arithmetic alone",
+                ms(best["compute"]),
+                "ms",
+                "conv2d f64 (the whole call, with its argument checks)",
+                ms(best["conv2d f64"]),
+                note="conv._correlate on checked arguments; 1 - ratio is the share spent checking arguments",
+                budget=None,
+            )
+        )
     if torch is None:
         for dt in ("f64", "f32"):
             out.append(
