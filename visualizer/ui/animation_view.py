@@ -8,7 +8,7 @@ import streamlit as st
 from visualizer.figures.gif import MAX_GIF_FRAMES, animation_gif
 from visualizer.trace import ConvTrace
 
-from .common import cached_sliding_figure, cached_trace, error_boundary
+from .common import cached_sliding_figure, cached_trace, clicked_customdata, error_boundary
 from .quiz_view import quiz_section
 
 SPEEDS_MS = [50, 100, 200, 400, 700, 1000, 2000]
@@ -20,23 +20,8 @@ def _speed_label(ms: int) -> str:
     return f"{ms} ms" if ms < 1000 else f"{ms / 1000:g} s"
 
 
-def _clicked_step(event: object) -> int | None:
-    """The step of the output cell clicked in the chart, from Streamlit's selection event."""
-    try:
-        points = event["selection"]["points"]  # type: ignore[index]
-    except (KeyError, TypeError):
-        return None
-    for point in points or []:
-        data = point.get("customdata")
-        if isinstance(data, (list, tuple)):
-            data = data[0] if data else None
-        if isinstance(data, (int, float)) and not isinstance(data, bool):
-            return int(data)
-    return None
-
-
 def _on_chart_select(key: str, steps: int) -> None:
-    step = _clicked_step(st.session_state.get(key))
+    step = clicked_customdata(st.session_state.get(key))
     if step is not None and 0 <= step < steps:
         st.session_state[STEP] = step
 

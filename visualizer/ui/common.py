@@ -36,6 +36,25 @@ def error_boundary(view: str) -> Iterator[None]:
         )
 
 
+def clicked_customdata(event: object) -> int | None:
+    """The first clicked point's ``customdata`` (a whole number) from a chart's selection event, or None.
+
+    Our clickable figures put an index (a step, a stage) in ``customdata``: Streamlit returns nothing
+    for clicks on heatmap cells themselves, so an invisible scatter over them carries it.
+    """
+    try:
+        points = event["selection"]["points"]  # type: ignore[index]
+    except (KeyError, TypeError):
+        return None
+    for point in points or []:
+        data = point.get("customdata")
+        if isinstance(data, (list, tuple)):
+            data = data[0] if data else None
+        if isinstance(data, (int, float)) and not isinstance(data, bool):
+            return int(data)
+    return None
+
+
 def shape_label(shape: tuple[int, ...]) -> str:
     """``[5 x 5 x 1]``: how shapes are written everywhere in the app."""
     return "[" + " x ".join(str(s) for s in shape) + "]"

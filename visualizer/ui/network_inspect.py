@@ -16,7 +16,7 @@ from visualizer.figures import image_figure, sliding_figure, tensor_figure
 from visualizer.figures.network import MAX_MIX_FRAMES, channel_mixing_figure, dense_figure, fmt, mixing_pixels
 from visualizer.network import Stage
 
-from .common import cached_trace, error_boundary, shape_label
+from .common import cached_trace, clicked_customdata, error_boundary, shape_label
 
 GENERAL_FORMULA = (
     "out[y, x, n] = b[n] + sum over (u, v, c) of in[y*s + u*d, x*s + v*d, c] * w[n, u, v, c]\n"
@@ -134,18 +134,9 @@ def _tensor(tensor: np.ndarray, title: str, key: str) -> None:
 
 
 def _on_sliding_click() -> None:
-    event = st.session_state.get("net_sliding")
-    try:
-        points = event["selection"]["points"]  # type: ignore[index]
-    except (KeyError, TypeError):
-        return
-    for point in points or []:
-        data = point.get("customdata")
-        if isinstance(data, (list, tuple)):
-            data = data[0] if data else None
-        if isinstance(data, (int, float)) and not isinstance(data, bool):
-            st.session_state["net_step"] = int(data) + 1  # the slider counts from 1
-            return
+    step = clicked_customdata(st.session_state.get("net_sliding"))
+    if step is not None:
+        st.session_state["net_step"] = step + 1  # the slider counts from 1
 
 
 @st.fragment

@@ -14,7 +14,7 @@ from visualizer import LayerSpec, StackError, founding_image, resize_image, run_
 from visualizer.figures.network import stage_row_figure
 from visualizer.network import Stage
 
-from .common import CACHE_ENTRIES, CACHE_TTL, INPUT_IMAGE, INPUT_NAME, error_boundary, shape_label
+from .common import CACHE_ENTRIES, CACHE_TTL, INPUT_IMAGE, INPUT_NAME, clicked_customdata, error_boundary, shape_label
 from .network_inspect import arithmetic_text, inspect_stage, stage_name
 from .network_stack import check_stack, current_specs, init_stack, refusal_message, stack_editor
 
@@ -65,18 +65,9 @@ def network_input() -> tuple[np.ndarray, str, str | None]:
 
 def _on_stage_click() -> None:
     """A click on a box of the stage row selects that stage."""
-    event = st.session_state.get(CHART)
-    try:
-        points = event["selection"]["points"]  # type: ignore[index]
-    except (KeyError, TypeError):
-        return
-    for point in points or []:
-        data = point.get("customdata")
-        if isinstance(data, (list, tuple)):
-            data = data[0] if data else None
-        if isinstance(data, (int, float)) and not isinstance(data, bool):
-            st.session_state[STAGE] = int(data)
-            return
+    stage = clicked_customdata(st.session_state.get(CHART))
+    if stage is not None:
+        st.session_state[STAGE] = stage
 
 
 def _stage_row(stages: list[Stage], selected: int) -> None:
