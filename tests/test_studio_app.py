@@ -227,3 +227,31 @@ def test_preset_apply_sets_the_kernel() -> None:
     rerun(at)
     np.testing.assert_array_equal(at.session_state["bank"][0, :, :, 0], [[0, 1, 0], [1, -4, 1], [0, 1, 0]])
     assert at.session_state["filter_names"][0] == "laplacian"
+
+
+def grid_edit_script() -> None:
+    """An AppTest page: filter 1's grid reports edits as the browser does (its widget state), then the
+    grid's change callback runs."""
+    import numpy as np
+    import streamlit as st
+
+    from visualizer.ui import filter_state as fs
+    from visualizer.ui.filter_editor import _on_grid_change
+
+    ss = st.session_state
+    fs.init_filter_state(1)
+    ss["before"] = ss["bank"].copy()
+    ss["grid_0_0_0"] = {"edited_rows": {0: {"1": 5.0}, 1: {"1": "abc"}, "2": {"2": float("nan")}}}
+    _on_grid_change(0, 0, "grid_0_0_0")
+    ss["kept"] = bool(np.array_equal(np.delete(ss["bank"][0, 0], 1), np.delete(ss["before"][0, 0], 1)))
+
+
+def test_grid_edits_apply_before_the_page_is_drawn_and_bad_cells_keep_their_value() -> None:
+    at = AppTest.from_function(grid_edit_script, default_timeout=30)
+    at.run()
+    assert not at.exception
+    bank, before = at.session_state["bank"], at.session_state["before"]
+    assert bank[0, 0, 1, 0] == 5.0
+    assert bank[0, 1, 1, 0] == before[0, 1, 1, 0]  # "abc" is not used
+    assert bank[0, 2, 2, 0] == before[0, 2, 2, 0]  # NaN is not used
+    assert at.session_state["filter_names"][0].endswith("(edited)")
