@@ -29,9 +29,9 @@ PairArg = int | tuple[int, int] | Sequence[int]
 # Patch-matrix bands are kept near this many bytes: small enough to stay in cache between the copy
 # that fills a band and the matmul that reads it, and to bound the temporary memory (the whole patch
 # matrix of a 1024x1024x3 image with 7x7 kernels would take 1.2 GB); large enough that the per-band
-# overhead (a few NumPy calls, waking the BLAS threads) is lost in the noise. 2 to 8 MB measured best
-# on 2 cores; fewer, larger matmuls also give a busy machine fewer chances to stall the BLAS threads.
-_BAND_BYTES = 4 * 1024 * 1024
+# overhead (a few NumPy calls, waking the BLAS threads) is lost in the noise. Of 0.5 to 16 MB, 2 MB
+# measured best on 2 cores (L2 0.5 MB per core, L3 32 MB), from 256x256 to 1024x1024 inputs.
+_BAND_BYTES = 2 * 1024 * 1024
 
 # The largest padded input or output we agree to build: 2**26 values (512 MB of float64) holds a
 # 1024x1024 feature map of 64 filters, and stops an absurd padding from exhausting a shared server.
