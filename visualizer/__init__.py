@@ -1,4 +1,5 @@
-"""Convolution visualizer: the NumPy engine (conv, activations, pooling, trace, filters, images, network).
+"""Convolution visualizer: the NumPy engine (conv, activations, pooling, trace, filters, images, network,
+layers, gradients and learning).
 
 The engine never imports Streamlit or Plotly; ``visualizer.figures`` (Plotly) and ``visualizer.ui``
 (Streamlit) are layers on top of it.
@@ -16,6 +17,7 @@ from .filters import (
     random_filters,
     reduce_kernel,
 )
+from .grad import conv2d_grad, conv_transpose2d
 from .images import (
     EXAMPLES,
     ImageError,
@@ -26,6 +28,22 @@ from .images import (
     load_image,
     resize_image,
     to_channels,
+)
+from .layers import KINDS
+from .learn import (
+    SHAPES_CLASSES,
+    Dataset,
+    Model,
+    accuracy,
+    confusion_matrix,
+    digits_specs,
+    load_dataset,
+    load_model,
+    load_trained,
+    make_shapes,
+    new_model,
+    save_model,
+    train,
 )
 from .network import (
     LayerSpec,
@@ -45,7 +63,23 @@ __all__ = [
     "EXAMPLES",
     "PRESET_NAMES",
     "RELU_VS_STEP",
+    "KINDS",
+    "SHAPES_CLASSES",
     "ConvTrace",
+    "Dataset",
+    "Model",
+    "accuracy",
+    "confusion_matrix",
+    "conv2d_grad",
+    "conv_transpose2d",
+    "digits_specs",
+    "load_dataset",
+    "load_model",
+    "load_trained",
+    "make_shapes",
+    "new_model",
+    "save_model",
+    "train",
     "ImageError",
     "LayerSpec",
     "StackError",
