@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from visualizer.ui import network_page, studio
+from visualizer.ui import learn_page, network_page, studio
 
 st.set_page_config(
     page_title="Convolution Visualizer",
@@ -14,5 +14,6 @@ st.set_page_config(
 pages = [
     st.Page(studio.render, title="Convolution studio", icon=":material/grid_on:", url_path="studio", default=True),
     st.Page(network_page.render, title="Network view", icon=":material/account_tree:", url_path="network"),
+    st.Page(learn_page.render, title="Learn", url_path="learn"),
 ]
 st.navigation(pages, position="top").run()

@@ -1,0 +1,203 @@
+"""Teach it yourself: a class names 2 to 6 classes of its own, draws at least 3 examples of each on the 5x5
+grid, trains the founding chain on them in seconds, and tests it on new drawings.
+
+Bounded: at most ``MAX_EXAMPLES`` drawings, ``OWN_TIME_LIMIT_S`` seconds of training, one training at a
+time per server (:data:`TRAIN_SLOTS`). Everything lives in this session's state and goes with it. Labels
+are user text: shown only as plain text (``st.text``, data frames, select boxes, escaped Plotly text).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import streamlit as st
+
+from visualizer import learn
+from visualizer.figures.learn import curves_figure, image_grid_figure
+from visualizer.network import founding_specs
+
+from .common import error_boundary
+from .learn_common import PLOT_CONFIG, TRAIN_SLOTS, drawing_grid, prediction_view, set_drawing, take_training_slot
+
+OWN = "learn_own"
+MIN_CLASSES, MAX_CLASSES = 2, 6
+MIN_PER_CLASS = 3
+MAX_EXAMPLES = 300
+MAX_LABEL = 24
+OWN_EPOCHS = 150
+OWN_TIME_LIMIT_S = 4.0
+SIDE = 5
+DEFAULT_LABELS = ["cross", "ring", "plus", "dash", "bar", "slash"]
+
+
+@dataclass
+class OwnData:
+    """The drawings of this session: ``examples`` ``(5, 5)`` arrays and their class indices ``targets``."""
+
+    examples: list = field(default_factory=list)
+    targets: list = field(default_factory=list)
+    model: learn.Model | None = None
+    history: list = field(default_factory=list)
+    trained_labels: list = field(default_factory=list)
+
+    def counts(self, k: int) -> list[int]:
+        return [sum(1 for t in self.targets if t == i) for i in range(k)]
+
+
+def own_data() -> OwnData:
+    return st.session_state.setdefault(OWN, OwnData())
+
+
+def clean_label(text: object, index: int) -> str:
+    """A typed class label as kept: one line, spaces trimmed, at most ``MAX_LABEL`` characters, not empty."""
+    label = " ".join(str(text or "").split())[:MAX_LABEL]
+    return label or f"class {index + 1}"
+
+
+def class_labels() -> list[str]:
+    """The labels typed for the chosen number of classes (duplicates get a number so that each is distinct)."""
+    ss = st.session_state
+    k = int(ss.get("learn_own_k", 3))
+    labels: list[str] = []
+    for i in range(k):
+        label = clean_label(ss.get(f"learn_own_label_{i}", DEFAULT_LABELS[i]), i)
+        labels.append(label if label not in labels else f"{label[: MAX_LABEL - 4]} ({i + 1})")
+    return labels
+
+
+def _add_example(labels: list[str]) -> None:
+    ss = st.session_state
+    data = own_data()
+    drawing = np.array(ss.get("learn_own_draw", np.zeros((SIDE, SIDE))), dtype=np.float64)
+    if len(data.examples) >= MAX_EXAMPLES:
+        ss["learn_own_msg"] = f"There are already {MAX_EXAMPLES} drawings, the most one session keeps."
+        return
+    if not drawing.any():
+        ss["learn_own_msg"] = "The grid is empty: click some cells first."
+        return
+    target = int(ss.get("learn_own_class", 0))
+    if not 0 <= target < len(labels):
+        return
+    data.examples.append(drawing)
+    data.targets.append(target)
+    ss["learn_own_msg"] = None
+    set_drawing("learn_own_draw", np.zeros((SIDE, SIDE)))
+
+
+def _remove_last() -> None:
+    data = own_data()
+    if data.examples:
+        data.examples.pop()
+        data.targets.pop()
+
+
+def _forget_all() -> None:
+    st.session_state[OWN] = OwnData()
+
+
+def _labels_form() -> list[str]:
+    st.number_input("How many classes", MIN_CLASSES, MAX_CLASSES, 3, key="learn_own_k")
+    k = int(st.session_state["learn_own_k"])
+    cols = st.columns(min(k, 3))
+    for i in range(k):
+        cols[i % len(cols)].text_input(f"Label of class {i + 1}", DEFAULT_LABELS[i], max_chars=MAX_LABEL,
+                                       key=f"learn_own_label_{i}")
+    return class_labels()
+
+
+def _examples_view(data: OwnData, labels: list[str]) -> None:
+    k = len(labels)
+    counts = data.counts(k)
+    extra = sum(1 for t in data.targets if t >= k)
+    st.dataframe({"class": labels, "drawings": counts}, hide_index=True, key="learn_own_counts")
+    if extra:
+        st.caption(f"{extra} drawing(s) belong to classes beyond the first {k}; they are left out of training.")
+    if data.examples:
+        shown = list(range(len(data.examples)))[-12:]
+        titles = [labels[data.targets[i]] if data.targets[i] < k else "(unused)" for i in shown]
+        st.plotly_chart(image_grid_figure(np.array([data.examples[i] for i in shown]), titles, cols=6,
+                                          panel_px=60), key="learn_own_gallery", config=PLOT_CONFIG)
+        st.caption(f"The last {len(shown)} of {len(data.examples)} drawings.")
+
+
+def _dataset(data: OwnData, labels: list[str]) -> learn.Dataset:
+    k = len(labels)
+    keep = [i for i, t in enumerate(data.targets) if t < k]
+    images = np.array([data.examples[i] for i in keep], dtype=np.float64)[:, :, :, None]
+    targets = np.array([data.targets[i] for i in keep], dtype=np.int64)
+    return learn.Dataset(name="your drawings", images=images, labels=targets, class_names=list(labels))
+
+
+def train_own(data: OwnData, labels: list[str]) -> str | None:
+    """Train the founding chain from random weights on the drawings; returns a message when it cannot."""
+    counts = data.counts(len(labels))
+    short = [f"{labels[i]}: {c}" for i, c in enumerate(counts) if c < MIN_PER_CLASS]
+    if short:
+        return (f"Every class needs at least {MIN_PER_CLASS} drawings before training; still short: "
+                + ", ".join(short) + ".")
+    if not take_training_slot():
+        return None
+    try:
+        dataset = _dataset(data, labels)
+        model = learn.new_model(founding_specs(), (SIDE, SIDE, 1), list(labels), seed=0)
+        history = learn.train(model, dataset, dataset, epochs=OWN_EPOCHS, batch_size=16, lr=0.01, seed=0,
+                              time_limit_s=OWN_TIME_LIMIT_S)
+    finally:
+        TRAIN_SLOTS.release()
+    data.model, data.history, data.trained_labels = model, list(history), list(labels)
+    return None
+
+
+def own_section() -> None:
+    ss = st.session_state
+    data = own_data()
+    st.markdown(f"Make up {MIN_CLASSES} to {MAX_CLASSES} classes of 5x5 pictures, draw at least {MIN_PER_CLASS} "
+                "examples of each, and train the founding chain on them: the same network, the same training, "
+                "your own data. Nothing is kept after you close the page.")
+    st.subheader("1 · Your classes")
+    labels = _labels_form()
+    st.subheader("2 · Draw examples")
+    c1, c2 = st.columns([1, 2], gap="large")
+    with c1:
+        drawing_grid("learn_own_draw", (SIDE, SIDE))
+    with c2:
+        ss["learn_own_class"] = min(int(ss.get("learn_own_class", 0)), len(labels) - 1)
+        st.selectbox("This drawing is a", range(len(labels)), key="learn_own_class", format_func=lambda i: labels[i])
+        st.button("Add the drawing to this class", key="learn_own_add", type="primary", on_click=_add_example,
+                  args=(labels,))
+        b1, b2 = st.columns(2)
+        b1.button("Remove the last drawing", key="learn_own_undo", on_click=_remove_last, width="stretch")
+        b2.button("Forget all drawings", key="learn_own_forget", on_click=_forget_all, width="stretch")
+        if ss.get("learn_own_msg"):
+            st.warning(ss["learn_own_msg"])
+        with error_boundary("your drawings"):
+            _examples_view(data, labels)
+    st.subheader("3 · Train")
+    if st.button(f"Train on your drawings (at most {OWN_TIME_LIMIT_S:.0f} s)", key="learn_own_train", type="primary"):
+        with st.spinner("Training..."):
+            problem = train_own(data, labels)
+        if problem:
+            st.warning(problem)
+    if data.model is None:
+        st.caption("Not trained yet.")
+        return
+    h = data.history
+    if h:
+        last = h[-1]
+        st.success(f"Trained for {len(h)} epochs in {sum(r.seconds for r in h):.1f} s: it gets "
+                   f"{100 * last.train_acc:.0f}% of your {int(sum(data.counts(len(data.trained_labels))))} drawings "
+                   "right. New drawings will tell whether it learned the idea or only your examples.")
+        st.plotly_chart(curves_figure([r.epoch for r in h], [r.loss for r in h], [r.train_acc for r in h],
+                                      [r.test_acc for r in h], total_epochs=len(h), test_name=None),
+                        key="learn_own_curves",
+                        config=PLOT_CONFIG)
+    if data.trained_labels != labels:
+        st.info("The labels changed since the training: train again to use the new ones.")
+    st.subheader("4 · Test it on a new drawing")
+    test = drawing_grid("learn_own_test", (SIDE, SIDE))
+    if not test.any():
+        st.caption("Draw something the network has not seen.")
+        return
+    with error_boundary("prediction"):
+        prediction_view(data.model, test[:, :, None], "learn_own_pred")
