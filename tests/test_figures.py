@@ -21,7 +21,7 @@ from PIL import Image
 from visualizer import founding_image, load_example, resize_image, trace_convolution
 from visualizer.figures import feature_maps_figure, image_figure, kernel_figure, sliding_figure, style, tensor_figure
 from visualizer.figures.animation import frame_steps
-from visualizer.figures.maps import colour_map
+from visualizer.figures.toolkit import colour_map
 
 FOUNDING_KERNEL = [[1, 0, 1], [0, 1, 0], [1, 0, 1]]
 LAPLACE = np.array([[0, -1, 0], [-1, 4, -1], [0, -1, 0]], dtype=float)
@@ -255,13 +255,40 @@ def _plain(text: str) -> str:
     return re.sub(r"<[^>]*>", "", text.replace("<br>+ ", " + ").replace("<br>", "\n"))
 
 
-def test_equation_is_written_out_for_one_channel(founding):
-    fig = sliding_figure(founding)
-    for frame in fig["frames"]:
-        s = int(frame["name"])
-        y, x = founding.positions[s]
-        assert _plain(frame["layout"]["annotations"][0]["text"]) == f"out({y},{x}) = {founding.equation(s)}"
-    assert _plain(fig["frames"][6]["layout"]["annotations"][0]["text"]).endswith(" = 2")
+def _number(text: str) -> float:
+    """A number as the sum writes it (``(−0.25)``, ``−4``, ``0.5``) read back with plain Python."""
+    inner = text[1:-1] if text.startswith("(") and text.endswith(")") else text
+    assert not inner.startswith("-"), f"hyphen instead of the minus sign in {text!r}"
+    if inner.startswith("\u2212"):
+        assert text.startswith("(") or text is inner, text
+        return -float(inner[1:])
+    return float(inner)
+
+
+def _check_terms(terms: str, window: np.ndarray, kernel: np.ndarray) -> None:
+    """``a × b + ...`` term by term against the window and kernel values (3 decimals shown)."""
+    pairs = [t.split(" \u00d7 ") for t in terms.split(" + ")]
+    assert len(pairs) == window.size
+    for (a, b), w, k in zip(pairs, window.ravel(), kernel.ravel(), strict=True):
+        assert abs(_number(a) - w) <= 5e-4 and abs(_number(b) - k) <= 5e-4
+        for operand, value in ((a, w), (b, k)):  # negatives, and only they, are in parentheses
+            assert operand.startswith("(\u2212") == (round(value, 3) < 0), operand
+
+
+def test_equation_is_written_out_with_math_typography(founding, odd):
+    kernel = np.array([[1.0, -1.0, 0.5], [0.0, 2.0, -0.25], [1.0, 0.0, -3.0]])
+    signed = trace_convolution(founding_image(), kernel, padding=1)
+    for trace in (founding, signed):
+        fig = sliding_figure(trace)
+        for frame in fig["frames"]:
+            s = int(frame["name"])
+            text = _plain(frame["layout"]["annotations"][0]["text"])
+            assert "*" not in text and "-" not in text
+            head, terms, value = re.fullmatch(r"(out\(\d+, \d+\)) = (.*) = (\S+)", text).groups()
+            assert head == "out({}, {})".format(*trace.positions[s])
+            _check_terms(terms, trace.windows[s, :, :, 0], trace.kernel[:, :, 0])
+            assert abs(_number(value) - trace.totals[s]) <= 5e-4
+    assert _plain(sliding_figure(founding)["frames"][6]["layout"]["annotations"][0]["text"]).endswith(" = 2")
 
 
 def test_equation_adds_the_bias(odd):
@@ -269,11 +296,12 @@ def test_equation_adds_the_bias(odd):
     for frame in fig["frames"]:
         s = int(frame["name"])
         *sum_lines, bias_line = _plain(frame["layout"]["annotations"][0]["text"]).split("\n")
-        assert " ".join(sum_lines).startswith(f"out({odd.positions[s][0]},{odd.positions[s][1]}) = ")
-        assert odd.equation(s) in " ".join(sum_lines)
-        value, total = re.fullmatch(r"(\S+) \+ bias \(-0\.25\) = (\S+)", bias_line).groups()
-        assert abs(float(value) - (odd.totals[s] - odd.bias)) < 5e-4
-        assert abs(float(total) - odd.totals[s]) < 5e-4
+        head, terms, _ = re.fullmatch(r"(out\(\d+, \d+\)) = (.*) = (\S+)", " ".join(sum_lines)).groups()
+        assert head == f"out({odd.positions[s][0]}, {odd.positions[s][1]})"
+        _check_terms(terms, odd.windows[s, :, :, 0], odd.kernel[:, :, 0])
+        value, total = re.fullmatch(r"(\S+) \+ bias \(\u22120\.25\) = (\S+)", bias_line).groups()
+        assert abs(_number(value) - (odd.totals[s] - odd.bias)) < 5e-4
+        assert abs(_number(total) - odd.totals[s]) < 5e-4
 
 
 def test_equation_shows_each_channel_then_absorbs_them(rgb):
@@ -281,12 +309,31 @@ def test_equation_shows_each_channel_then_absorbs_them(rgb):
     for frame in fig["frames"][:20]:
         s = int(frame["name"])
         lines = _plain(frame["layout"]["annotations"][0]["text"]).split("\n")
+        assert len(lines) == 4
         for ch, label in enumerate("RGB"):
-            assert f"{label}: {rgb.equation(s, ch)}" in lines
+            terms, value = re.fullmatch(rf"{label}: (.*) = (\S+)", lines[ch]).groups()
+            _check_terms(terms, rgb.windows[s, :, :, ch], rgb.kernel[:, :, ch])
+            assert abs(_number(value) - rgb.channel_sums[s, ch]) <= 5e-4
         assert "(channels absorbed)" in lines[-1]
         assert "+ bias 0.1 = " in lines[-1]
-        total = float(lines[-1].rsplit("= ", 1)[1])
+        total = _number(lines[-1].rsplit("= ", 1)[1])
         assert abs(total - rgb.totals[s]) < 5e-4
+
+
+@pytest.mark.parametrize("padding", [0, 1, 2])
+def test_caption_names_the_step_and_the_window_on_the_padded_axes(padding):
+    trace = trace_convolution(founding_image(), FOUNDING_KERNEL, stride=2, padding=padding)
+    fig = sliding_figure(trace)
+    where = "the padded input" if padding else "the input"
+    for frame in fig["frames"]:
+        s = int(frame["name"])
+        caption = frame["layout"]["annotations"][1]["text"]
+        y, x = trace.positions[s]
+        row, col = y * 2 - padding, x * 2 - padding  # the window's top-left cell, padded axes start at -p
+        expected = f"Step {s + 1} of {trace.steps} · window at row {row}, column {col} of {where} → out({y}, {x})"
+        assert caption == expected.replace("-", "\u2212")
+    ticks = fig["layout"]["xaxis"]["ticktext"]
+    assert ticks[0] == f"{-padding}".replace("-", "\u2212")  # the axis the caption counts on
 
 
 # ----------------------------------------------------------------------------------- initial state, controls
@@ -297,7 +344,8 @@ def test_initial_layout_shows_the_requested_step(founding, step):
     shapes = fig["layout"]["shapes"]
     for i, shape in enumerate(frame["layout"]["shapes"]):
         assert shapes[i]["path"] == shape["path"]
-    assert fig["layout"]["annotations"][0]["text"] == frame["layout"]["annotations"][0]["text"]
+    for i in (0, 1):  # the sum and the caption
+        assert fig["layout"]["annotations"][i]["text"] == frame["layout"]["annotations"][i]["text"]
     (products,) = frame["traces"]
     np.testing.assert_allclose(fig["data"][products]["z"], founding.products[step, :, :, 0])
     assert fig["layout"]["sliders"][0]["active"] == step
@@ -313,7 +361,7 @@ def test_slider_has_one_entry_per_frame(founding):
     slider = fig["layout"]["sliders"][0]
     assert len(slider["steps"]) == len(fig["frames"]) == founding.steps
     assert [s["value"] for s in slider["steps"]] == [f["name"] for f in fig["frames"]]
-    assert slider["steps"][6]["label"] == "step 7 / 9 · out(2,0)"
+    assert slider["steps"][6]["label"] == "step 7 / 9 · out(2, 0)"
     for entry in slider["steps"]:
         assert entry["method"] == "animate"
         assert entry["args"][0] == [entry["value"]]
@@ -591,3 +639,84 @@ def test_kernel_figure_one_panel_per_channel_with_values(rgb):
         assert "texttemplate" in heat and heat["zmin"] == -heat["zmax"] == -4.0
     single = kernel_figure(np.array(FOUNDING_KERNEL))
     assert len(single["data"]) == 1 and single["layout"]["annotations"][0]["text"] == "kernel 3x3"
+
+
+# ------------------------------------------------------------------------------ controls, presentation, width
+def test_without_controls_there_are_no_plotly_controls_and_no_room_for_them(founding):
+    with_controls = sliding_figure(founding, step=3)
+    bare = sliding_figure(founding, step=3, controls=False)
+    assert "updatemenus" not in bare["layout"] and "sliders" not in bare["layout"]
+    assert with_controls["layout"]["updatemenus"] and with_controls["layout"]["sliders"]
+    room = with_controls["layout"]["margin"]["b"] - bare["layout"]["margin"]["b"]
+    assert room >= 100 and with_controls["layout"]["height"] - bare["layout"]["height"] == room
+    assert [f["name"] for f in bare["frames"]] == [f["name"] for f in with_controls["frames"]]
+
+
+def test_play_pause_sit_on_their_own_row_above_the_slider(founding):
+    layout = sliding_figure(founding)["layout"]
+    (menu,), (slider,) = layout["updatemenus"], layout["sliders"]
+    button_bottom = menu["pad"]["t"] + 1.5 * menu["font"]["size"] + 12  # text plus Plotly's button padding
+    slider_top = slider["pad"]["t"]  # the current-step label is drawn from here down, then the rail
+    assert menu["y"] == slider["y"] == 0 and menu["yanchor"] == slider["yanchor"] == "top"
+    assert button_bottom <= slider_top
+    assert layout["margin"]["b"] >= slider_top + 60  # room for the label and the rail
+
+
+VERDANA_EM = {".": 0.364, "-": 0.454}  # digits are 0.636 em
+
+
+def _value_heatmaps(fig):
+    return [d for d in fig["data"] if d["type"] == "heatmap" and "texttemplate" in d]
+
+
+def _cell_px(fig, trace_dict, width_px):
+    """A heatmap's cell size in px, from the layout alone (square cells, the smaller of the two sides)."""
+    layout = fig["layout"]
+    suffix = trace_dict["xaxis"][1:]
+    xa, ya = layout[f"xaxis{suffix}"], layout[f"yaxis{suffix}"]
+    rows, cols = np.asarray(trace_dict["z"], dtype=object).shape
+    plot_w = width_px - layout["margin"]["l"] - layout["margin"]["r"]
+    plot_h = layout["height"] - layout["margin"]["t"] - layout["margin"]["b"]
+    return min((xa["domain"][1] - xa["domain"][0]) * plot_w / cols, (ya["domain"][1] - ya["domain"][0]) * plot_h / rows)
+
+
+@pytest.mark.parametrize("width_px", [390, 1366, 1920])
+@pytest.mark.parametrize("presentation", [False, True])
+def test_numbers_are_written_only_where_they_fit(width_px, presentation, founding, rgb, odd):
+    least = 28 if presentation else style.MIN_VALUE_FONT
+    for trace in (founding, rgb, odd):
+        fig = sliding_figure(trace, width_px=width_px, presentation=presentation, controls=False)
+        for d in _value_heatmaps(fig):
+            decimals = re.fullmatch(r"%\{z:\.(\d)~f\}", d["texttemplate"])
+            digits = int(decimals.group(1)) if decimals else 0
+            values = [v for row in d["z"] for v in row if v is not None]
+            texts = [f"{v:.{digits}f}".rstrip("0").rstrip(".") if digits else f"{v:g}" for v in values]
+            font = d["textfont"]["size"]
+            assert font >= least
+            # Verdana's advance widths (the widest font the figures may get): the text fits inside its cell
+            widest = max(sum(VERDANA_EM.get(ch, 0.636) for ch in text) for text in texts)
+            assert widest * font <= 0.9 * _cell_px(fig, d, width_px), (d["name"], texts, font)
+
+
+def test_presentation_writes_the_founding_example_large(founding):
+    for width_px, height in ((1920, 1000), (1366, 700)):
+        fig = sliding_figure(founding, presentation=True, controls=False, width_px=width_px, height=height)
+        written = {d["name"] for d in _value_heatmaps(fig)}
+        assert {"input", "kernel", "products", "output"} <= written
+        assert all(d["textfont"]["size"] >= 28 for d in _value_heatmaps(fig))
+        assert all(a["font"]["size"] >= 28 for a in fig["layout"]["annotations"])  # sum, caption, titles
+        assert fig["layout"]["height"] == height
+    normal = sliding_figure(founding, controls=False, width_px=1920)
+    assert max(d["textfont"]["size"] for d in _value_heatmaps(normal)) < 28
+
+
+def test_grids_too_fine_for_numbers_show_colour_alone(big):
+    fig = sliding_figure(big, show_values=True, controls=False, max_frames=10)
+    names = {d["name"] for d in _value_heatmaps(fig)}
+    assert "input" not in names and "output" not in names  # 66x66 cells cannot hold a number
+    assert {"kernel", "products"} <= names
+
+
+def test_max_frames_allows_a_frame_per_step(big):
+    fig = sliding_figure(big, max_frames=4900, controls=False)
+    assert _frame_steps(fig) == list(range(big.steps))

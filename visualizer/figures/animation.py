@@ -1,23 +1,35 @@
 """The sliding-window animation: one Plotly figure, with frames, drawn from a :class:`ConvTrace`.
 
 Panels, left to right: the padded input with the window outlined, the kernel, the elementwise products
-of the current step, and the output filling in cell by cell; the sum is written out underneath. With
-C > 1 channels each channel gets its own row of (input, kernel, products), and the sum line adds the
-channel sums ("the channels are absorbed").
+of the current step, and the output filling in cell by cell. Under them, a one-line caption of the step
+and the sum written out with math typography (``out(0, 0) = 1 × 1 + 0 × (−1) + … = 4``). With C > 1
+channels each channel gets its own row of (input, kernel, products), and the sum adds the channel sums
+("the channels are absorbed").
+
+The builder in four parts: :func:`sliding_figure` checks its arguments, makes a layout plan in pixels
+(:func:`plan_layout`), draws the panels (:func:`_channel_panels`, :func:`_output_panel`) and the frames
+(:func:`_frames`).
 
 Lean frames. The static parts (input, kernel, full output) are sent once. A frame carries only what
 changes: the products heatmap(s) (``traces=[...]``), three kinds of layout shapes (the window outline,
-the white cover over the not-yet-computed output, the current output cell) and the equation text. Plotly
-merges a frame's ``layout.shapes`` / ``layout.annotations`` into the figure item by item (index ``i`` of
-the frame updates index ``i`` of the figure), so a frame sends only ``{"path": ...}`` or ``{"text": ...}``
-and the styling stays in the layout. The animated shapes and the equation are therefore always the
-first items of ``layout.shapes`` / ``layout.annotations``; static ones follow.
+the white cover over the not-yet-computed output, the current output cell) and two texts. Plotly merges
+a frame's ``layout.shapes`` / ``layout.annotations`` into the figure item by item (index ``i`` of the
+frame updates index ``i`` of the figure), so a frame sends only ``{"path": ...}`` or ``{"text": ...}``
+and the styling stays in the layout. Hence the fixed order:
 
-Frame count. Up to ``style.MAX_FRAMES`` steps there is one frame per step. Beyond, there is one frame
-every ``k`` steps (plus the last step and the requested ``step``), each one an exact step of the trace;
-Plotly validates every frame in Python on its way into ``st.plotly_chart`` (about half a millisecond each),
-so 3,844 frames would take seconds. The UI's own step controls still show any single step exactly: the
-figure's initial state is ``step``. Frame names are the step indices as strings.
+- ``layout.shapes``: one window outline per channel, then the output cover, then the current output
+  cell (all animated); static outlines follow.
+- ``layout.annotations``: ``[0]`` the written-out sum (:data:`EQUATION`), ``[1]`` the step caption
+  (:data:`CAPTION`, "Step 5 of 9 · window at row −1, column 0 of the padded input → out(1, 1)", rows
+  and columns counted as on the padded input's axes, which start at −padding); panel titles follow.
+
+Frame count. Up to ``max_frames`` (default ``style.MAX_FRAMES``) steps there is one frame per step.
+Beyond, there is one frame every ``k`` steps (plus the last step and the requested ``step``), each one
+an exact step of the trace. Frame names are the step indices as strings.
+
+Controls. ``controls=True``: Plotly's own Play / Pause on a row of their own, and the step slider with its
+label under them (the standalone HTML export). ``controls=False``: neither, and no room for them: the
+page draws its own.
 
 Clicking an output cell: an invisible scatter marker sits on every output cell (it is never part of a
 frame: a scatter animated over a heatmap makes the heatmap vanish) with ``customdata`` = the step that
@@ -28,30 +40,36 @@ from __future__ import annotations
 
 import math
 import operator
-import re
+from dataclasses import dataclass
 
 import numpy as np
 
+from ..numbers import math_fmt, product
 from ..trace import ConvTrace
 from . import style
-from .maps import (
+from .toolkit import (
     auto_show_values,
     axis_ids,
     base_layout,
     channel_names,
-    fmt_number,
+    controls_px,
+    fit_title,
+    fit_values,
     heatmap,
     image_range,
     is_image_like,
     panel_axes,
+    play_controls,
     split_domain,
     symmetric_range,
-    text_chars,
+    text_em,
     title_annotation,
     to_list,
+    usable_px,
 )
 
-ROW_TITLE_GAP_PX = 64  # between rows of channel panels, room for the next row's titles
+EQUATION, CAPTION = 0, 1  # indices in layout.annotations (and in every frame's annotations)
+PANEL_GAP = 0.025  # paper fraction between two panels of a row
 
 
 # --- Frame bookkeeping ---------------------------------------------------------------------------------
@@ -66,9 +84,9 @@ def frame_steps(steps: int, step: int = 0, max_frames: int | None = None) -> lis
 
 
 def step_label(trace: ConvTrace, s: int) -> str:
-    """``step 7 / 9 · out(2,0)``: how the slider names a step (1-based count, 0-based cell)."""
+    """``step 7 / 9 · out(2, 0)``: how the slider names a step (1-based count, 0-based cell)."""
     y, x = (int(v) for v in trace.positions[s])
-    return f"step {s + 1} / {trace.steps} · out({y},{x})"
+    return f"step {s + 1} / {trace.steps} · out({y}, {x})"
 
 
 # --- Shape paths (data coordinates: cell (r, c) spans [c - 0.5, c + 0.5] x [r - 0.5, r + 0.5]) -----------
@@ -112,61 +130,269 @@ def cell_path(trace: ConvTrace, s: int) -> str:
     return _rect(y, x, y, x)
 
 
-# --- The written-out sum ---------------------------------------------------------------------------------
-def _visible_len(text: str) -> int:
-    return len(re.sub(r"<[^>]*>", "", text))
-
-
-def _wrap(text: str, width: int, sep: str = " + ") -> list[str]:
-    """Break a long sum at its ``sep`` signs into lines of at most ``width`` visible characters; a
-    continued line starts with the sign (``+ 0*1 ...``)."""
+# --- The texts of a step ---------------------------------------------------------------------------------
+def _wrap(text: str, max_em: float, sep: str = " + ") -> list[str]:
+    """Break a long sum at its ``sep`` signs into lines at most ``max_em`` wide (at least one part each); a
+    continued line starts with the sign (``+ 0 × 1 ...``)."""
     parts = text.split(sep)
     lines = [parts[0]]
     for part in parts[1:]:
-        if _visible_len(lines[-1]) + len(sep) + _visible_len(part) <= width:
+        if text_em(lines[-1] + sep + part) <= max_em:
             lines[-1] += sep + part
         else:
             lines.append(sep.lstrip() + part if sep.strip() == "+" else part)
     return lines
 
 
-def _signed(v: float) -> str:
-    text = fmt_number(v)
-    return f"({text})" if text.startswith("-") else text
+def _terms(trace: ConvTrace, s: int, channel: int) -> str:
+    """``1 × 1 + 0 × (−1) + ...``: the products of one channel at step ``s``."""
+    kh, kw = trace.kernel.shape[:2]
+    win, ker = trace.windows[s, :, :, channel], trace.kernel[:, :, channel]
+    return " + ".join(product(win[u, v], ker[u, v]) for u in range(kh) for v in range(kw))
 
 
-def equation_lines(trace: ConvTrace, s: int, names: list[str]) -> list[str]:
-    """The sum of step ``s`` as lines of text (Plotly's small HTML: ``<b>`` for the result).
+def equation_lines(trace: ConvTrace, s: int, names: list[str], max_em: float = 48.0) -> list[str]:
+    """The sum of step ``s`` as lines of text at most ``max_em`` wide (Plotly's small HTML: ``<b>`` for
+    the result), with ``×``, ``−`` and negative operands in parentheses.
 
-    One channel: ``out(2,0) = 1*1 + 0*0 + ... = 4`` (+ a bias line). Several: one line per channel
-    (its products and their sum), then the channel sums added up, "the channels are absorbed".
+    One channel: ``out(2, 0) = 1 × 1 + 0 × (−1) + ... = 4`` (+ a bias line). Several: one line per
+    channel (its products and their sum), then the channel sums added up, "the channels are absorbed".
     """
     y, x = (int(v) for v in trace.positions[s])
     c = trace.kernel.shape[2]
-    width = style.EQUATION_LINE_CHARS
-    total = fmt_number(trace.totals[s])
-    bias = f" + bias {_signed(trace.bias)}" if trace.bias != 0 else ""
+    out = f"out({y}, {x})"
+    total = math_fmt(trace.totals[s], operand=False)
+    bias = f" + bias {math_fmt(trace.bias)}" if trace.bias != 0 else ""
     if c == 1:
-        terms, value = trace.equation(s, 0).rsplit(" = ", 1)
+        value = math_fmt(trace.channel_sums[s, 0], operand=False)
         if not bias:
-            return _wrap(f"out({y},{x}) = {terms} = <b>{value}</b>", width)
-        return _wrap(f"out({y},{x}) = {terms} = {value}", width) + [f"{value}{bias} = <b>{total}</b>"]
+            return _wrap(f"{out} = {_terms(trace, s, 0)} = <b>{value}</b>", max_em)
+        return _wrap(f"{out} = {_terms(trace, s, 0)} = {value}", max_em) + [f"{value}{bias} = <b>{total}</b>"]
     lines: list[str] = []
-    sums = [fmt_number(v) for v in trace.channel_sums[s]]
     if c <= style.MAX_CHANNEL_ROWS:
         for i in range(c):
-            terms, value = trace.equation(s, i).rsplit(" = ", 1)
-            lines += _wrap(f"{names[i]}: {terms} = <b>{value}</b>", width)
-    absorbed = fmt_number(trace.totals[s] - trace.bias)
-    added = " + ".join(_signed(float(v)) for v in trace.channel_sums[s])
-    line = f"out({y},{x}) = {added} = "
+            value = math_fmt(trace.channel_sums[s, i], operand=False)
+            lines += _wrap(f"{names[i]}: {_terms(trace, s, i)} = <b>{value}</b>", max_em)
+    else:
+        sums = [math_fmt(v, operand=False) for v in trace.channel_sums[s]]
+        lines += _wrap(" · ".join(f"{n}: {v}" for n, v in zip(names, sums, strict=True)), max_em, " · ")
+    absorbed = math_fmt(trace.totals[s] - trace.bias, operand=False)
+    added = " + ".join(math_fmt(float(v)) for v in trace.channel_sums[s])
+    line = f"{out} = {added} = "
     line += f"{absorbed} (channels absorbed){bias} = <b>{total}</b>" if bias else f"<b>{total}</b> (channels absorbed)"
-    if c > style.MAX_CHANNEL_ROWS:
-        lines += _wrap(" · ".join(f"{n}: {v}" for n, v in zip(names, sums, strict=True)), width, " · ")
-    return lines + _wrap(line, width)
+    return lines + _wrap(line, max_em)
+
+
+def step_caption(trace: ConvTrace, s: int, max_em: float = 60.0) -> str:
+    """``Step 5 of 9 · window at row −1, column 0 of the padded input → out(1, 1)``: rows and columns of
+    the window's top-left cell counted as on the input's axes (the padded ring starts at −padding). A
+    shorter form (``Step 5 of 9 · window at (−1, 0) → out(1, 1)``) when the long one is wider than
+    ``max_em``."""
+    y, x = (int(v) for v in trace.positions[s])
+    oy, ox = (int(v) for v in trace.origins[s])
+    row = math_fmt(oy - trace.padding[0], operand=False)
+    col = math_fmt(ox - trace.padding[1], operand=False)
+    where = "the padded input" if any(trace.padding) else "the input"
+    head = f"Step {s + 1} of {trace.steps} · window at"
+    long = f"{head} row {row}, column {col} of {where} → out({y}, {x})"
+    if text_em(long) <= max_em:
+        return long
+    return f"{head} ({row}, {col}) → out({y}, {x})"
+
+
+# --- Sizes of the two modes and the layout plan ------------------------------------------------------------
+@dataclass(frozen=True)
+class Sizes:
+    """Fonts (px) and caps of one mode: the normal page or the projector (``presentation``)."""
+
+    title: int
+    min_title: int
+    equation: int
+    caption: int
+    control: int
+    tick: int
+    min_value: int
+    max_value: int | None  # None: style.value_font_size of the grid
+    max_cell: float
+    kernel_cell: float
+    panel: float
+
+    @classmethod
+    def of(cls, presentation: bool) -> Sizes:
+        if presentation:
+            return cls(style.PRESENT_TITLE_SIZE, 28, style.PRESENT_EQUATION_SIZE, style.PRESENT_CAPTION_SIZE,
+                       style.PRESENT_CONTROL_FONT_SIZE, style.PRESENT_TICK_SIZE, style.PRESENT_MIN_VALUE_FONT,
+                       style.PRESENT_MAX_VALUE_FONT, style.PRESENT_MAX_CELL_PX, style.PRESENT_MAX_CELL_PX,
+                       style.PRESENT_PANEL_PX)
+        return cls(style.TITLE_SIZE, style.MIN_TITLE_SIZE, style.EQUATION_SIZE, style.CAPTION_SIZE,
+                   style.CONTROL_FONT_SIZE, style.TICK_SIZE, style.MIN_VALUE_FONT, None, style.MAX_CELL_PX,
+                   style.KERNEL_CELL_PX, style.PANEL_PX)
+
+    def max_value_font(self, side: int) -> int:
+        return self.max_value if self.max_value is not None else style.value_font_size(side)
+
+    @property
+    def title_px(self) -> int:
+        """Room above a row of panels for their titles."""
+        return round(self.title * 1.5 + 14)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Where everything goes, in pixels and paper fractions. Vertically: titles | panel rows | caption |
+    equation | controls; horizontally: ``per_row`` groups of (input, kernel, products), then the output."""
+
+    usable: float  # px across the plot area
+    per_row: int
+    rows: int
+    row_px: float  # height of one row of channel panels
+    block: float  # height of all panel rows (the plot area)
+    x_domains: list[list[float]]
+    y_domains: list[list[float]]
+    out_y: list[float]
+    in_cell: float
+    k_cell: float
+    out_cell: float
+    title_px: int
+    caption_px: int
+    equation_px: int
+    controls_px: int
+    height: int
+
+    @property
+    def bottom(self) -> int:
+        return self.caption_px + self.equation_px + self.controls_px
+
+
+def _natural_widths(trace: ConvTrace, row_px: float, out_px: float, sizes: Sizes) -> tuple[float, float, float]:
+    """Pixel widths of the input, kernel (= products) and output panels with square cells, given the
+    height of a channel row and of the output."""
+    hp, wp = trace.padded.shape[:2]
+    kh, kw = trace.kernel.shape[:2]
+    ho, wo = trace.out_shape
+    return (
+        wp * min(row_px / hp, sizes.max_cell),
+        kw * min(row_px / kh, sizes.kernel_cell),
+        wo * min(out_px / ho, sizes.max_cell),
+    )
+
+
+def _fit_row(trace: ConvTrace, per_row: int, rows: int, row_px: float, usable: float, sizes: Sizes) -> float:
+    """``row_px`` shrunk until ``per_row`` groups and the output (``rows`` rows tall at most) fit
+    ``usable`` pixels across."""
+    gaps = PANEL_GAP * usable * 3 * per_row
+    for _ in range(4):  # capped cells make width not quite proportional to height: a few rounds settle it
+        in_w, k_w, out_w = _natural_widths(trace, row_px, min(sizes.panel, rows * row_px), sizes)
+        wide = per_row * (in_w + 2 * k_w) + out_w
+        if wide <= usable - gaps:
+            break
+        row_px *= (usable - gaps) / wide
+    return row_px
+
+
+def _channel_grid(trace: ConvTrace, usable: float, sizes: Sizes, row_gap: float) -> tuple[int, float]:
+    """``(groups per row, row height in px)`` for the channel panels: one row for one channel; for C > 1
+    the arrangement (rows of (input, kernel, products) groups) whose cells come out largest, within the
+    width and ``MAX_BLOCK_PX`` of height."""
+    c = trace.kernel.shape[2]
+    if c == 1:
+        return 1, _fit_row(trace, 1, 1, sizes.panel, usable, sizes)
+    top = style.CHANNEL_ROW_PX * sizes.panel / style.PANEL_PX
+    best = (0.0, 1, top)
+    for per_row in range(1, c + 1):
+        rows = math.ceil(c / per_row)
+        row_px = min(top, (style.MAX_BLOCK_PX - (rows - 1) * row_gap) / rows)
+        row_px = _fit_row(trace, per_row, rows, row_px, usable, sizes)
+        cell = row_px / max(trace.padded.shape[0], trace.kernel.shape[0])
+        if cell > best[0] + 1e-9:
+            best = (cell, per_row, row_px)
+        if rows == 1:
+            break
+    return best[1], max(best[2], 60.0)
+
+
+def _cell_px(x_domain: list[float], usable: float, height_px: float, rows: int, cols: int) -> float:
+    """How many pixels a square cell of a ``rows x cols`` panel gets in its domain and height."""
+    return min((x_domain[1] - x_domain[0]) * usable / cols, height_px / rows)
+
+
+def plan_layout(
+    trace: ConvTrace,
+    sizes: Sizes,
+    *,
+    width_px: float | None,
+    height: int | None,
+    equation_lines_count: int,
+    caption_lines: int,
+    controls: bool,
+) -> Plan:
+    """The layout plan: how many channel groups per row, how tall the panels are, where each panel sits,
+    how many pixels a cell gets (what the numbers are fitted to)."""
+    c = trace.kernel.shape[2]
+    hp, wp = trace.padded.shape[:2]
+    kh, kw = trace.kernel.shape[:2]
+    ho, wo = trace.out_shape
+    usable = usable_px(width_px)
+    title_px = sizes.title_px
+    row_gap = title_px + 20  # between rows of channel panels, room for the next row's titles
+    caption_px = round(caption_lines * sizes.caption * 1.35 + 12)
+    equation_px = round(equation_lines_count * sizes.equation * style.EQUATION_LINE_HEIGHT + 16)
+    ctrl_px = controls_px(sizes.control) if controls else 0
+    bottom = caption_px + equation_px + ctrl_px
+    per_row, row_px = _channel_grid(trace, usable, sizes, row_gap)
+    rows = math.ceil(c / per_row)
+    block = row_px + (rows - 1) * (row_px + row_gap)
+    if height is not None:  # the given height rules: panels as tall as it leaves room for
+        block = max(int(height) - title_px - bottom, 150)
+        row_px = (block - (rows - 1) * row_gap) / rows
+    y_domains = []
+    for r in range(rows):
+        y1 = 1.0 - r * (row_px + row_gap) / block
+        y_domains.append([round(max(y1 - row_px / block, 0.0), 5), round(y1, 5)])
+    out_px = min(block, sizes.panel) if height is None else block
+    in_w, k_w, out_w = _natural_widths(trace, row_px, out_px, sizes)
+    x_domains = split_domain([in_w, k_w, k_w] * per_row + [out_w], PANEL_GAP)
+    out_y = [y_domains[-1][0], y_domains[0][1]]
+    return Plan(
+        usable=usable,
+        per_row=per_row,
+        rows=rows,
+        row_px=row_px,
+        block=block,
+        x_domains=x_domains,
+        y_domains=y_domains,
+        out_y=out_y,
+        in_cell=_cell_px(x_domains[0], usable, row_px, hp, wp),
+        k_cell=_cell_px(x_domains[1], usable, row_px, kh, kw),
+        out_cell=_cell_px(x_domains[-1], usable, (out_y[1] - out_y[0]) * block, ho, wo),
+        title_px=title_px,
+        caption_px=caption_px,
+        equation_px=equation_px,
+        controls_px=ctrl_px,
+        height=round(title_px + block + bottom),
+    )
 
 
 # --- The figure ------------------------------------------------------------------------------------------
+def _check_args(trace: ConvTrace, step: object, frame_ms: int, channel_labels: list[str] | None) -> tuple[int, list]:
+    """``(step, channel names)``, or a ValueError a person can act on."""
+    try:
+        if isinstance(step, (bool, np.bool_)):
+            raise TypeError
+        step = operator.index(step)  # ints and NumPy integers; not 2.5, not True
+    except TypeError:
+        raise ValueError(f"step must be a whole number, not {step!r}") from None
+    if not 0 <= step < trace.steps:
+        raise ValueError(f"step {step} does not exist: this animation has steps 0 to {trace.steps - 1}")
+    if frame_ms < 0:
+        raise ValueError(f"frame_ms must be at least 0, got {frame_ms}")
+    c = trace.padded.shape[2]
+    names = list(channel_labels) if channel_labels is not None else channel_names(c)
+    if len(names) != c:
+        raise ValueError(f"{c} channels need {c} labels; got {len(names)}")
+    return step, names
+
+
 def sliding_figure(
     trace: ConvTrace,
     *,
@@ -176,323 +402,234 @@ def sliding_figure(
     height: int | None = None,
     max_frames: int | None = None,
     channel_labels: list[str] | None = None,
+    controls: bool = True,
+    presentation: bool = False,
+    width_px: int | None = None,
 ) -> dict:
     """The animation of ``trace`` as one Plotly figure dict, showing step ``step`` until played.
 
     Inputs:
     - trace: from :func:`visualizer.trace_convolution`; step: the step shown initially (0-based) and the
       slider's ``active`` frame; frame_ms: milliseconds per frame when playing.
-    - show_values: write numbers in the input and output cells; ``None``: when the padded input (the
-      output) is at most 12x12 and its cells come out big enough to read. Kernel and products always
-      show theirs.
-    - height: pixels (default: from the number of channels and equation lines).
-    - max_frames: at most this many frames (default ``style.MAX_FRAMES``); see the module docstring.
+    - show_values: write numbers in the input and output cells; ``None``: when the grid is at most
+      12x12. Kernel and products always try. Numbers are written only where they fit
+      their cell at the mode's minimum font; otherwise the cell shows its colour alone, value on hover.
+    - height: pixels (default: from the panels, the equation and the controls).
+    - max_frames: at most this many frames (default ``style.MAX_FRAMES``; 4,900 gives one frame per step
+      to a 70x70 output); see the module docstring.
     - channel_labels: names of the C channels (default R, G, B for three, else ``ch i``).
-    Returns a figure dict: ``data``, ``layout`` (with Play / Pause ``updatemenus`` and a ``sliders``
-    entry), ``frames`` named by step. The last trace is the clickable scatter over the output cells,
-    ``customdata`` = step.
+    - controls: Plotly's own Play / Pause and slider (True), or none and no room for them (False).
+    - presentation: the projector layout: panels as large as ``height`` (and the width) allow, numbers in
+      cells at least 28 px (else none), titles, caption and equation at least 28 px.
+    - width_px: the width the figure will be drawn at, when known (else ``style.ASSUMED_WIDTH_PX``):
+      numbers, titles and the equation's line breaks are fitted to it.
+    Returns a figure dict: ``data``, ``layout`` (``annotations[0]`` the sum, ``[1]`` the step caption; with
+    ``controls``, Play / Pause ``updatemenus`` and a ``sliders`` entry), ``frames`` named by step. The
+    last trace is the clickable scatter over the output cells, ``customdata`` = step.
     """
-    n_steps = trace.steps
-    try:
-        if isinstance(step, (bool, np.bool_)):
-            raise TypeError
-        step = operator.index(step)  # ints and NumPy integers; not 2.5, not True
-    except TypeError:
-        raise ValueError(f"step must be a whole number, not {step!r}") from None
-    if not 0 <= step < n_steps:
-        raise ValueError(f"step {step} does not exist: this animation has steps 0 to {n_steps - 1}")
-    if frame_ms < 0:
-        raise ValueError(f"frame_ms must be at least 0, got {frame_ms}")
+    step, names = _check_args(trace, step, frame_ms, channel_labels)
+    sizes = Sizes.of(presentation)
+    usable = usable_px(width_px)
+    steps = frame_steps(trace.steps, step, max_frames)
+    shown = sorted(set(steps) | {step})
+    eq_em = usable / sizes.equation
+    texts = {s: "<br>".join(equation_lines(trace, s, names, eq_em)) for s in shown}
+    captions = {s: step_caption(trace, s, usable / sizes.caption) for s in shown}
+    plan = plan_layout(
+        trace,
+        sizes,
+        width_px=width_px,
+        height=height,
+        equation_lines_count=max(t.count("<br>") + 1 for t in texts.values()),
+        caption_lines=1,
+        controls=controls,
+    )
+    layout = base_layout(plan.height, {"l": style.SIDE_MARGIN_PX, "r": style.SIDE_MARGIN_PX, "t": plan.title_px,
+                                       "b": plan.bottom})
+    layout["clickmode"] = "event+select"
+    data, animated, static, titles, product_traces = _channel_panels(trace, plan, sizes, names, step, show_values)
+    _output_panel(trace, plan, sizes, step, show_values, data, animated, static, titles)
+    layout.update(_axes(trace, plan, sizes, data))
+    layout["shapes"] = animated + static
+    layout["annotations"] = [_equation_annotation(texts[step], plan, sizes),
+                             _caption_annotation(captions[step], sizes)] + titles
+    if controls:
+        active = steps.index(step)
+        layout["updatemenus"], layout["sliders"] = play_controls(
+            [step_label(trace, s) for s in steps],
+            [str(s) for s in steps],
+            frame_ms=frame_ms,
+            top_px=plan.caption_px + plan.equation_px + 8,
+            active=active,
+            play_frames=[str(s) for s in steps[active:]],
+            font_size=sizes.control,
+        )
+    return {"data": data, "layout": layout, "frames": _frames(trace, steps, texts, captions, product_traces)}
+
+
+def _axes(trace: ConvTrace, plan: Plan, sizes: Sizes, data: list[dict]) -> dict:
+    """Every panel's axes; row and column numbers on the input and output when their cells show numbers."""
     hp, wp, c = trace.padded.shape
     kh, kw = trace.kernel.shape[:2]
     ho, wo = trace.out_shape
     ph, pw = trace.padding
-    h, w = trace.image.shape[:2]
-    names = list(channel_labels) if channel_labels is not None else channel_names(c)
-    if len(names) != c:
-        raise ValueError(f"{c} channels need {c} labels; got {len(names)}")
-    steps = frame_steps(n_steps, step, max_frames)
-    texts = {s: "<br>".join(equation_lines(trace, s, names)) for s in steps}
-    if step not in texts:
-        texts[step] = "<br>".join(equation_lines(trace, step, names))
-    eq_lines = max(t.count("<br>") + 1 for t in texts.values())
-
-    # Vertical plan, in pixels: titles | panels | equation | controls.
-    per_row, row_px = _channel_grid(trace)
-    rows = math.ceil(c / per_row)
-    eq_px = eq_lines * style.EQUATION_LINE_PX + 24
-    bottom = eq_px + style.CONTROLS_PX
-    block = row_px + (rows - 1) * (row_px + ROW_TITLE_GAP_PX)
-    if height is not None:
-        block = max(int(height) - style.TITLE_PX - bottom, 150)
-        row_px = (block - (rows - 1) * ROW_TITLE_GAP_PX) / rows
-    total_height = round(style.TITLE_PX + block + bottom)
-    y_domains = []
-    for r in range(rows):
-        y1 = 1.0 - r * (row_px + ROW_TITLE_GAP_PX) / block
-        y_domains.append([round(max(y1 - row_px / block, 0.0), 5), round(y1, 5)])
-
-    # Horizontal plan: per_row groups of (input, kernel, products), then the output, each as wide as its
-    # height allows with square cells (kernel cells capped), so no panel wastes width.
-    out_px = min(block, style.PANEL_PX)
-    in_w, k_w, out_w = _natural_widths(trace, row_px, out_px)
-    x_domains = split_domain([in_w, k_w, k_w] * per_row + [out_w], 0.025)
-    in_cell = _cell_px(x_domains[0], row_px, hp, wp)
-    out_cell = _cell_px(x_domains[-1], out_px, ho, wo)
-    # Numbers in cells: asked for, or (auto) when the grid is small and its cells big enough to read.
-    values = auto_show_values(hp, wp, show_values) and (show_values or in_cell >= style.MIN_VALUE_CELL_PX)
-    out_values = auto_show_values(ho, wo, show_values) and (show_values or out_cell >= style.MIN_VALUE_CELL_PX)
+    labelled = {d["xaxis"] for d in data if d.get("type") == "heatmap" and "texttemplate" in d}
+    axes: dict = {}
+    for i in range(c):
+        r, g = divmod(i, plan.per_row)
+        yd = plan.y_domains[r]
+        kin = 3 * i + 1
+        ticks = axis_ids(kin)[0] in labelled
+        axes.update(panel_axes(kin, plan.x_domains[3 * g], yd, hp, wp, ticks=ticks, row_offset=ph, col_offset=pw,
+                               tick_size=sizes.tick))
+        axes.update(panel_axes(kin + 1, plan.x_domains[3 * g + 1], yd, kh, kw))
+        axes.update(panel_axes(kin + 2, plan.x_domains[3 * g + 2], yd, kh, kw))
     out_k = 3 * c + 1
+    axes.update(panel_axes(out_k, plan.x_domains[-1], plan.out_y, ho, wo, ticks=axis_ids(out_k)[0] in labelled,
+                           tick_size=sizes.tick))
+    return axes
 
-    layout = base_layout(total_height, {"l": 16, "r": 16, "t": style.TITLE_PX, "b": bottom})
-    layout["clickmode"] = "event+select"
-    data: list[dict] = []
-    animated_shapes: list[dict] = []
-    static_shapes: list[dict] = []
-    titles: list[dict] = []
 
-    in_lo, in_hi = image_range(trace.padded) if is_image_like(trace.padded) else symmetric_range(trace.padded)
-    in_scale = style.GRAYSCALE if is_image_like(trace.padded) else style.DIVERGING
+def _fit(values: np.ndarray, cell_px: float, side: int, sizes: Sizes, want: bool) -> tuple[int, int] | None:
+    """``(decimals, font)`` for the numbers of a panel, or None (not wanted, or they do not fit)."""
+    if not want:
+        return None
+    return fit_values(values, cell_px, digits=style.value_digits(side), max_font=sizes.max_value_font(side),
+                      min_font=sizes.min_value)
+
+
+def _channel_panels(
+    trace: ConvTrace, plan: Plan, sizes: Sizes, names: list[str], step: int, show_values: bool | None
+) -> tuple[list[dict], list[dict], list[dict], list[dict], list[int]]:
+    """Per channel: the padded input (with its padding ring and window outline), the kernel and the
+    products of ``step``. Returns ``(traces, animated shapes, static shapes, titles, product trace indices)``."""
+    hp, wp, c = trace.padded.shape
+    kh, kw = trace.kernel.shape[:2]
+    ph, pw = trace.padding
+    h, w = trace.image.shape[:2]
+    image_like = is_image_like(trace.padded)
+    in_lo, in_hi = image_range(trace.padded) if image_like else symmetric_range(trace.padded)
+    in_scale = style.GRAYSCALE if image_like else style.DIVERGING
     k_lo, k_hi = symmetric_range(trace.kernel)
     p_lo, p_hi = symmetric_range(trace.products)
-    o_lo, o_hi = symmetric_range(trace.totals)
     real = np.zeros((hp, wp), dtype=bool)
     real[ph : ph + h, pw : pw + w] = True
-    product_traces = []
-    in_side, k_side, out_side = max(hp, wp), max(kh, kw), max(ho, wo)
-    in_font = style.fitted_value_font(in_cell, text_chars(trace.padded, style.value_digits(in_side)), in_side)
-    k_cell = _cell_px(x_domains[1], row_px, kh, kw)
-    k_digits, k_font = _fit_numbers(trace.kernel, k_cell, k_side)
-    p_digits, p_font = _fit_numbers(trace.products, k_cell, k_side)
-    pad_text = "padding: 0 (row %{y}, column %{x} of the padded input)<extra></extra>"
-
+    in_side, k_side = max(hp, wp), max(kh, kw)
+    in_fit = _fit(trace.padded, plan.in_cell, in_side, sizes, auto_show_values(hp, wp, show_values))
+    k_fit = _fit(trace.kernel, plan.k_cell, k_side, sizes, True)
+    p_fit = _fit(trace.products, plan.k_cell, k_side, sizes, True)
+    data: list[dict] = []
+    animated: list[dict] = []
+    static: list[dict] = []
+    titles: list[dict] = []
+    products: list[int] = []
+    pad_note = "" if not (ph or pw) else f", padding {ph}" if ph == pw else f", padding {ph}x{pw}"
     for i in range(c):
-        r, g = divmod(i, per_row)
-        kin, kker, kprod = 3 * i + 1, 3 * i + 2, 3 * i + 3
-        xin, xker, xprod = x_domains[3 * g], x_domains[3 * g + 1], x_domains[3 * g + 2]
-        yd = y_domains[r]
-        layout.update(panel_axes(kin, xin, yd, hp, wp, ticks=values, row_offset=ph, col_offset=pw))
-        layout.update(panel_axes(kker, xker, yd, kh, kw))
-        layout.update(panel_axes(kprod, xprod, yd, kh, kw))
+        r, g = divmod(i, plan.per_row)
+        kin = 3 * i + 1
+        xin, xker, xprod = plan.x_domains[3 * g : 3 * g + 3]
+        top = plan.y_domains[r][1]
         suffix = f" {names[i]}" if c > 1 else ""
-        pad_note = "" if not (ph or pw) else f", padding {ph}" if ph == pw else f", padding {ph}x{pw}"
         in_title = f"input {h}x{w}{pad_note}" if c == 1 else f"input {names[i]}"
-        titles.append(_title([in_title, f"in{suffix}"], xin, yd[1]))
-        titles.append(_title([f"kernel{suffix}", f"w{suffix}"], xker, yd[1]))
-        titles.append(_title([f"window × kernel{suffix}", f"products{suffix}", f"×{suffix}"], xprod, yd[1]))
-
-        plane = trace.padded[:, :, i]
-        data.append(
-            heatmap(
-                np.where(real, plane, np.nan),
-                kin,
-                zmin=in_lo,
-                zmax=in_hi,
-                colorscale=in_scale,
-                show_values=values,
-                side=in_side,
-                font_size=in_font,
-                name=f"input{suffix}",
-                hovertemplate=f"input{suffix}<br>row %{{y}}, column %{{x}} (padded): %{{z:.4~f}}<extra></extra>",
-            )
-        )
+        titles.append(_title([in_title, f"in{suffix}"], xin, top, plan, sizes))
+        titles.append(_title([f"kernel{suffix}", f"w{suffix}"], xker, top, plan, sizes))
+        titles.append(_title([f"window × kernel{suffix}", f"products{suffix}", f"×{suffix}"], xprod, top, plan, sizes))
+        data.append(heatmap(
+            np.where(real, trace.padded[:, :, i], np.nan), kin, zmin=in_lo, zmax=in_hi, colorscale=in_scale,
+            fit=in_fit, name=f"input{suffix}",
+            hovertemplate=f"input{suffix}<br>row %{{y}}, column %{{x}} (padded): %{{z:.4~f}}<extra></extra>",
+        ))
         xid, yid = axis_ids(kin)
-        static_shapes.append(_frame_rect(xid, yid, -0.5, wp - 0.5, -0.5, hp - 0.5, style.OUTPUT_BORDER, 1, "solid"))
+        static.append(_frame_rect(xid, yid, -0.5, wp - 0.5, -0.5, hp - 0.5, style.OUTPUT_BORDER, 1, "solid"))
         if ph or pw:
-            pad_trace = heatmap(
-                np.where(real, np.nan, 0.0),
-                kin,
-                zmin=0.0,
-                zmax=1.0,
-                colorscale=[[0.0, style.PADDING_FILL], [1.0, style.PADDING_FILL]],
-                show_values=values,
-                side=in_side,
-                font_size=in_font,
-                name="padding",
-                hovertemplate=pad_text,
-            )
-            if values:
-                pad_trace["texttemplate"] = "%{z}"  # a constant "0" would be written over the image cells too
-                pad_trace["textfont"]["color"] = style.PADDING_TEXT
-            data.append(pad_trace)
-            data.append(_hatch(kin, hp, wp, ph, pw, h, w))
-            static_shapes.append(
+            data += _padding_traces(kin, real, in_fit, (hp, wp, ph, pw, h, w))
+            static.append(
                 _frame_rect(xid, yid, pw - 0.5, pw + w - 0.5, ph - 0.5, ph + h - 0.5, style.IMAGE_BORDER, 2, "dash")
             )
-        data.append(
-            heatmap(
-                trace.kernel[:, :, i],
-                kker,
-                zmin=k_lo,
-                zmax=k_hi,
-                colorscale=style.DIVERGING,
-                show_values=True,
-                side=k_side,
-                font_size=k_font,
-                digits=k_digits,
-                name=f"kernel{suffix}",
-                hovertemplate=f"kernel{suffix}<br>w[%{{y}}, %{{x}}] = %{{z:.6~g}}<extra></extra>",
-            )
-        )
-        product_traces.append(len(data))
-        data.append(
-            heatmap(
-                trace.products[step, :, :, i],
-                kprod,
-                zmin=p_lo,
-                zmax=p_hi,
-                colorscale=style.DIVERGING,
-                show_values=True,
-                side=k_side,
-                font_size=p_font,
-                digits=p_digits,
-                name=f"products{suffix}",
-                hovertemplate=f"window × kernel{suffix}<br>[%{{y}}, %{{x}}] = %{{z:.6~g}}<extra></extra>",
-            )
-        )
-        xid, yid = axis_ids(kin)
-        animated_shapes.append(
-            {
-                "type": "path",
-                "xref": xid,
-                "yref": yid,
-                "path": window_path(trace, step),
-                "line": {
-                    "color": style.HIGHLIGHT,
-                    "width": style.HIGHLIGHT_WIDTH if trace.dilation == (1, 1) else style.DILATED_CELL_WIDTH,
-                },
-                "fillcolor": "rgba(0,0,0,0)",
-            }
-        )
-
-    # The output: drawn whole once; a background-coloured cover hides the cells still to come.
-    out_x = x_domains[-1]
-    out_y = [y_domains[-1][0], y_domains[0][1]]
-    layout.update(panel_axes(out_k, out_x, out_y, ho, wo, ticks=out_values))
-    xo, yo = axis_ids(out_k)
-    titles.append(_title([f"output {ho}x{wo}", "output", "out"], out_x, out_y[1]))
-    data.append(
-        heatmap(
-            trace.output,
-            out_k,
-            zmin=o_lo,
-            zmax=o_hi,
-            colorscale=style.DIVERGING,
-            show_values=out_values,
-            side=out_side,
-            font_size=style.fitted_value_font(
-                out_cell, text_chars(trace.totals, style.value_digits(out_side)), out_side
-            ),
-            name="output",
-            hovertemplate="output<br>row %{y}, column %{x}: %{z:.4~f}<extra></extra>",
-        )
-    )
-    animated_shapes.append(
-        {
-            "type": "path",
-            "xref": xo,
-            "yref": yo,
-            "path": cover_path(trace, step),
-            "fillcolor": style.BACKGROUND,
-            "line": {"width": 0},
-            "layer": "above",
-        }
-    )
-    animated_shapes.append(
-        {
-            "type": "path",
-            "xref": xo,
-            "yref": yo,
-            "path": cell_path(trace, step),
-            "line": {"color": style.HIGHLIGHT, "width": style.HIGHLIGHT_WIDTH},
-            "fillcolor": "rgba(0,0,0,0)",
-        }
-    )
-    static_shapes.append(_frame_rect(xo, yo, -0.5, wo - 0.5, -0.5, ho - 0.5, style.OUTPUT_BORDER, 1, "solid"))
-    data.append(_click_targets(trace, out_k, out_x, out_y, block))
-
+        data.append(heatmap(
+            trace.kernel[:, :, i], kin + 1, zmin=k_lo, zmax=k_hi, colorscale=style.DIVERGING, fit=k_fit,
+            name=f"kernel{suffix}", hovertemplate=f"kernel{suffix}<br>w[%{{y}}, %{{x}}] = %{{z:.6~g}}<extra></extra>",
+        ))
+        products.append(len(data))
+        data.append(heatmap(
+            trace.products[step, :, :, i], kin + 2, zmin=p_lo, zmax=p_hi, colorscale=style.DIVERGING, fit=p_fit,
+            name=f"products{suffix}",
+            hovertemplate=f"window × kernel{suffix}<br>[%{{y}}, %{{x}}] = %{{z:.6~g}}<extra></extra>",
+        ))
+        width = style.HIGHLIGHT_WIDTH if trace.dilation == (1, 1) else style.DILATED_CELL_WIDTH
+        animated.append({"type": "path", "xref": xid, "yref": yid, "path": window_path(trace, step),
+                         "line": {"color": style.HIGHLIGHT, "width": width}, "fillcolor": "rgba(0,0,0,0)"})
     if c > 1:  # one title size for all channel panels, the smallest that fits them all
-        size = min(t["font"]["size"] for t in titles[:-1])
-        for t in titles[:-1]:
+        size = min(t["font"]["size"] for t in titles)
+        for t in titles:
             t["font"]["size"] = size
-    layout["shapes"] = animated_shapes + static_shapes
-    layout["annotations"] = [_equation_annotation(texts[step])] + titles
+    return data, animated, static, titles, products
 
+
+def _padding_traces(k: int, real: np.ndarray, fit: tuple[int, int] | None, dims: tuple[int, ...]) -> list[dict]:
+    """The zero-padding ring of subplot ``k``: flat grey cells (with their ``0`` when numbers are shown)
+    and diagonal hatching over them, so padding never looks like image."""
+    pad = heatmap(
+        np.where(real, np.nan, 0.0), k, zmin=0.0, zmax=1.0, colorscale=[[0.0, style.PADDING_FILL],
+                                                                     [1.0, style.PADDING_FILL]],
+        fit=fit, name="padding", hovertemplate="padding: 0 (row %{y}, column %{x} of the padded input)<extra></extra>",
+    )
+    if fit is not None:
+        pad["texttemplate"] = "%{z}"  # a constant "0" would be written over the image cells too
+        pad["textfont"]["color"] = style.PADDING_TEXT
+    return [pad, _hatch(k, *dims)]
+
+
+def _output_panel(
+    trace: ConvTrace, plan: Plan, sizes: Sizes, step: int, show_values: bool | None,
+    data: list[dict], animated: list[dict], static: list[dict], titles: list[dict],
+) -> None:
+    """The output, drawn whole once; a background-coloured cover hides the cells still to come; the
+    current cell outlined; click targets over every cell. Appends to the lists it is given."""
+    c = trace.padded.shape[2]
+    ho, wo = trace.out_shape
+    out_k = 3 * c + 1
+    xo, yo = axis_ids(out_k)
+    o_lo, o_hi = symmetric_range(trace.totals)
+    out_fit = _fit(trace.totals, plan.out_cell, max(ho, wo), sizes, auto_show_values(ho, wo, show_values))
+    titles.append(_title([f"output {ho}x{wo}", "output", "out"], plan.x_domains[-1], plan.out_y[1], plan, sizes))
+    data.append(heatmap(trace.output, out_k, zmin=o_lo, zmax=o_hi, colorscale=style.DIVERGING, fit=out_fit,
+                        name="output", hovertemplate="output<br>row %{y}, column %{x}: %{z:.4~f}<extra></extra>"))
+    animated.append({"type": "path", "xref": xo, "yref": yo, "path": cover_path(trace, step),
+                     "fillcolor": style.BACKGROUND, "line": {"width": 0}, "layer": "above"})
+    animated.append({"type": "path", "xref": xo, "yref": yo, "path": cell_path(trace, step),
+                     "line": {"color": style.HIGHLIGHT, "width": style.HIGHLIGHT_WIDTH}, "fillcolor": "rgba(0,0,0,0)"})
+    static.append(_frame_rect(xo, yo, -0.5, wo - 0.5, -0.5, ho - 0.5, style.OUTPUT_BORDER, 1, "solid"))
+    data.append(_click_targets(trace, out_k, plan.out_cell))
+
+
+def _frames(
+    trace: ConvTrace, steps: list[int], texts: dict[int, str], captions: dict[int, str], product_traces: list[int]
+) -> list[dict]:
+    """One lean frame per step in ``steps``: the products, the animated shapes' paths and the two texts."""
+    c = trace.padded.shape[2]
     frames = []
     for s in steps:
         window = window_path(trace, s)
-        frames.append(
-            {
-                "name": str(s),
-                "traces": product_traces,
-                "data": [{"type": "heatmap", "z": to_list(trace.products[s, :, :, i])} for i in range(c)],
-                "layout": {
-                    "shapes": [{"path": window} for _ in range(c)]
-                    + [{"path": cover_path(trace, s)}, {"path": cell_path(trace, s)}],
-                    "annotations": [{"text": texts[s]}],
-                },
-            }
-        )
-    active = steps.index(step)
-    layout["updatemenus"] = [_play_pause([str(s) for s in steps[active:]], frame_ms, eq_px)]
-    layout["sliders"] = [_slider(trace, steps, active, eq_px)]
-    return {"data": data, "layout": layout, "frames": frames}
+        frames.append({
+            "name": str(s),
+            "traces": product_traces,
+            "data": [{"type": "heatmap", "z": to_list(trace.products[s, :, :, i])} for i in range(c)],
+            "layout": {
+                "shapes": [{"path": window} for _ in range(c)]
+                + [{"path": cover_path(trace, s)}, {"path": cell_path(trace, s)}],
+                "annotations": [{"text": texts[s]}, {"text": captions[s]}],
+            },
+        })
+    return frames
 
 
-def _fit_numbers(values: np.ndarray, cell_px: float, side: int) -> tuple[int, int]:
-    """``(decimals, font size)`` for numbers written in cells of ``cell_px``: fewer decimals when even
-    the smallest font would not fit them."""
-    digits = style.value_digits(side)
-    while digits > 1 and cell_px * 1.65 / text_chars(values, digits) < 10:
-        digits -= 1
-    return digits, style.fitted_value_font(cell_px, text_chars(values, digits), side)
-
-
-def _title(candidates: list[str], x_domain: list[float], y_top: float) -> dict:
-    """The first of ``candidates`` (longest first) that fits over the panel in a readable size."""
-    width_px = (x_domain[1] - x_domain[0]) * (style.ASSUMED_WIDTH_PX - 32) + 12
-    for text in candidates:
-        size = min(style.TITLE_SIZE, int(width_px / (0.56 * len(text))))
-        if size >= style.MIN_TITLE_SIZE:
-            return title_annotation(text, x_domain, y_top, size=size)
-    return title_annotation(candidates[-1], x_domain, y_top, size=style.MIN_TITLE_SIZE)
-
-
-def _natural_widths(trace: ConvTrace, row_px: float, out_px: float) -> tuple[float, float, float]:
-    """Pixel widths of the input, kernel (= products) and output panels with square cells, given the
-    height of a channel row and of the output."""
-    hp, wp = trace.padded.shape[:2]
-    kh, kw = trace.kernel.shape[:2]
-    ho, wo = trace.out_shape
-    return (
-        wp * min(row_px / hp, style.MAX_CELL_PX),
-        kw * min(row_px / kh, style.KERNEL_CELL_PX),
-        wo * min(out_px / ho, style.MAX_CELL_PX),
-    )
-
-
-def _channel_grid(trace: ConvTrace) -> tuple[int, float]:
-    """``(groups per row, row height in px)`` for the channel panels: one row for one channel; for C > 1
-    the arrangement (rows of (input, kernel, products) groups) whose cells come out largest, within the
-    assumed width and ``MAX_BLOCK_PX`` of height."""
-    c = trace.kernel.shape[2]
-    if c == 1:
-        return 1, float(style.PANEL_PX)
-    usable = style.ASSUMED_WIDTH_PX - 32
-    best = (0.0, 1, float(style.CHANNEL_ROW_PX))
-    for per_row in range(1, c + 1):
-        rows = math.ceil(c / per_row)
-        row_px = min(style.CHANNEL_ROW_PX, (style.MAX_BLOCK_PX - (rows - 1) * ROW_TITLE_GAP_PX) / rows)
-        in_w, k_w, out_w = _natural_widths(trace, row_px, style.PANEL_PX)
-        wide = per_row * (in_w + 2 * k_w) + out_w
-        if wide > usable:  # the panels are limited by the width: shrink the rows to match
-            row_px *= usable / wide
-        cell = row_px / max(trace.padded.shape[0], trace.kernel.shape[0])
-        if cell > best[0] + 1e-9:
-            best = (cell, per_row, row_px)
-        if rows == 1:
-            break
-    return best[1], max(best[2], 60.0)
+def _title(candidates: list[str], x_domain: list[float], y_top: float, plan: Plan, sizes: Sizes) -> dict:
+    """The first of ``candidates`` (longest first) that fits over its panel in a readable size. A title
+    may use the gap to its neighbours, not more."""
+    width_px = (x_domain[1] - x_domain[0] + PANEL_GAP) * plan.usable
+    text, size = fit_title(candidates, width_px, max_size=sizes.title, min_size=sizes.min_title)
+    return title_annotation(text, x_domain, y_top, size=size)
 
 
 def _frame_rect(
@@ -512,13 +649,8 @@ def _frame_rect(
     }
 
 
-def _cell_px(x_domain: list[float], height_px: float, rows: int, cols: int) -> float:
-    """About how many pixels wide a cell of a ``rows x cols`` panel is (square cells, assumed width)."""
-    return min((x_domain[1] - x_domain[0]) * (style.ASSUMED_WIDTH_PX - 32) / cols, height_px / rows)
-
-
 def _hatch(k: int, hp: int, wp: int, ph: int, pw: int, h: int, w: int) -> dict:
-    """Diagonal hatching over the padding ring (four strips), so padding never looks like image."""
+    """Diagonal hatching over the padding ring (four strips)."""
     xid, yid = axis_ids(k)
     x0, x1, y0, y1 = -0.5, wp - 0.5, -0.5, hp - 0.5
     ix0, ix1, iy0, iy1 = pw - 0.5, pw + w - 0.5, ph - 0.5, ph + h - 0.5
@@ -551,11 +683,9 @@ def _hatch(k: int, hp: int, wp: int, ph: int, pw: int, h: int, w: int) -> dict:
     }
 
 
-def _click_targets(trace: ConvTrace, k: int, x_domain: list[float], y_domain: list[float], block: float) -> dict:
+def _click_targets(trace: ConvTrace, k: int, cell_px: float) -> dict:
     """Invisible but hoverable markers on every output cell; ``customdata`` is the cell's step."""
-    ho, wo = trace.out_shape
     xid, yid = axis_ids(k)
-    cell_px = _cell_px(x_domain, (y_domain[1] - y_domain[0]) * block, ho, wo)
     ys, xs = trace.positions[:, 0], trace.positions[:, 1]
     return {
         "type": "scatter",
@@ -564,17 +694,18 @@ def _click_targets(trace: ConvTrace, k: int, x_domain: list[float], y_domain: li
         "x": xs.tolist(),
         "y": ys.tolist(),
         "customdata": list(range(trace.steps)),
-        "text": [fmt_number(v, 4) for v in trace.totals],
+        "text": [math_fmt(v, 4, operand=False) for v in trace.totals],
         "mode": "markers",
         "marker": {"symbol": "square", "size": max(4, min(60, int(cell_px * 0.9))), "opacity": 0,
                    "color": style.HIGHLIGHT},
-        "hovertemplate": "out(%{y},%{x}) = %{text}<br>click: show step %{customdata}<extra></extra>",
+        "hovertemplate": "out(%{y}, %{x}) = %{text}<br>click: show step %{customdata}<extra></extra>",
         "showlegend": False,
         "name": "click an output cell",
     }
 
 
-def _equation_annotation(text: str) -> dict:
+def _equation_annotation(text: str, plan: Plan, sizes: Sizes) -> dict:
+    """The written-out sum, under the caption."""
     return {
         "text": text,
         "x": 0.5,
@@ -583,62 +714,25 @@ def _equation_annotation(text: str) -> dict:
         "yref": "paper",
         "xanchor": "center",
         "yanchor": "top",
-        "yshift": -14,
+        "yshift": -plan.caption_px,
         "align": "left",
         "showarrow": False,
-        "font": {"size": style.EQUATION_SIZE, "color": style.TEXT},
+        "font": {"size": sizes.equation, "color": style.TEXT},
     }
 
 
-def _play_pause(names: list[str], frame_ms: int, eq_px: int) -> dict:
-    """Play (from the shown step, or from where the slider was left) and Pause."""
-    play = {
-        "frame": {"duration": int(frame_ms), "redraw": True},
-        "transition": {"duration": 0},
-        "fromcurrent": True,
-        "mode": "immediate",
-    }
-    pause = {"frame": {"duration": 0, "redraw": False}, "transition": {"duration": 0}, "mode": "immediate"}
+def _caption_annotation(text: str, sizes: Sizes) -> dict:
+    """The step caption, right under the panels."""
     return {
-        "type": "buttons",
-        "direction": "left",
-        "showactive": False,
+        "text": text,
         "x": 0.0,
-        "xanchor": "left",
         "y": 0.0,
-        "yanchor": "top",
-        "pad": {"t": eq_px + 36, "r": 10},
-        "font": {"size": 18},
-        "buttons": [
-            {"label": "▶ Play", "method": "animate", "args": [names, play]},
-            {"label": "❚❚ Pause", "method": "animate", "args": [[None], pause]},
-        ],
-    }
-
-
-def _slider(trace: ConvTrace, steps: list[int], active: int, eq_px: int) -> dict:
-    opts = {"mode": "immediate", "frame": {"duration": 0, "redraw": True}, "transition": {"duration": 0}}
-    return {
-        "active": active,
-        "x": 0.2,
-        "len": 0.8,
+        "xref": "paper",
+        "yref": "paper",
         "xanchor": "left",
-        "y": 0.0,
         "yanchor": "top",
-        "pad": {"t": eq_px + 4, "b": 0},
-        "currentvalue": {
-            "visible": True,
-            "prefix": "",
-            "xanchor": "left",
-            "font": {"size": style.SLIDER_LABEL_SIZE, "color": style.TEXT},
-        },
-        # Tick labels would overlap past a dozen steps; the current step's label is shown above.
-        "font": {"size": 1, "color": "rgba(0,0,0,0)"},
-        "ticklen": 4,
-        "minorticklen": 0,
-        "transition": {"duration": 0},
-        "steps": [
-            {"method": "animate", "label": step_label(trace, s), "value": str(s), "args": [[str(s)], opts]}
-            for s in steps
-        ],
+        "yshift": -6,
+        "align": "left",
+        "showarrow": False,
+        "font": {"size": sizes.caption, "color": style.MUTED},
     }

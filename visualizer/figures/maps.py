@@ -8,281 +8,31 @@ every y axis is reversed, and every panel keeps square cells (``scaleanchor``), 
 
 from __future__ import annotations
 
-import base64
-import io
 import math
 from collections.abc import Sequence
 
 import numpy as np
 
+from ..numbers import fmt as fmt_number  # noqa: F401  (learn.py imports it from here)
 from . import style
-
-# Numbers go into the JSON rounded to 10 decimals: far inside the 1e-9 every shown number must meet,
-# and it keeps ``0.5490196078431373`` from costing 18 bytes.
-JSON_DECIMALS = 10
-
-
-# --- Numbers -------------------------------------------------------------------------------------------
-def to_list(values: np.ndarray) -> list:
-    """``values`` as nested lists of floats (rounded to ``JSON_DECIMALS``); NaN becomes ``None`` (a gap)."""
-    arr = np.round(np.asarray(values, dtype=np.float64), JSON_DECIMALS) + 0.0  # + 0.0 turns -0.0 into 0.0
-    if np.isnan(arr).any():
-        return np.where(np.isnan(arr), None, arr).tolist()
-    return arr.tolist()
-
-
-def fmt_number(value: float, digits: int = style.EQUATION_DIGITS) -> str:
-    """A number as short as it can be written: ``1`` not ``1.000``, ``-0.25``, ``0.333``."""
-    text = f"{float(value):.{digits}f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
-
-
-def auto_show_values(h: int, w: int, show_values: bool | None) -> bool:
-    """Write numbers in the cells? ``None`` means: when the grid is at most ``VALUES_MAX_SIDE`` a side."""
-    return max(h, w) <= style.VALUES_MAX_SIDE if show_values is None else bool(show_values)
-
-
-def text_chars(values: np.ndarray, digits: int) -> int:
-    """How many characters the widest of ``values`` takes written with at most ``digits`` decimals."""
-    arr = np.asarray(values, dtype=np.float64)
-    if arr.size == 0:
-        return 1
-    big = float(np.max(np.abs(arr)))
-    whole = len(str(int(round(big))))
-    fraction = bool(np.any(np.abs(arr - np.round(arr)) > 0.5 * 10.0**-digits))
-    return whole + int(bool(np.any(arr < -0.5 * 10.0**-digits))) + (digits + 1 if fraction else 0)
-
-
-def symmetric_range(values: np.ndarray, centre: float = 0.0) -> tuple[float, float]:
-    """``(zmin, zmax)`` centred on ``centre`` and wide enough for every value (never empty)."""
-    arr = np.asarray(values, dtype=np.float64)
-    half = float(np.max(np.abs(arr - centre))) if arr.size else 0.0
-    half = half if half > 0 else 1.0
-    return centre - half, centre + half
-
-
-def image_range(values: np.ndarray) -> tuple[float, float]:
-    """``(zmin, zmax)`` for an image: [0, 1] when it fits, else its own minimum and maximum."""
-    lo, hi = float(np.min(values)), float(np.max(values))
-    if lo >= 0.0 and hi <= 1.0:
-        return 0.0, 1.0
-    return (lo, hi) if hi > lo else (lo - 1.0, lo + 1.0)
-
-
-def is_image_like(values: np.ndarray) -> bool:
-    """Non-negative values are drawn in grayscale (an image); signed ones on the diverging scale."""
-    return bool(np.min(values) >= 0.0)
-
-
-# --- Layout building blocks ----------------------------------------------------------------------------
-def split_domain(weights: Sequence[float], gap: float, start: float = 0.0, end: float = 1.0) -> list[list[float]]:
-    """Split ``[start, end]`` into consecutive intervals proportional to ``weights`` with ``gap`` between."""
-    usable = (end - start) - gap * (len(weights) - 1)
-    total = float(sum(weights))
-    out, pos = [], start
-    for w in weights:
-        size = usable * w / total
-        out.append([round(pos, 5), round(pos + size, 5)])
-        pos += size + gap
-    out[-1][1] = round(end, 5)
-    return out
-
-
-def axis_ids(k: int) -> tuple[str, str]:
-    """Trace references of the ``k``-th subplot (1-based): ``("x", "y")``, ``("x2", "y2")``, ..."""
-    return ("x", "y") if k == 1 else (f"x{k}", f"y{k}")
-
-
-def panel_axes(
-    k: int,
-    x_domain: Sequence[float],
-    y_domain: Sequence[float],
-    rows: int,
-    cols: int,
-    *,
-    ticks: bool = False,
-    row_offset: int = 0,
-    col_offset: int = 0,
-    autorange: bool = False,
-) -> dict:
-    """Layout entries ``xaxis<k>`` / ``yaxis<k>`` for a ``rows x cols`` grid of unit cells.
-
-    The y axis runs downwards, cells stay square (``scaleanchor``; the panel shrinks inside its domain
-    and hugs the top), and the user cannot zoom by accident (``fixedrange``). With ``ticks``, every row
-    and column is labelled, shifted by the offsets (so padding cells are numbered -1, -2, ...).
-    ``autorange`` lets Plotly fit the y range (``"reversed"``) instead of fixing it: fine for plain
-    heatmaps, wrong when markers or shapes would stretch it (the animation).
-    """
-    xid, yid = axis_ids(k)
-    suffix = "" if k == 1 else str(k)
-    common = {"showgrid": False, "zeroline": False, "fixedrange": True, "showline": False}
-    if ticks:
-        xticks = {
-            "showticklabels": True,
-            "tickmode": "array",
-            "tickvals": list(range(cols)),
-            "ticktext": [str(c - col_offset) for c in range(cols)],
-            "ticks": "",
-            "side": "bottom",
-            "tickfont": {"size": 12, "color": "#777777"},
-        }
-        yticks = {
-            "showticklabels": True,
-            "tickmode": "array",
-            "tickvals": list(range(rows)),
-            "ticktext": [str(r - row_offset) for r in range(rows)],
-            "ticks": "",
-            "tickfont": {"size": 12, "color": "#777777"},
-        }
-    else:
-        xticks = yticks = {"showticklabels": False, "ticks": ""}
-    return {
-        f"xaxis{suffix}": {
-            **common,
-            **xticks,
-            "domain": list(x_domain),
-            "range": [-0.5, cols - 0.5],
-            "constrain": "domain",
-            "anchor": yid,
-        },
-        f"yaxis{suffix}": {
-            **common,
-            **yticks,
-            "domain": list(y_domain),
-            **({"autorange": "reversed"} if autorange else {"range": [rows - 0.5, -0.5]}),
-            "scaleanchor": xid,
-            "scaleratio": 1,
-            "constrain": "domain",
-            "constraintoward": "top",
-            "anchor": xid,
-        },
-    }
-
-
-def heatmap(
-    z: np.ndarray,
-    k: int,
-    *,
-    zmin: float,
-    zmax: float,
-    colorscale: str | list,
-    show_values: bool,
-    side: int | None = None,
-    hovertemplate: str | None = None,
-    name: str = "",
-    showscale: bool = False,
-    colorbar: dict | None = None,
-    font_size: int | None = None,
-    digits: int | None = None,
-) -> dict:
-    """A heatmap trace on subplot ``k`` with a fixed colour range, numbers written in cells if asked
-    (``font_size`` defaults to :func:`style.value_font_size` of the grid's longer side ``side``)."""
-    xid, yid = axis_ids(k)
-    arr = np.asarray(z, dtype=np.float64)
-    side = side if side is not None else max(arr.shape)
-    gap = 1 if side <= style.GAP_MAX_SIDE else 0
-    trace = {
-        "type": "heatmap",
-        "z": to_list(arr),
-        "xaxis": xid,
-        "yaxis": yid,
-        "zmin": zmin,
-        "zmax": zmax,
-        "zauto": False,
-        "colorscale": colorscale,
-        "showscale": showscale,
-        "xgap": gap,
-        "ygap": gap,
-        "hoverongaps": False,
-        "hovertemplate": hovertemplate or "row %{y}, column %{x}: %{z:.4~f}<extra></extra>",
-        "name": name,
-    }
-    if show_values:
-        trace["texttemplate"] = f"%{{z:.{style.value_digits(side) if digits is None else digits}~f}}"
-        trace["textfont"] = {"size": font_size or style.value_font_size(side), "family": style.FONT_FAMILY}
-    if colorbar is not None:
-        trace["colorbar"] = colorbar
-    return trace
-
-
-def title_annotation(text: str, x_domain: Sequence[float], y_top: float, *, size: int = style.TITLE_SIZE) -> dict:
-    """A panel title centred over ``x_domain``, just above ``y_top`` (paper coordinates)."""
-    return {
-        "text": text,
-        "x": (x_domain[0] + x_domain[1]) / 2,
-        "y": y_top,
-        "xref": "paper",
-        "yref": "paper",
-        "xanchor": "center",
-        "yanchor": "bottom",
-        "yshift": 4,
-        "showarrow": False,
-        "font": {"size": size, "color": style.TEXT},
-    }
-
-
-def base_layout(height: int, margin: dict) -> dict:
-    """The layout every figure starts from: fonts, white background, no legend, no accidental zoom."""
-    return {
-        "height": height,
-        "margin": margin,
-        "font": {"family": style.FONT_FAMILY, "size": style.FONT_SIZE, "color": style.TEXT},
-        "paper_bgcolor": style.BACKGROUND,
-        "plot_bgcolor": style.BACKGROUND,
-        "showlegend": False,
-        "dragmode": False,
-        "hovermode": "closest",
-        "annotations": [],
-        "shapes": [],
-    }
-
-
-# --- Colour mapping for large maps sent as PNG ---------------------------------------------------------
-def _scale_stops(colorscale: str | list) -> list:
-    if isinstance(colorscale, list):
-        return colorscale
-    import plotly.colors  # only for named scales; the figures themselves never need plotly
-
-    return [[float(p), c] for p, c in plotly.colors.get_colorscale(colorscale)]
-
-
-def _hex_or_rgb(colour: str) -> tuple[int, int, int]:
-    if colour.startswith("#"):
-        return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
-    parts = colour[colour.index("(") + 1 : colour.index(")")].split(",")
-    return int(float(parts[0])), int(float(parts[1])), int(float(parts[2]))
-
-
-def colour_map(values: np.ndarray, zmin: float, zmax: float, colorscale: str | list) -> np.ndarray:
-    """``values`` ``(H, W)`` as ``uint8`` RGB ``(H, W, 3)`` through ``colorscale`` (linear, as Plotly does)."""
-    stops = _scale_stops(colorscale)
-    pos = np.array([p for p, _ in stops])
-    rgb = np.array([_hex_or_rgb(c) for _, c in stops], dtype=np.float64)
-    t = np.clip((np.asarray(values, dtype=np.float64) - zmin) / (zmax - zmin), 0.0, 1.0)
-    out = np.stack([np.interp(t, pos, rgb[:, i]) for i in range(3)], axis=-1)
-    return np.round(out).astype(np.uint8)
-
-
-def png_data_uri(rgb: np.ndarray) -> str:
-    """A ``uint8`` ``(H, W, 3)`` array as a ``data:image/png;base64,...`` URI (lossless, pixel exact)."""
-    from PIL import Image
-
-    buf = io.BytesIO()
-    Image.fromarray(np.ascontiguousarray(rgb), mode="RGB").save(buf, format="PNG", optimize=False)
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
-
-
-def image_trace(rgb: np.ndarray, k: int, *, png: bool, hovertemplate: str | None = None) -> dict:
-    """An ``image`` trace of ``uint8`` RGB ``(H, W, 3)`` on subplot ``k``: one screen pixel block per pixel."""
-    xid, yid = axis_ids(k)
-    trace = {"type": "image", "xaxis": xid, "yaxis": yid, "colormodel": "rgb"}
-    if png:
-        trace["source"] = png_data_uri(rgb)
-        trace["hoverinfo"] = "x+y"
-    else:
-        trace["z"] = rgb.astype(int).tolist()
-        trace["hovertemplate"] = hovertemplate or "row %{y}, column %{x}: RGB %{z}<extra></extra>"
-    return trace
+from .toolkit import (  # noqa: F401  (learn.py imports some of these from here)
+    abs_limit,
+    auto_show_values,
+    axis_ids,
+    base_layout,
+    channel_names,
+    colour_map,
+    fit_values,
+    heatmap,
+    image_range,
+    image_trace,
+    panel_axes,
+    split_domain,
+    symmetric_range,
+    title_annotation,
+    to_list,
+    usable_px,
+)
 
 
 def _grid_shape(n: int, cols: int | None) -> tuple[int, int]:
@@ -396,11 +146,6 @@ def _map_grid(
 
 
 # --- Public figures ------------------------------------------------------------------------------------
-def channel_names(c: int) -> list[str]:
-    """How channels are labelled: R, G, B for three, else ``ch 0``, ``ch 1``, ..."""
-    return ["R", "G", "B"] if c == 3 else [f"ch {i}" for i in range(c)]
-
-
 def kernel_figure(kernel: np.ndarray) -> dict:
     """Small heatmaps of one filter, one per input channel, values written in every cell.
 

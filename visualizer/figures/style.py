@@ -31,6 +31,16 @@ IMAGE_BORDER = "#1f1f1f"  # dashed line around the real image inside its padding
 BACKGROUND = "#ffffff"  # paper and plot background; also the cover over not-yet-computed output cells
 OUTPUT_BORDER = "#9e9e9e"  # outline of the whole output, so its size shows before it is filled
 TEXT = "#1f1f1f"
+MUTED = "#57606a"  # secondary text: axis ticks, panel captions of the network view
+ACCENT = "#1f6feb"  # the selected stage of the network view: the app's primary colour
+GRID_LINE = "rgba(27, 31, 36, 0.35)"  # thin lines drawn over boxes (the network view's pixel grids)
+# Face colours of a network stage box by layer kind: (front, top, side).
+STAGE_COLOURS = {
+    "input": ("#d0d7de", "#e6eaef", "#afb8c1"),
+    "conv": ("#9ecbff", "#c8e1ff", "#6cb0f5"),
+    "activation": ("#ffd08a", "#ffe3b8", "#f0b45a"),
+    "pool": ("#a8e6b4", "#cdf2d4", "#7fcf8e"),
+}
 
 # --- Fonts ---------------------------------------------------------------------------------------------
 FONT_FAMILY = "Open Sans, Verdana, Arial, sans-serif"
@@ -39,10 +49,27 @@ TITLE_SIZE = 20  # panel titles
 MIN_TITLE_SIZE = 13  # below this a shorter title is used ("products R" for "window × kernel R")
 EQUATION_SIZE = 21  # the sum written out under the animation
 SLIDER_LABEL_SIZE = 18  # "step 7 / 9 · out(2, 0)"
+CONTROL_FONT_SIZE = 18  # Play / Pause and the slider's current-step label
+CAPTION_SIZE = 17  # "Step 5 of 9 · window at row −1, column 0 ..." under the animation
+TICK_SIZE = 12  # row and column numbers along a grid
+MIN_VALUE_FONT = 11  # a number in a cell is written at least this big, or not at all (hover shows it)
+CELL_MARGIN = 0.1  # a number keeps this fraction of its cell's width free on each side
+
+# Presentation (projector) mode: everything a class must read from the back of the room.
+PRESENT_MIN_VALUE_FONT = 28  # numbers in cells: this big or not written
+PRESENT_MAX_VALUE_FONT = 48
+PRESENT_TITLE_SIZE = 30
+PRESENT_EQUATION_SIZE = 30
+PRESENT_CAPTION_SIZE = 28
+PRESENT_CONTROL_FONT_SIZE = 24
+PRESENT_TICK_SIZE = 18
+PRESENT_MAX_CELL_PX = 170  # cells may grow this big on a projector
+PRESENT_PANEL_PX = 560  # panel height when no height is given
 
 
 def value_font_size(side: int) -> int:
-    """Font size for numbers written in cells of a grid whose longer side is ``side`` cells."""
+    """The largest font for numbers written in cells of a grid whose longer side is ``side`` cells (the
+    toolkit's :func:`~visualizer.figures.toolkit.fit_values` shrinks it to what fits the cell)."""
     if side <= 4:
         return 24
     if side <= 6:
@@ -50,12 +77,6 @@ def value_font_size(side: int) -> int:
     if side <= 9:
         return 16
     return 13
-
-
-def fitted_value_font(cell_px: float, chars: int, side: int) -> int:
-    """The font size for numbers of ``chars`` characters in cells about ``cell_px`` wide: as large as
-    :func:`value_font_size` allows, smaller when the number would not fit, never below 10."""
-    return int(max(10, min(value_font_size(side), cell_px * 1.65 / max(chars, 1))))
 
 
 def value_digits(side: int) -> int:
@@ -67,20 +88,18 @@ def value_digits(side: int) -> int:
 # The figure's width is only known in the browser; font sizes that depend on it assume this many pixels
 # (Streamlit's wide layout on a laptop or projector). Narrower screens shrink cells, not the layout.
 ASSUMED_WIDTH_PX = 1200
+SIDE_MARGIN_PX = 16  # left and right margin of the grid figures
 VALUES_MAX_SIDE = 12  # numbers are written in cells when the grid is at most this many cells a side
 GAP_MAX_SIDE = 32  # grids up to this size get a 1 px gap between cells; larger ones would lose pixels
 HIGHLIGHT_WIDTH = 4  # line width of the window outline and of the current output cell
 DILATED_CELL_WIDTH = 3  # line width of each sampled cell's outline when dilation > 1
 EQUATION_DIGITS = 3  # decimals of the numbers in the written-out sum
-EQUATION_LINE_CHARS = 80  # the sum wraps at " + " to lines of at most this many visible characters
-EQUATION_LINE_PX = 30
+EQUATION_LINE_HEIGHT = 1.45  # line height of the written-out sum, in ems
 TITLE_PX = 44  # room above the panels for their titles
-CONTROLS_PX = 120  # Play / Pause and the slider under the equation
 PANEL_PX = 400  # height of the row of panels with one channel
 CHANNEL_ROW_PX = 230  # height of one row of channel panels when C > 1
 MAX_CHANNEL_ROWS = 4  # up to this many channels, each channel's sum is written out term by term
 MAX_BLOCK_PX = 900  # the panels of many channels share at most this height
-MIN_VALUE_CELL_PX = 24  # automatic numbers in cells need cells at least this big
 MAX_CELL_PX = 100  # cells of the input and output panels are at most this big (a 3x3 output stays sane)
 KERNEL_CELL_PX = 80  # cells of the kernel and products panels are at most this big
 MAP_PANEL_PX = 260  # height of one row of the feature-map / tensor grids
