@@ -25,6 +25,7 @@ from .conv import (
     resolve_padding,
 )
 from .conv import windows as window_view
+from .numbers import fmt
 
 # A trace keeps every step's window and products; this many steps is plenty for an animation
 # (a 64x64 input with a 3x3 kernel has 3,844) and bounds the memory of one request.
@@ -91,32 +92,27 @@ class ConvTrace:
         return oy + np.arange(kh) * self.dilation[0], ox + np.arange(kw) * self.dilation[1]
 
     def equation(self, step: int, channel: int | None = None, *, digits: int = 3) -> str:
-        """The sum of step ``step`` written out: ``1*0 + 0*1 + ... = 4`` (one channel, or all)."""
+        """The sum of step ``step`` written out as plain text (code-like, ASCII): ``1*0 + 0*1 + ... = 4``
+        (one channel, or all), numbers by :func:`visualizer.numbers.fmt`. The figures write the same sum
+        with math typography (``×``, ``−``)."""
         step = self._check_step(step)
         n_channels = self.kernel.shape[2]
         if channel is not None and not (_is_whole(channel) and 0 <= channel < n_channels):
             raise ValueError(f"channel {channel!r} does not exist: the kernel has channels 0 to {n_channels - 1}")
         chans = range(n_channels) if channel is None else [int(channel)]
         terms = [
-            f"{_fmt(self.windows[step, u, v, c], digits)}*{_fmt(self.kernel[u, v, c], digits)}"
+            f"{fmt(self.windows[step, u, v, c], digits)}*{fmt(self.kernel[u, v, c], digits)}"
             for c in chans
             for u in range(self.kernel.shape[0])
             for v in range(self.kernel.shape[1])
         ]
         value = self.totals[step] - self.bias if channel is None else self.channel_sums[step, channel]
-        return " + ".join(terms) + f" = {_fmt(value, digits)}"
+        return " + ".join(terms) + f" = {fmt(value, digits)}"
 
 
 def _is_whole(value: object) -> bool:
     """An int (Python or NumPy), not a bool: what an index must be."""
     return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
-
-
-def _fmt(value: float, digits: int) -> str:
-    """A number as short as it can be written: ``1`` not ``1.000``, ``-0.25``, ``0.333``."""
-    v = float(value)
-    text = f"{v:.{digits}f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
 
 
 def trace_convolution(
