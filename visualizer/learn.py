@@ -69,11 +69,10 @@ class Dataset:
 _GLYPHS: dict[str, list[str]] = {
     "X": ["101/010/101", "1001/0110/0110/1001", "10001/01010/00100/01010/10001"],
     "O": ["111/101/111", "1111/1001/1111", "111/101/101/111", "1111/1001/1001/1111", "01110/10001/10001/01110"],
-    "+": ["010/111/010", "00100/00100/11111/00100/00100", "0100/1111/0100", "010/010/111/010"],
-    "-": ["111", "1111", "11111", "111/111", "11111/11111"],
-    "|": ["1/1/1", "1/1/1/1", "1/1/1/1/1", "11/11/11", "11/11/11/11/11"],
-    ">": ["10/01/10", "100/010/001/010/100", "11100/01110/00111/00110/01100", "110/011/110",
-          "1100/0110/0011/0110/1100"],
+    "+": ["010/111/010", "00100/00100/11111/00100/00100", "0100/1111/0100/0100", "010/111/010/010"],
+    "-": ["1111", "11111", "1111/1111", "11111/11111"],
+    "|": ["1/1/1/1", "1/1/1/1/1", "11/11/11/11", "11/11/11/11/11"],
+    ">": ["100/010/001/010/100", "11100/01110/00111/00110/01100", "1100/0110/0011/0110/1100", "110/011/110"],
 }
 
 
@@ -200,14 +199,21 @@ def new_model(
 
 
 def digits_specs() -> list[LayerSpec]:
-    """The digits network, the founding chain's shape on 8x8 inputs:
-    ``8x8x1 -> 15 [3x3x1] -> 6x6x15 -> ReLU -> 10 [1x1x15] -> ReLU -> 10 [6x6x10] -> 1x1x10``."""
+    """The digits network: the founding chain's layers on 8x8 inputs, with a 2x2 max pool before the last::
+
+        8x8x1 -> 15 [3x3x1] -> 6x6x15 -> ReLU -> 10 [1x1x15] -> 6x6x10 -> ReLU -> max pool 2x2 -> 3x3x10
+              -> 10 [3x3x10] -> 1x1x10
+
+    Measured on the held-out digits (assets/train_networks.py): about 97-98 %, where the chain without
+    the pool (``... -> ReLU -> 10 [6x6x10]``) stops near 95.8 %, learning its training set by heart.
+    """
     return [
         LayerSpec("conv", n_filters=15, kernel=3, seed=1),
         LayerSpec("activation", activation="relu"),
         LayerSpec("conv", n_filters=10, kernel=1, seed=2),
         LayerSpec("activation", activation="relu"),
-        LayerSpec("conv", n_filters=10, kernel=6, seed=3),
+        LayerSpec("pool", pool_size=2, pool_mode="max"),
+        LayerSpec("conv", n_filters=10, kernel=3, seed=3),
     ]
 
 
