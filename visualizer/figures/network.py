@@ -8,22 +8,12 @@ import math
 
 import numpy as np
 
+from ..numbers import fmt  # noqa: F401  (re-exported: the network view's tables import it from here)
 from .raster import png_bytes
-from .style import BACKGROUND, DIVERGING, FONT_FAMILY, HIGHLIGHT, HIGHLIGHT_WIDTH
-from .style import TEXT as INK
+from .style import ACCENT, BACKGROUND, DIVERGING, FONT_FAMILY, GRID_LINE, HIGHLIGHT, HIGHLIGHT_WIDTH, MUTED, TEXT
+from .style import STAGE_COLOURS as KIND_COLOURS
+from .toolkit import abs_limit, axis, controls_px, fit_values, heatmap, label, play_controls, usable_px
 
-# The look specific to the network view; shared colours and fonts come from ``style``.
-FONT = FONT_FAMILY
-MUTED = "#57606a"
-ACCENT = "#1f6feb"  # the selected stage: the app's primary colour
-GRID_LINE = "rgba(27, 31, 36, 0.35)"
-# Face colours of a stage box by layer kind: (front, top, side).
-KIND_COLOURS = {
-    "input": ("#d0d7de", "#e6eaef", "#afb8c1"),
-    "conv": ("#9ecbff", "#c8e1ff", "#6cb0f5"),
-    "activation": ("#ffd08a", "#ffe3b8", "#f0b45a"),
-    "pool": ("#a8e6b4", "#cdf2d4", "#7fcf8e"),
-}
 KIND_NAMES = {"input": "input", "conv": "convolution", "activation": "activation", "pool": "pooling"}
 FACE_PX = 240  # the input image painted on its box is sent at about this many pixels a side
 ROW_MAX = 6  # stages on one row of the diagram before it wraps
@@ -31,85 +21,11 @@ ROW_WRAP = 5  # at most this many stages per row once it wraps
 ROW_UNITS = 2.2  # vertical distance between rows, in units of a stage's slot width
 BOX_MAX = 0.72  # the largest front face, in units of a stage's slot width
 DEPTH_MAX = 0.28  # the oblique depth of the stage with the most channels
-MIX_CONTROLS_PX = 130  # room under the channel-mixing panels for the channel axis, Play and the slider
+MIX_AXIS_PX = 56  # under the channel-mixing panels: the channel axis and its title, above Play and the slider
+MIX_CONTROL_FONT = 15
+MIX_CONTROLS_PX = MIX_AXIS_PX + controls_px(MIX_CONTROL_FONT)
 MAX_MIX_FRAMES = 400  # frames of the channel-mixing animation (pixels x filters)
 MAX_VALUE_CELLS = 24  # write values in a row of cells only up to this many columns
-
-
-def fmt(value: float, digits: int = 2) -> str:
-    """A number as short as it reads: ``1`` not ``1.00``, ``-0.25``; no ``-0``."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    text = f"{float(value):.{digits}f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
-
-
-def _limit(*arrays: np.ndarray) -> float:
-    """The symmetric colour limit of some arrays (at least a tiny positive number)."""
-    lim = max((float(np.nanmax(np.abs(a))) for a in arrays if np.size(a)), default=0.0)
-    return lim if lim > 0 else 1.0
-
-
-def _heat(z, *, xaxis: str, yaxis: str, limit: float, text=None, font_size: int = 14, hover: str = "",
-          gap: int = 2) -> dict:
-    """A heatmap on the diverging scale centred at zero, values written when ``text`` is given."""
-    trace = {
-        "type": "heatmap",
-        "z": z,
-        "zmin": -limit,
-        "zmax": limit,
-        "colorscale": DIVERGING,
-        "showscale": False,
-        "xaxis": xaxis,
-        "yaxis": yaxis,
-        "xgap": gap,
-        "ygap": gap,
-    }
-    if text is not None:
-        # No fixed text colour: Plotly picks black or white for each cell, so dark cells stay readable.
-        trace.update(text=text, texttemplate="%{text}", textfont={"size": font_size, "family": FONT})
-    if hover:
-        trace["hovertemplate"] = hover + "<extra></extra>"
-    else:
-        trace["hoverinfo"] = "skip"
-    return trace
-
-
-def _axis(domain: list[float], *, n: int, reversed_: bool = False, anchor: str, ticks=None, title: str = "") -> dict:
-    axis = {
-        "domain": domain,
-        "range": [n - 0.5, -0.5] if reversed_ else [-0.5, n - 0.5],
-        "showgrid": False,
-        "zeroline": False,
-        "fixedrange": True,
-        "anchor": anchor,
-        "tickfont": {"size": 13, "color": MUTED},
-    }
-    if ticks is None:
-        axis["showticklabels"] = False
-        axis["ticks"] = ""
-    else:
-        axis["tickmode"] = "array"
-        axis["tickvals"] = list(range(len(ticks)))
-        axis["ticktext"] = ticks
-    if title:
-        axis["title"] = {"text": title, "font": {"size": 14, "color": MUTED}, "standoff": 4}
-    return axis
-
-
-def _label(text: str, x: float, y: float, *, size: int = 16, color: str = INK, xref: str = "paper",
-           yref: str = "paper", xanchor: str = "center", yanchor: str = "bottom", bold: bool = False) -> dict:
-    return {
-        "text": f"<b>{text}</b>" if bold else text,
-        "x": x,
-        "y": y,
-        "xref": xref,
-        "yref": yref,
-        "xanchor": xanchor,
-        "yanchor": yanchor,
-        "showarrow": False,
-        "font": {"size": size, "color": color, "family": FONT},
-    }
 
 
 def _rect(x0: float, x1: float, y0: float, y1: float, *, xref: str, yref: str, color: str = HIGHLIGHT,
@@ -118,44 +34,9 @@ def _rect(x0: float, x1: float, y0: float, y1: float, *, xref: str, yref: str, c
             "line": {"color": color, "width": width}, "fillcolor": "rgba(0,0,0,0)"}
 
 
-def _play_controls(labels: list[str], frame_ms: int, *, prefix: str, y: float = -0.04) -> tuple[list[dict], list[dict]]:
-    """Play/Pause buttons and a slider over frames named ``labels`` (Plotly's frames model), their top at
-    ``y`` (paper coordinates: negative is below the plot area)."""
-    animate = {"frame": {"duration": frame_ms, "redraw": True}, "transition": {"duration": 0}, "fromcurrent": True,
-               "mode": "immediate"}
-    menus = [{
-        "type": "buttons",
-        "direction": "left",
-        "showactive": False,
-        "x": 0.0,
-        "y": y,
-        "xanchor": "left",
-        "yanchor": "top",
-        "pad": {"r": 10, "t": 0},
-        "font": {"size": 15},
-        "buttons": [
-            {"label": "▶ Play", "method": "animate", "args": [None, animate]},
-            {"label": "❚❚ Pause", "method": "animate",
-             "args": [[None], {"frame": {"duration": 0, "redraw": False}, "mode": "immediate"}]},
-        ],
-    }]
-    sliders = [{
-        "active": 0,
-        "x": 0.16,
-        "len": 0.84,
-        "y": y + 0.02,
-        "yanchor": "top",
-        "pad": {"t": 0, "b": 0},
-        "currentvalue": {"prefix": prefix, "font": {"size": 15, "color": INK}},
-        "font": {"size": 11, "color": MUTED},
-        "steps": [
-            {"label": lab, "method": "animate",
-             "args": [[lab], {"frame": {"duration": 0, "redraw": True}, "mode": "immediate",
-                              "transition": {"duration": 0}}]}
-            for lab in labels
-        ],
-    }]
-    return menus, sliders
+def _cell_fit(values: np.ndarray, width_px: float, height_px: float, digits: int, max_font: int):
+    """``(decimals, font)`` for numbers in cells ``width_px`` x ``height_px``, or None (colour alone)."""
+    return fit_values(values, width_px, digits=digits, max_font=max_font, height_px=height_px)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -215,7 +96,7 @@ def _cuboid(cx: float, cy: float, shape: tuple[int, int, int], size: tuple[float
     h, w, c = shape
     fh, fw, d = size
     front, top, side = KIND_COLOURS.get(kind, KIND_COLOURS["conv"])
-    edge = {"color": ACCENT if selected else INK, "width": 3.5 if selected else 1.2}
+    edge = {"color": ACCENT if selected else TEXT, "width": 3.5 if selected else 1.2}
     x0, y0, x1, y1 = _front_face(cx, cy, size)
     shapes = [
         {"type": "path", "path": _polygon([(x0, y1), (x0 + d, y1 + d), (x1 + d, y1 + d), (x1, y1)]),
@@ -307,12 +188,12 @@ def stage_row_figure(
         layout_shapes += _cuboid(cx, cy, shape, size, kind, is_sel, painted)
         if painted:
             images.append(face_image(input_image, _front_face(cx, cy, size)))
-        colour = ACCENT if is_sel else INK
-        label = "[" + " x ".join(str(v) for v in shape) + "]"
-        annotations.append(_label(label, cx, cy - 0.62, xref="x", yref="y", size=big, color=colour, bold=True,
+        colour = ACCENT if is_sel else TEXT
+        shape_text = "[" + " x ".join(str(v) for v in shape) + "]"
+        annotations.append(label(shape_text, cx, cy - 0.62, xref="x", yref="y", size=big, color=colour, bold=True,
                                   yanchor="top"))
         sub = names[i] if names else ("input" if i == 0 else f"stage {i}")
-        annotations.append(_label(sub, cx, cy - 0.92, xref="x", yref="y", size=small, color=MUTED, yanchor="top"))
+        annotations.append(label(sub, cx, cy - 0.92, xref="x", yref="y", size=small, color=MUTED, yanchor="top"))
     for i, text in enumerate(layer_labels):
         (ca, ya), (cb, yb) = centres[i], centres[i + 1]
         xb = cb - slot / 2 + 0.02
@@ -325,9 +206,9 @@ def stage_row_figure(
         annotations.append({"x": xb, "y": yb, "ax": xa, "ay": yb, "xref": "x", "yref": "y", "axref": "x",
                             "ayref": "y", "showarrow": True, "arrowhead": 2, "arrowsize": 1.3, "arrowwidth": 2.2,
                             "arrowcolor": MUTED, "text": ""})
-        annotations.append(_label(text.replace(", ", "<br>"), (xa + xb) / 2, yb + 0.08, xref="x", yref="y",
+        annotations.append(label(text.replace(", ", "<br>"), (xa + xb) / 2, yb + 0.08, xref="x", yref="y",
                                   size=small + 1, bold=True))
-        annotations.append(_label(KIND_NAMES.get(kinds[i + 1], ""), (xa + xb) / 2, yb - 0.08, xref="x", yref="y",
+        annotations.append(label(KIND_NAMES.get(kinds[i + 1], ""), (xa + xb) / 2, yb - 0.08, xref="x", yref="y",
                                   size=small - 1, color=MUTED, yanchor="top"))
     clicks = {
         "type": "scatter",
@@ -356,7 +237,7 @@ def stage_row_figure(
             "dragmode": False,
             "clickmode": "event+select",
             "hovermode": "closest",
-            "font": {"family": FONT, "color": INK},
+            "font": {"family": FONT_FAMILY, "color": TEXT},
         },
     }
 
@@ -384,11 +265,13 @@ def channel_mixing_figure(
     pixels: list[tuple[int, int]] | None = None,
     frame_ms: int = 600,
     height: int = 720,
+    width_px: int | None = None,
 ) -> dict:
     """A 1x1 convolution for what it is: at each pixel, a dot product across channels, once per filter.
 
     Inputs: x ``(H, W, C)``; filters ``(N, 1, 1, C)`` (or ``(N, C)``); bias ``(N,)``;
-    pixels: the ``(y, x)`` visited in order (default: every pixel, capped by :func:`mixing_pixels`).
+    pixels: the ``(y, x)`` visited in order (default: every pixel, capped by :func:`mixing_pixels`);
+    width_px: the width it is drawn at, when known (numbers are written only where they fit).
     The figure shows the pixel in its ``H x W`` grid, the ``C`` input values at that pixel, the
     ``N x C`` weight matrix (one row per filter), the ``C`` products of the current row, and the
     ``N`` outputs at that pixel filling in. One frame per (pixel, filter): ``out[y, x, n] =
@@ -402,12 +285,8 @@ def channel_mixing_figure(
     if pixels is None:
         pixels = mixing_pixels(h, w, nf)
     out = np.einsum("hwc,nc->hwn", x, wm) + b  # every output, so frames only read
-    values = c <= MAX_VALUE_CELLS
-    font = 17 if c <= 10 else 15 if c <= 16 else 12
-    lim_in = _limit(x)
-    lim_w = _limit(wm)
-    lim_p = _limit(x[:, :, None, :] * wm[None, None])
-    lim_out = _limit(out)
+    prods = x[:, :, None, :] * wm[None, None]
+    lim_in, lim_w, lim_p, lim_out = abs_limit(x), abs_limit(wm), abs_limit(prods), abs_limit(out)
 
     # Domains (paper coordinates): locator on the left; the input row above W; products below W;
     # the output column right of W, its rows aligned with W's rows.
@@ -417,18 +296,20 @@ def channel_mixing_figure(
     in_y = [0.80, 0.80 + row_h]
     w_y = [0.18, 0.72]
     prod_y = [0.03, 0.03 + row_h]
+    top = 70
+    plot_px = height - top - MIX_CONTROLS_PX
+    across = usable_px(width_px)
+    cell_w, w_row = (mx1 - mx0) * across / c, (w_y[1] - w_y[0]) * plot_px / nf
+    row_fit = _cell_fit(np.concatenate([x.ravel(), prods.ravel()]), cell_w, row_h * plot_px, 2, 17)
+    w_fit = _cell_fit(wm, cell_w, w_row, 2, 17)
+    out_fit = _cell_fit(out, (ox1 - ox0) * across, w_row, 3, 18)
 
-    def in_row(y: int, xx: int) -> tuple[list, list]:
-        v = x[y, xx]
-        return [v.tolist()], [[fmt(t) for t in v]] if values else None
-
-    def prod_row(y: int, xx: int, n: int) -> tuple[list, list]:
-        p = x[y, xx] * wm[n]
-        return [p.tolist()], [[fmt(t) for t in p]] if values else None
+    def texts(values: np.ndarray, fit) -> list | None:
+        return [[fmt(t, fit[0]) for t in values]] if fit else None
 
     def out_col(y: int, xx: int, n: int) -> tuple[list, list]:
         col = [[float(out[y, xx, k])] if k <= n else [None] for k in range(nf)]
-        txt = [[fmt(out[y, xx, k])] if k <= n else [""] for k in range(nf)]
+        txt = [[fmt(out[y, xx, k], out_fit[0]) if out_fit and k <= n else ""] for k in range(nf)]
         return col, txt
 
     def equation(y: int, xx: int, n: int) -> str:
@@ -444,76 +325,79 @@ def channel_mixing_figure(
         ]
 
     y0, x0 = pixels[0]
-    z_in, t_in = in_row(y0, x0)
-    z_p, t_p = prod_row(y0, x0, 0)
     z_o, t_o = out_col(y0, x0, 0)
     grid_text = [[f"({i},{j})" for j in range(w)] for i in range(h)] if max(h, w) <= 8 else None
+    grey = [[0, "#f0f3f7"], [1, "#f0f3f7"]]
+    row_font = row_fit[1] if row_fit else None
     data = [
-        {**_heat(np.zeros((h, w)).tolist(), xaxis="x", yaxis="y", limit=1.0, text=grid_text, font_size=12),
-         "colorscale": [[0, "#f0f3f7"], [1, "#f0f3f7"]]},
-        _heat(z_in, xaxis="x2", yaxis="y2", limit=lim_in, text=t_in, font_size=font,
-              hover="in[y, x, c=%{x}] = %{z:.3f}"),
-        _heat(wm.tolist(), xaxis="x3", yaxis="y3", limit=lim_w, font_size=font,
-              text=[[fmt(t) for t in row] for row in wm] if values else None, hover="w[n=%{y}, c=%{x}] = %{z:.3f}"),
-        _heat(z_p, xaxis="x4", yaxis="y4", limit=lim_p, text=t_p, font_size=font, hover="product c=%{x}: %{z:.3f}"),
-        _heat(z_o, xaxis="x5", yaxis="y5", limit=lim_out, text=t_o, font_size=font + 1,
-              hover="out[y, x, n=%{y}] = %{z:.3f}"),
+        heatmap(np.zeros((h, w)), 1, zmin=-1.0, zmax=1.0, colorscale=grey, text=grid_text, font_size=12, gap=2,
+                hovertemplate="pixel (%{y}, %{x})<extra></extra>"),
+        heatmap(x[y0, x0][None, :], 2, zmin=-lim_in, zmax=lim_in, colorscale=DIVERGING, gap=2,
+                text=texts(x[y0, x0], row_fit), font_size=row_font,
+                hovertemplate="in[y, x, c=%{x}] = %{z:.3f}<extra></extra>"),
+        heatmap(wm, 3, zmin=-lim_w, zmax=lim_w, colorscale=DIVERGING, gap=2,
+                text=[[fmt(t, w_fit[0]) for t in row] for row in wm] if w_fit else None,
+                font_size=w_fit[1] if w_fit else None, hovertemplate="w[n=%{y}, c=%{x}] = %{z:.3f}<extra></extra>"),
+        heatmap(prods[y0, x0, 0][None, :], 4, zmin=-lim_p, zmax=lim_p, colorscale=DIVERGING, gap=2,
+                text=texts(prods[y0, x0, 0], row_fit), font_size=row_font,
+                hovertemplate="product c=%{x}: %{z:.3f}<extra></extra>"),
+        heatmap(np.array(z_o, dtype=np.float64), 5, zmin=-lim_out, zmax=lim_out, colorscale=DIVERGING, gap=2,
+                text=t_o, font_size=out_fit[1] if out_fit else None,
+                hovertemplate="out[y, x, n=%{y}] = %{z:.3f}<extra></extra>"),
     ]
     chan_ticks = [str(k) for k in range(c)] if c <= 32 else None
     filt_ticks = [f"n={k}" for k in range(nf)] if nf <= 32 else None
     layout = {
         "height": height,
-        "margin": {"l": 20, "r": 20, "t": 70, "b": MIX_CONTROLS_PX},
+        "margin": {"l": 20, "r": 20, "t": top, "b": MIX_CONTROLS_PX},
         "plot_bgcolor": BACKGROUND,
         "paper_bgcolor": BACKGROUND,
-        "font": {"family": FONT, "color": INK},
+        "font": {"family": FONT_FAMILY, "color": TEXT},
         "dragmode": False,
-        "xaxis": _axis([0.0, 0.13], n=w, anchor="y", ticks=[str(j) for j in range(w)] if w <= 16 else None),
-        "yaxis": {**_axis([0.42, 0.72], n=h, reversed_=True, anchor="x",
-                          ticks=[str(i) for i in range(h)] if h <= 16 else None), "scaleanchor": "x"},
-        "xaxis2": _axis([mx0, mx1], n=c, anchor="y2"),
-        "yaxis2": _axis(in_y, n=1, anchor="x2"),
-        "xaxis3": _axis([mx0, mx1], n=c, anchor="y3"),
-        "yaxis3": _axis(w_y, n=nf, reversed_=True, anchor="x3", ticks=filt_ticks),
-        "xaxis4": _axis([mx0, mx1], n=c, anchor="y4", ticks=chan_ticks, title="channel c"),
-        "yaxis4": _axis(prod_y, n=1, anchor="x4"),
-        "xaxis5": _axis([ox0, ox1], n=1, anchor="y5"),
-        "yaxis5": _axis(w_y, n=nf, reversed_=True, anchor="x5"),
+        "xaxis": axis([0.0, 0.13], w, anchor="y", ticks=[str(j) for j in range(w)] if w <= 16 else None),
+        "yaxis": {**axis([0.42, 0.72], h, down=True, anchor="x",
+                         ticks=[str(i) for i in range(h)] if h <= 16 else None), "scaleanchor": "x"},
+        "xaxis2": axis([mx0, mx1], c, anchor="y2"),
+        "yaxis2": axis(in_y, 1, anchor="x2"),
+        "xaxis3": axis([mx0, mx1], c, anchor="y3"),
+        "yaxis3": axis(w_y, nf, down=True, anchor="x3", ticks=filt_ticks),
+        "xaxis4": axis([mx0, mx1], c, anchor="y4", ticks=chan_ticks, title="channel c"),
+        "yaxis4": axis(prod_y, 1, anchor="x4"),
+        "xaxis5": axis([ox0, ox1], 1, anchor="y5"),
+        "yaxis5": axis(w_y, nf, down=True, anchor="x5"),
         "annotations": [
-            _label("pixel (y, x)", 0.065, 0.74, size=15, color=MUTED),
-            _label(f"in[y, x, :]: the {c} channel values at this pixel", (mx0 + mx1) / 2, in_y[1] + 0.005,
-                   size=15, color=MUTED),
-            _label(f"w: {nf} filters of 1x1x{c}, one row each", (mx0 + mx1) / 2, w_y[1] + 0.005, size=15,
-                   color=MUTED),
-            _label("products in · w[n]", (mx0 + mx1) / 2, prod_y[1] + 0.005, size=15, color=MUTED),
-            _label(f"out[y, x, :]<br>{nf} values", (ox0 + ox1) / 2, w_y[1] + 0.005, size=15, color=MUTED),
-            _label("→", (mx1 + ox0) / 2, sum(w_y) / 2, size=30, color=MUTED, yanchor="middle"),
-            _label(equation(y0, x0, 0), 0.5, 1.03, size=20),
+            label("pixel (y, x)", 0.065, 0.74, size=15, color=MUTED),
+            label(f"in[y, x, :]: the {c} channel values at this pixel", (mx0 + mx1) / 2, in_y[1] + 0.005,
+                  size=15, color=MUTED),
+            label(f"w: {nf} filters of 1x1x{c}, one row each", (mx0 + mx1) / 2, w_y[1] + 0.005, size=15,
+                  color=MUTED),
+            label("products in · w[n]", (mx0 + mx1) / 2, prod_y[1] + 0.005, size=15, color=MUTED),
+            label(f"out[y, x, :]<br>{nf} values", (ox0 + ox1) / 2, w_y[1] + 0.005, size=15, color=MUTED),
+            label("→", (mx1 + ox0) / 2, sum(w_y) / 2, size=30, color=MUTED, yanchor="middle"),
+            label(equation(y0, x0, 0), 0.5, 1.03, size=20),
         ],
         "shapes": frame_shapes(y0, x0, 0),
     }
     frames = []
-    labels = []
+    names = []
     for y, xx in pixels:
-        z_in, t_in = in_row(y, xx)
+        upd_in = {"type": "heatmap", "z": [x[y, xx].tolist()]} | ({"text": texts(x[y, xx], row_fit)} if row_fit else {})
         for n in range(nf):
-            z_p, t_p = prod_row(y, xx, n)
             z_o, t_o = out_col(y, xx, n)
-            label = f"({y},{xx}) n={n}"
-            labels.append(label)
-            upd_in = {"type": "heatmap", "z": z_in} | ({"text": t_in} if values else {})
-            upd_p = {"type": "heatmap", "z": z_p} | ({"text": t_p} if values else {})
+            name = f"({y},{xx}) n={n}"
+            names.append(name)
+            upd_p = {"type": "heatmap", "z": [prods[y, xx, n].tolist()]}
+            upd_p |= {"text": texts(prods[y, xx, n], row_fit)} if row_fit else {}
             frames.append({
-                "name": label,
+                "name": name,
                 "data": [upd_in, upd_p, {"type": "heatmap", "z": z_o, "text": t_o}],
                 "traces": [1, 3, 4],
                 "layout": {"shapes": frame_shapes(y, xx, n),
-                           "annotations": layout["annotations"][:-1] + [_label(equation(y, xx, n), 0.5, 1.03,
-                                                                               size=20)]},
+                           "annotations": layout["annotations"][:-1] + [label(equation(y, xx, n), 0.5, 1.03,
+                                                                              size=20)]},
             })
-    plot_px = height - 70 - MIX_CONTROLS_PX
-    layout["updatemenus"], layout["sliders"] = _play_controls(labels, frame_ms, prefix="pixel and filter: ",
-                                                              y=-60 / plot_px)
+    layout["updatemenus"], layout["sliders"] = play_controls(names, names, frame_ms=frame_ms, top_px=MIX_AXIS_PX,
+                                                             prefix="pixel and filter: ", font_size=MIX_CONTROL_FONT)
     return {"data": data, "layout": layout, "frames": frames}
 
 
@@ -530,13 +414,15 @@ def dense_figure(
     dense_out: np.ndarray,
     *,
     height: int = 400,
+    width_px: int | None = None,
 ) -> dict:
     """A filter as large as its input, seen as a dense layer.
 
     Inputs: x ``(kh, kw, C)``; filters ``(N, kh, kw, C)``; bias ``(N,)``; conv_out ``(N,)`` the
     convolution's one position; dense_out ``(N,)`` ``W @ flatten(x) + b``, both computed by the caller.
     Shows flatten(x) as a strip of ``kh*kw*C`` values, above the ``N x (kh*kw*C)`` matrix whose rows are
-    the flattened filters (same columns), and the two results side by side.
+    the flattened filters (same columns), and the two results side by side. width_px: the width it is
+    drawn at, when known (numbers are written only where they fit).
     """
     x = np.asarray(x, dtype=np.float64)
     kh, kw, c = x.shape
@@ -552,19 +438,29 @@ def dense_figure(
     strip_y = [0.78, 0.9]
     mat_y = [0.05, 0.66]
     pos = [f"({u},{v},{ch})" for u in range(kh) for v in range(kw) for ch in range(c)]
-    lim_out = _limit(conv_out, dense_out)
-    out_font = 17 if nf <= 12 else 13
+    lim_out = abs_limit(conv_out, dense_out)
+    plot_px = height - 30 - 40
+    across = usable_px(width_px) - 44
+    cell_w = (mx1 - mx0) * across / k
+    in_fit = _cell_fit(flat, cell_w, (strip_y[1] - strip_y[0]) * plot_px, 2, 15) if k <= MAX_VALUE_CELLS else None
+    w_fit = _cell_fit(matrix, cell_w, (mat_y[1] - mat_y[0]) * plot_px / nf, 2, 15) if k <= MAX_VALUE_CELLS else None
+    out_fit = _cell_fit(np.concatenate([conv_out, dense_out]), (r1x1 - r1x0) * across,
+                        (mat_y[1] - mat_y[0]) * plot_px / nf, 3, 17)
+    gap = 2 if k <= 40 else 0
     data = [
-        _heat([flat.tolist()], xaxis="x", yaxis="y", limit=_limit(flat), gap=2 if k <= 40 else 0,
-              text=[[fmt(t) for t in flat]] if k <= MAX_VALUE_CELLS else None,
-              hover="flatten(x)[%{x}] = %{z:.3f}<br>(u, v, c) = %{customdata}"),
-        _heat(matrix.tolist(), xaxis="x2", yaxis="y2", limit=_limit(matrix), gap=2 if k <= 40 else 0,
-              text=[[fmt(t) for t in row] for row in matrix] if k <= MAX_VALUE_CELLS else None,
-              hover="W[n=%{y}, %{x}] = %{z:.3f}<br>(u, v, c) = %{customdata}"),
-        _heat([[v] for v in dense_out.tolist()], xaxis="x3", yaxis="y3", limit=lim_out,
-              text=[[fmt(v, 3)] for v in dense_out], font_size=out_font, hover="W·x + b, n=%{y}: %{z:.6f}"),
-        _heat([[v] for v in conv_out.tolist()], xaxis="x4", yaxis="y4", limit=lim_out,
-              text=[[fmt(v, 3)] for v in conv_out], font_size=out_font, hover="convolution, n=%{y}: %{z:.6f}"),
+        heatmap(flat[None, :], 1, zmin=-abs_limit(flat), zmax=abs_limit(flat), colorscale=DIVERGING, gap=gap,
+                text=[[fmt(t, in_fit[0]) for t in flat]] if in_fit else None, font_size=in_fit and in_fit[1],
+                hovertemplate="flatten(x)[%{x}] = %{z:.3f}<br>(u, v, c) = %{customdata}<extra></extra>"),
+        heatmap(matrix, 2, zmin=-abs_limit(matrix), zmax=abs_limit(matrix), colorscale=DIVERGING, gap=gap,
+                text=[[fmt(t, w_fit[0]) for t in row] for row in matrix] if w_fit else None,
+                font_size=w_fit and w_fit[1],
+                hovertemplate="W[n=%{y}, %{x}] = %{z:.3f}<br>(u, v, c) = %{customdata}<extra></extra>"),
+        heatmap(dense_out[:, None], 3, zmin=-lim_out, zmax=lim_out, colorscale=DIVERGING, gap=2,
+                text=[[fmt(v, out_fit[0])] for v in dense_out] if out_fit else None, font_size=out_fit and out_fit[1],
+                hovertemplate="W·x + b, n=%{y}: %{z:.6f}<extra></extra>"),
+        heatmap(conv_out[:, None], 4, zmin=-lim_out, zmax=lim_out, colorscale=DIVERGING, gap=2,
+                text=[[fmt(v, out_fit[0])] for v in conv_out] if out_fit else None, font_size=out_fit and out_fit[1],
+                hovertemplate="convolution, n=%{y}: %{z:.6f}<extra></extra>"),
     ]
     data[0]["customdata"] = [pos]
     data[1]["customdata"] = [pos for _ in range(nf)]
@@ -572,7 +468,7 @@ def dense_figure(
     block_ticks = list(range(0, k, c))
     shapes = [
         {"type": "line", "x0": t - 0.5, "x1": t - 0.5, "y0": y0, "y1": y1, "xref": "x2", "yref": "paper",
-         "line": {"color": INK, "width": 1}}
+         "line": {"color": TEXT, "width": 1}}
         for t in block_ticks[1:]
         for y0, y1 in ((mat_y[0], mat_y[1]), (strip_y[0], strip_y[1]))
     ] if kh * kw <= 49 else []
@@ -584,27 +480,27 @@ def dense_figure(
         "margin": {"l": 50, "r": 10, "t": 30, "b": 40},
         "plot_bgcolor": BACKGROUND,
         "paper_bgcolor": BACKGROUND,
-        "font": {"family": FONT, "color": INK},
+        "font": {"family": FONT_FAMILY, "color": TEXT},
         "dragmode": False,
-        "xaxis": _axis([mx0, mx1], n=k, anchor="y"),
-        "yaxis": _axis(strip_y, n=1, anchor="x"),
-        "xaxis2": {**_axis([mx0, mx1], n=k, anchor="y2", title="kernel position (u, v); each block: its channels"),
+        "xaxis": axis([mx0, mx1], n=k, anchor="y"),
+        "yaxis": axis(strip_y, n=1, anchor="x"),
+        "xaxis2": {**axis([mx0, mx1], n=k, anchor="y2", title="kernel position (u, v); each block: its channels"),
                    **tick_x},
-        "yaxis2": _axis(mat_y, n=nf, reversed_=True, anchor="x2", ticks=[f"n={i}" for i in range(nf)]),
-        "xaxis3": _axis([r1x0, r1x1], n=1, anchor="y3"),
-        "yaxis3": _axis(mat_y, n=nf, reversed_=True, anchor="x3"),
-        "xaxis4": _axis([r2x0, r2x1], n=1, anchor="y4"),
-        "yaxis4": _axis(mat_y, n=nf, reversed_=True, anchor="x4"),
+        "yaxis2": axis(mat_y, n=nf, down=True, anchor="x2", ticks=[f"n={i}" for i in range(nf)]),
+        "xaxis3": axis([r1x0, r1x1], n=1, anchor="y3"),
+        "yaxis3": axis(mat_y, n=nf, down=True, anchor="x3"),
+        "xaxis4": axis([r2x0, r2x1], n=1, anchor="y4"),
+        "yaxis4": axis(mat_y, n=nf, down=True, anchor="x4"),
         "shapes": shapes,
         "annotations": [
-            _label(f"flatten(x): {kh}x{kw}x{c} = {k} values", (mx0 + mx1) / 2, strip_y[1] + 0.01, size=16,
+            label(f"flatten(x): {kh}x{kw}x{c} = {k} values", (mx0 + mx1) / 2, strip_y[1] + 0.01, size=16,
                    color=MUTED),
-            _label(f"W: the {nf} filters flattened, a {nf} x {k} matrix", (mx0 + mx1) / 2, mat_y[1] + 0.01, size=16,
+            label(f"W: the {nf} filters flattened, a {nf} x {k} matrix", (mx0 + mx1) / 2, mat_y[1] + 0.01, size=16,
                    color=MUTED),
-            _label(f"W·x{bias_txt}", (r1x0 + r1x1) / 2, mat_y[1] + 0.01, size=16, color=MUTED),
-            _label("conv", (r2x0 + r2x1) / 2, mat_y[1] + 0.01, size=16, color=MUTED),
-            _label("=", (r1x1 + r2x0) / 2, sum(mat_y) / 2, size=30, color=INK, yanchor="middle"),
-            _label("→", (mx1 + r1x0) / 2, sum(mat_y) / 2, size=30, color=INK, yanchor="middle"),
+            label(f"W·x{bias_txt}", (r1x0 + r1x1) / 2, mat_y[1] + 0.01, size=16, color=MUTED),
+            label("conv", (r2x0 + r2x1) / 2, mat_y[1] + 0.01, size=16, color=MUTED),
+            label("=", (r1x1 + r2x0) / 2, sum(mat_y) / 2, size=30, color=TEXT, yanchor="middle"),
+            label("→", (mx1 + r1x0) / 2, sum(mat_y) / 2, size=30, color=TEXT, yanchor="middle"),
         ],
     }
     return {"data": data, "layout": layout}

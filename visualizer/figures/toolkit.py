@@ -64,13 +64,16 @@ def text_em(text: str) -> float:
     return total
 
 
-def fit_font(texts: Sequence[str], cell_px: float, *, max_font: float, min_font: float) -> int | None:
-    """The font size (px) at which the widest of ``texts`` fits a cell ``cell_px`` wide and tall, with a
-    margin on each side; at most ``max_font``. ``None`` when even ``min_font`` would not fit: then the
-    cell shows its colour alone (its value on hover)."""
+def fit_font(
+    texts: Sequence[str], cell_px: float, *, max_font: float, min_font: float, height_px: float | None = None
+) -> int | None:
+    """The font size (px) at which the widest of ``texts`` fits a cell ``cell_px`` wide (and as tall, or
+    ``height_px``), with a margin on each side; at most ``max_font``. ``None`` when even ``min_font``
+    would not fit: then the cell shows its colour alone (its value on hover)."""
     widest = max((text_em(t) for t in texts), default=1.0) or 1.0
     usable = cell_px * (1 - 2 * style.CELL_MARGIN)
-    font = min(float(max_font), usable / widest, cell_px * 0.6)
+    tall = cell_px if height_px is None else height_px
+    font = min(float(max_font), usable / widest, tall * 0.6)
     return int(font) if font >= min_font else None
 
 
@@ -82,15 +85,17 @@ def fit_values(
     max_font: float,
     min_font: float = style.MIN_VALUE_FONT,
     min_digits: int = 2,
+    height_px: float | None = None,
 ) -> tuple[int, int] | None:
-    """``(decimals, font size)`` to write every one of ``values`` in cells about ``cell_px`` square: the
-    most decimals (``digits`` down to ``min_digits``) whose widest text fits at ``min_font`` or more.
-    ``None``: no number fits; draw colour alone."""
+    """``(decimals, font size)`` to write every one of ``values`` in cells about ``cell_px`` square (or
+    ``height_px`` tall): the most decimals (``digits`` down to ``min_digits``) whose widest text, as
+    :func:`visualizer.numbers.fmt` writes it, fits at ``min_font`` or more. ``None``: no number fits;
+    draw colour alone."""
     arr = np.asarray(values, dtype=np.float64)
     arr = arr[np.isfinite(arr)]
     for d in range(int(digits), min(int(min_digits), int(digits)) - 1, -1):
         texts = [numbers.fmt(v, d) for v in np.unique(np.round(arr, d))] or ["0"]
-        font = fit_font(texts, cell_px, max_font=max_font, min_font=min_font)
+        font = fit_font(texts, cell_px, max_font=max_font, min_font=min_font, height_px=height_px)
         if font is not None:
             return d, font
     return None
