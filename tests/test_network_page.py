@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from visualizer import LayerSpec, StackError, conv2d, dense_equivalent, founding_image, founding_specs, run_stack
+from visualizer import LayerSpec, StackError, conv2d, dense_equivalent, founding_image, founding_specs, learn, run_stack
 from visualizer.figures.network import (
     MAX_MIX_FRAMES,
     ROW_UNITS,
@@ -23,9 +23,13 @@ from visualizer.figures.network import (
     stage_row_figure,
     stage_rows,
 )
+from visualizer.filters import random_filters
+from visualizer.layers import KINDS
 from visualizer.network import MAX_FILTERS, MAX_LAYERS, plan_shapes
 from visualizer.ui.common import INPUT_IMAGE, INPUT_NAME
-from visualizer.ui.network_stack import MAX_NETWORK_VALUES, MAX_STAGE_SIDE, check_stack, refusal_message
+from visualizer.ui.network_inspect import VIEWS
+from visualizer.ui.network_page import classifier_input
+from visualizer.ui.network_stack import FORMS, MAX_NETWORK_VALUES, MAX_STAGE_SIDE, check_stack, refusal_message
 
 FOUNDING_SHAPES = ["[5 x 5 x 1]", "[3 x 3 x 15]", "[3 x 3 x 15]", "[3 x 3 x 10]", "[1 x 1 x 6]"]
 FOUNDING_LABELS = ["15 x [3x3x1]", "ReLU", "10 x [1x1x15]", "6 x [3x3x10]"]
@@ -152,8 +156,10 @@ def _network_app() -> None:
     network_page.render()
 
 
-def _app() -> AppTest:
-    return AppTest.from_function(_network_app, default_timeout=TIMEOUT)
+def _app(weights: str = "trained") -> AppTest:
+    at = AppTest.from_function(_network_app, default_timeout=TIMEOUT)
+    at.session_state["net_weights"] = weights
+    return at
 
 
 def _row(at: AppTest) -> dict:
@@ -342,7 +348,7 @@ def test_a_convolution_stage_shows_the_sliding_animation_of_the_chosen_filter() 
     assert len(animated[0]["frames"]) == 9  # 3x3 positions of a 3x3 filter on 5x5
     at.selectbox(key="net_filter").set_value(14).run()
     assert not at.exception
-    kernel = run_stack(founding_image(), founding_specs())[1].layer.filters[14, :, :, 0]
+    kernel = learn.load_trained("shapes").params[0]["filters"][14, :, :, 0]
     animated = [c for c in (json.loads(c.proto.spec) for c in at.get("plotly_chart")) if c.get("frames")][0]
     grids = [np.array(t["z"], dtype=float) for t in animated["data"] if t.get("type") == "heatmap"]
     assert any(g.shape == kernel.shape and np.allclose(g, kernel) for g in grids)
@@ -359,7 +365,7 @@ def test_the_relu_stage_says_what_relu_is() -> None:
 
 
 def test_an_image_from_the_studio_is_shrunk_to_32_pixels_and_sent_through() -> None:
-    at = _app()
+    at = _app("random")
     at.session_state[INPUT_IMAGE] = np.random.default_rng(1).uniform(size=(48, 40, 3))
     at.session_state[INPUT_NAME] = "upload: cat.png"
     at.run()
@@ -380,27 +386,128 @@ def test_without_a_studio_image_the_founding_example_goes_through() -> None:
 
 
 def test_every_stage_of_a_mixed_stack_on_a_studio_image_inspects_without_error() -> None:
+    # 16x16 proves what 64x64 did (every kind, a full-size last layer, a 1x1 with more frames than fit) at a
+    # fraction of the cost. The stack is not the founding chain, so it runs with random weights and says so.
     stack = [LayerSpec("conv", n_filters=4, kernel=3, padding=1, seed=1), LayerSpec("activation", activation="step"),
-             LayerSpec("pool", pool_mode="max", pool_size=2), LayerSpec("conv", n_filters=6, kernel=1, seed=2),
-             LayerSpec("pool", pool_mode="avg", pool_size=2), LayerSpec("pool", pool_mode="max", pool_size=2),
-             LayerSpec("conv", n_filters=3, kernel=4, seed=3)]
+             LayerSpec("pool", pool_mode="max", pool_size=2), LayerSpec("conv", n_filters=8, kernel=1, seed=2),
+             LayerSpec("pool", pool_mode="avg", pool_size=2), LayerSpec("conv", n_filters=3, kernel=4, seed=3)]
     at = _app()
-    at.session_state[INPUT_IMAGE] = np.random.default_rng(2).uniform(size=(64, 64, 3))
+    at.session_state[INPUT_IMAGE] = np.random.default_rng(2).uniform(size=(16, 16, 3))
     at.session_state["net_source"] = "studio"
     at.session_state["net_stack"] = [s.to_dict() for s in stack]
     at.run()
-    assert _shapes(at) == ["[32 x 32 x 3]", "[32 x 32 x 4]", "[32 x 32 x 4]", "[16 x 16 x 4]", "[16 x 16 x 6]",
-                           "[8 x 8 x 6]", "[4 x 4 x 6]", "[1 x 1 x 3]"]
+    assert _shapes(at) == ["[16 x 16 x 3]", "[16 x 16 x 4]", "[16 x 16 x 4]", "[8 x 8 x 4]", "[8 x 8 x 8]",
+                           "[4 x 4 x 8]", "[1 x 1 x 3]"]
+    assert "runs with seeded random weights" in " ".join(i.value for i in at.info)
     for stage in range(len(stack) + 1):
         at.button_group(key="net_stage").set_value(stage).run()
         assert not at.exception, f"stage {stage}"
         assert not at.error, f"stage {stage}: {_errors(at)}"
-    # the last stage is a full-size 4x4x6 filter bank: the dense view checks itself
+    # the last stage is a full-size 4x4x8 filter bank: the dense view checks itself
     assert "Equal" in " ".join(s.value for s in at.success)
     at.button_group(key="net_stage").set_value(2).run()
     assert "binary step" in " ".join(m.value for m in at.markdown)
-    at.button_group(key="net_stage").set_value(4).run()  # a 1x1 on 16x16x4: more frames than fit, a start pixel
-    at.slider(key="net_mix_start").set_value(200).run()
+    at.button_group(key="net_stage").set_value(4).run()  # a 1x1 on 8x8x4 to 8: 512 frames, more than fit
+    at.slider(key="net_mix_start").set_value(40).run()
     assert not at.exception
     mixing = [c for c in (json.loads(c.proto.spec) for c in at.get("plotly_chart")) if c.get("frames")][0]
-    assert mixing["frames"][0]["name"] == "(12,8) n=0"
+    assert mixing["frames"][0]["name"] == "(5,0) n=0"
+
+
+# ------------------------------------------------------------------------------- trained weights
+
+
+def _reference_scores(image: np.ndarray, params: list[dict]) -> np.ndarray:
+    """The founding chain by plain loops (independent of conv2d and the layer kinds): the six scores."""
+    def conv(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
+        n, k, _, c = w.shape
+        h = x.shape[0] - k + 1
+        out = np.zeros((h, h, n))
+        for y in range(h):
+            for xx in range(h):
+                for f in range(n):
+                    out[y, xx, f] = np.sum(x[y:y + k, xx:xx + k, :] * w[f]) + b[f]
+        return out
+
+    x = conv(image, params[0]["filters"], params[0]["bias"])
+    x = np.where(x > 0, x, 0.0)
+    x = conv(x, params[2]["filters"], params[2]["bias"])
+    return conv(x, params[3]["filters"], params[3]["bias"])[0, 0]
+
+
+def _probability_chart(at: AppTest) -> dict:
+    charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    bars = [c for c in charts if c["data"] and c["data"][0].get("type") == "bar"]
+    assert len(bars) == 1
+    return bars[0]
+
+
+def test_the_founding_chain_runs_with_the_trained_weights_and_names_its_six_classes() -> None:
+    at = _app().run()
+    assert not at.exception
+    model = learn.load_trained("shapes")
+    scores = _reference_scores(founding_image(), model.params)
+    probs = np.exp(scores - scores.max()) / np.exp(scores - scores.max()).sum()
+    bars = _probability_chart(at)["data"][0]
+    np.testing.assert_allclose(np.array(bars["x"]) / 100, probs, atol=1e-9)
+    assert bars["customdata"] == [n.replace(">", "&gt;") for n in model.class_names]
+    best = model.class_names[int(np.argmax(probs))]
+    said = " ".join(m.value for m in at.markdown if "The network says" in m.value)
+    assert f"**\\{best}**" in said or f"**{best}**" in said
+    assert best == ">"  # the founding image is one of the ">" glyphs the chain was trained on
+
+
+def test_random_weights_are_one_click_away() -> None:
+    at = _app().run()
+    at.radio(key="net_weights").set_value("random").run()
+    assert not at.exception
+    charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    animated = [c for c in charts if c.get("frames")][0]
+    kernel = random_filters(15, 3, 3, 1, seed=1)[0, :, :, 0]
+    grids = [np.array(t["z"], dtype=float) for t in animated["data"] if t.get("type") == "heatmap"]
+    assert any(g.shape == kernel.shape and np.allclose(g, kernel) for g in grids)
+    assert _probability_chart(at)["data"][0]["customdata"] == [f"ch {i}" for i in range(6)]
+    assert "mean nothing" in " ".join(c.value for c in at.caption)
+
+
+def test_a_drawing_on_the_pixel_grid_is_classified() -> None:
+    at = _app()
+    at.session_state["net_source"] = "grid"
+    bar = np.zeros((5, 5))
+    bar[:, 2] = 1.0
+    at.session_state["net_grid"] = bar
+    at.run()
+    assert not at.exception
+    assert "**\\|**" in " ".join(m.value for m in at.markdown if "The network says" in m.value)
+    row = _row(at)
+    assert _shapes(at) == FOUNDING_SHAPES
+    assert row["layout"]["images"]  # the drawing painted on the input box
+
+
+def test_the_studio_image_is_made_5x5_grayscale_for_the_trained_chain() -> None:
+    image = np.zeros((40, 24, 3))
+    image[:, 8:16, :] = 1.0  # a white vertical bar on black: the middle third of a tall picture
+    small = classifier_input(image)  # 40x24 shrinks to 5x3, centred on black in 5x5
+    expected = np.zeros((5, 5))
+    expected[:, 2] = 1.0
+    np.testing.assert_allclose(small[:, :, 0], expected, atol=1e-6)
+    at = _app()
+    at.session_state[INPUT_IMAGE] = image
+    at.session_state["net_source"] = "studio"
+    at.run()
+    assert not at.exception
+    assert _shapes(at) == FOUNDING_SHAPES
+    assert "shrunk to fit 5x5" in " ".join(i.value for i in at.info)
+
+
+def test_an_edited_stack_runs_with_random_weights_and_says_why() -> None:
+    at = _app().run()
+    at.button(key="net_remove_3").click().run()
+    assert not at.exception
+    assert "seeded random weights" in " ".join(i.value for i in at.info)
+    assert not [c for c in (json.loads(c.proto.spec) for c in at.get("plotly_chart"))
+                if c["data"] and c["data"][0].get("type") == "bar"]  # no class scores: the chain ends at 3x3x10
+
+
+def test_every_layer_kind_has_an_inspector_view_and_an_editor_form() -> None:
+    assert set(VIEWS) == set(KINDS) == set(FORMS)

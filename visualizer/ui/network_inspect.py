@@ -7,6 +7,9 @@ the check that both give the same numbers computed on the spot.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import numpy as np
 import streamlit as st
 
@@ -31,12 +34,8 @@ def stage_name(stage: Stage) -> str:
     """A short name for the tensor of a stage, written under its box."""
     if stage.layer is None:
         return "input"
-    spec = stage.layer.spec
-    if spec.kind == "conv":
-        return "conv output"
-    if spec.kind == "activation":
-        return f"after {stage.label}"
-    return "pooled"
+    view = VIEWS.get(stage.layer.spec.kind)
+    return stage.label if view is None else view.stage_name(stage)
 
 
 def arithmetic_text(stage: Stage) -> str:
@@ -50,7 +49,7 @@ def is_full_size(stage: Stage, before: Stage) -> bool:
     """True when a convolution's filters are as large as their (unpadded) input: one position, one number each."""
     spec = stage.layer.spec
     h, w, _ = before.shape
-    return spec.kind == "conv" and spec.padding == 0 and spec.kernel == h == w
+    return stage.layer.filters is not None and spec.padding == 0 and spec.kernel == h == w
 
 
 # ---------------------------------------------------------------------------------------------- texts
@@ -111,6 +110,29 @@ def _pool_text(stage: Stage, before: Stage) -> str:
         f"not overlap: stride {p}) and keeps {keep}, channel by channel. Height and width shrink about {p} "
         f"times; the {c} channel{'s stay' if c > 1 else ' stays'}. No weights are learned here."
     )
+
+
+def _activation_stage_text(stage: Stage, before: Stage) -> str:
+    negative = int(np.sum(before.tensor < 0))
+    count = f"Here {negative} of the {before.tensor.size} values coming in are negative."
+    return f"{_activation_text(stage.layer.spec.activation)}\n\n{count}"
+
+
+@dataclass(frozen=True)
+class KindView:
+    """How the inspector presents a stage made by one layer kind (what the kind computes lives in
+    :data:`visualizer.layers.KINDS`; this is only its explanation)."""
+
+    stage_name: Callable[[Stage], str]  # the short name under the stage's box
+    text: Callable[[Stage, Stage], str]  # the stage in words, from (stage, the stage before)
+    general_formula: bool  # show the general convolution formulas beside the arithmetic
+
+
+VIEWS: dict[str, KindView] = {
+    "conv": KindView(lambda s: "conv output", _conv_text, True),
+    "activation": KindView(lambda s: f"after {s.label}", _activation_stage_text, False),
+    "pool": KindView(lambda s: "pooled", _pool_text, False),
+}
 
 
 def _input_text(stage: Stage) -> str:
@@ -261,17 +283,10 @@ def inspect_stage(stages: list[Stage], index: int) -> None:
     before = stages[index - 1]
     spec = stage.layer.spec
     st.subheader(f"Stage {index}: {shape_label(before.shape)} → {stage.label} → {shape_label(stage.shape)}")
-    if spec.kind == "activation":
-        negative = int(np.sum(before.tensor < 0))
-        count = f"Here {negative} of the {before.tensor.size} values coming in are negative."
-        text = f"{_activation_text(spec.activation)}\n\n{count}"
-        _explain(text, stage, general=False)
-    elif spec.kind == "pool":
-        _explain(_pool_text(stage, before), stage, general=False)
-    else:
-        _explain(_conv_text(stage, before), stage, general=True)
+    view = VIEWS[spec.kind]
+    _explain(view.text(stage, before), stage, general=view.general_formula)
 
-    if spec.kind != "conv":
+    if stage.layer.filters is None:  # a kind without weights: show what comes in and what goes out
         with error_boundary("before and after"):
             _before_after(before, stage, index)
         return

@@ -8,15 +8,20 @@ the stage and its arithmetic, is shown once.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import streamlit as st
 
 from visualizer import ACTIVATION_LABELS, ACTIVATION_NAMES, LayerSpec, StackError, plan_shapes
+from visualizer.layers import KINDS, LayerKind
 from visualizer.network import MAX_FILTERS, MAX_KERNEL, MAX_LAYERS, founding_specs, size_arithmetic
 
 STACK = "net_stack"
 REFUSAL = "net_refusal"  # the message of the last refused edit, shown on the next run only
 NOTICE = "net_notice"  # a short confirmation of the last accepted edit
-KINDS = {"conv": "Convolution", "activation": "Activation", "pool": "Pooling"}
+# Kinds with weights (their specs carry the seed of the random weights the view shows before training).
+WEIGHTED = frozenset(name for name, kind in KINDS.items() if type(kind).init_params is not LayerKind.init_params)
 # The network view draws every number of every stage and caches whole runs for all visitors: these caps keep
 # one run under 8 MB of arrays and every stage drawable (a 1x1 convolution with padding grows its input).
 MAX_STAGE_SIDE = 64
@@ -40,13 +45,14 @@ def refusal_message(err: StackError, specs: list[LayerSpec], input_shape: tuple[
     if not 1 <= stage <= len(specs):
         return text
     spec = specs[stage - 1]
-    if spec.kind not in ("conv", "pool"):
+    form = FORMS.get(spec.kind)
+    if form is None or form.window is None:  # only a sliding window can be too large for its input
         return text
     try:
         h, w, _ = plan_shapes(specs[: stage - 1], input_shape)[-1].shape
     except StackError:
         return text
-    k, s, p = (spec.kernel, spec.stride, spec.padding) if spec.kind == "conv" else (spec.pool_size, spec.pool_size, 0)
+    k, s, p = form.window(spec)
     parts = [f"{name} `{size_arithmetic(i, k, stride=s, padding=p)}`"
              for name, i in ((("height and width", h),) if h == w else (("height", h), ("width", w)))
              if (i + 2 * p - k) // s + 1 < 1]
@@ -97,19 +103,64 @@ def _label(specs: list[LayerSpec], i: int, input_shape: tuple[int, int, int]) ->
 
 
 def _next_seed(specs: list[LayerSpec]) -> int:
-    return max((s.seed for s in specs if s.kind == "conv"), default=0) + 1
+    return max((s.seed for s in specs if s.kind in WEIGHTED), default=0) + 1
+
+
+# --- The "Add a layer" form of each kind ---------------------------------------------------------------
+def _conv_form() -> None:
+    c1, c2 = st.columns(2)
+    c1.number_input("Filters (N)", 1, MAX_FILTERS, 4, key="net_filters")
+    c2.number_input("Kernel k (k x k)", 1, MAX_KERNEL, 3, key="net_kernel")
+    c1.number_input("Stride", 1, 4, 1, key="net_stride")
+    c2.number_input("Padding", 0, 3, 0, key="net_padding")
+    st.number_input("Random seed of the filters", 0, 10_000, key="net_seed",
+                    help="Weights are random numbers in [-1, 1] with one decimal; the same seed, the same filters.")
+
+
+def _conv_spec() -> LayerSpec:
+    ss = st.session_state
+    return LayerSpec("conv", n_filters=int(ss["net_filters"]), kernel=int(ss["net_kernel"]),
+                     stride=int(ss["net_stride"]), padding=int(ss["net_padding"]), seed=int(ss["net_seed"]))
+
+
+def _activation_form() -> None:
+    st.selectbox("Function", ACTIVATION_NAMES, key="net_activation", format_func=ACTIVATION_LABELS.get)
+
+
+def _activation_spec() -> LayerSpec:
+    return LayerSpec("activation", activation=st.session_state["net_activation"])
+
+
+def _pool_form() -> None:
+    c1, c2 = st.columns(2)
+    c1.selectbox("Pooling", list(POOL_LABELS), key="net_pool_mode", format_func=POOL_LABELS.get)
+    c2.number_input("Window (stride = window)", 1, MAX_KERNEL, 2, key="net_pool_size")
+
+
+def _pool_spec() -> LayerSpec:
+    ss = st.session_state
+    return LayerSpec("pool", pool_mode=ss["net_pool_mode"], pool_size=int(ss["net_pool_size"]))
+
+
+@dataclass(frozen=True)
+class KindForm:
+    """The stack editor's side of one layer kind (what the kind computes lives in :data:`KINDS`)."""
+
+    widgets: Callable[[], None]  # the widgets of "Add a layer"
+    spec: Callable[[], LayerSpec]  # the layer those widgets describe
+    window: Callable[[LayerSpec], tuple[int, int, int]] | None = None  # (k, s, p) of a sliding window
+
+
+FORMS: dict[str, KindForm] = {
+    "conv": KindForm(_conv_form, _conv_spec, lambda s: (s.kernel, s.stride, s.padding)),
+    "activation": KindForm(_activation_form, _activation_spec),
+    "pool": KindForm(_pool_form, _pool_spec, lambda s: (s.pool_size, s.pool_size, 0)),
+}
 
 
 def spec_from_form() -> LayerSpec:
     """The layer described by the "Add a layer" widgets."""
-    ss = st.session_state
-    kind = ss.get("net_kind", "conv")
-    if kind == "conv":
-        return LayerSpec("conv", n_filters=int(ss["net_filters"]), kernel=int(ss["net_kernel"]),
-                         stride=int(ss["net_stride"]), padding=int(ss["net_padding"]), seed=int(ss["net_seed"]))
-    if kind == "activation":
-        return LayerSpec("activation", activation=ss["net_activation"])
-    return LayerSpec("pool", pool_mode=ss["net_pool_mode"], pool_size=int(ss["net_pool_size"]))
+    return FORMS[st.session_state.get("net_kind") or "conv"].spec()
 
 
 def _add(input_shape: tuple[int, int, int]) -> None:
@@ -120,7 +171,8 @@ def _add(input_shape: tuple[int, int, int]) -> None:
     if len(new) > MAX_LAYERS:
         st.session_state[REFUSAL] = f"A stack may have at most {MAX_LAYERS} layers; remove one first."
         return
-    if try_stack(new, input_shape, f"Added layer {at + 1}: {_label(new, at, input_shape)}.") and spec.kind == "conv":
+    added = try_stack(new, input_shape, f"Added layer {at + 1}: {_label(new, at, input_shape)}.")
+    if added and spec.kind in WEIGHTED:
         st.session_state["net_seed"] = _next_seed(new)
 
 
@@ -147,23 +199,9 @@ def _reset(input_shape: tuple[int, int, int]) -> None:
 def _add_form(specs: list[LayerSpec], input_shape: tuple[int, int, int]) -> None:
     ss = st.session_state
     ss.setdefault("net_seed", _next_seed(specs))
-    st.segmented_control("Kind", list(KINDS), key="net_kind", format_func=KINDS.get, default="conv",
-                         required=True)
-    kind = ss.get("net_kind") or "conv"
-    if kind == "conv":
-        c1, c2 = st.columns(2)
-        c1.number_input("Filters (N)", 1, MAX_FILTERS, 4, key="net_filters")
-        c2.number_input("Kernel k (k x k)", 1, MAX_KERNEL, 3, key="net_kernel")
-        c1.number_input("Stride", 1, 4, 1, key="net_stride")
-        c2.number_input("Padding", 0, 3, 0, key="net_padding")
-        st.number_input("Random seed of the filters", 0, 10_000, key="net_seed",
-                        help="Weights are random numbers in [-1, 1] with one decimal; the same seed, the same filters.")
-    elif kind == "activation":
-        st.selectbox("Function", ACTIVATION_NAMES, key="net_activation", format_func=ACTIVATION_LABELS.get)
-    else:
-        c1, c2 = st.columns(2)
-        c1.selectbox("Pooling", list(POOL_LABELS), key="net_pool_mode", format_func=POOL_LABELS.get)
-        c2.number_input("Window (stride = window)", 1, MAX_KERNEL, 2, key="net_pool_size")
+    st.segmented_control("Kind", list(FORMS), key="net_kind", format_func=lambda k: KINDS[k].title,
+                         default="conv", required=True)
+    FORMS[ss.get("net_kind") or "conv"].widgets()
     positions = list(range(len(specs) + 1))
     if ss.get("net_position") not in positions:
         ss["net_position"] = len(specs)
