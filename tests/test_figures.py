@@ -525,7 +525,7 @@ def test_feature_maps_share_one_colour_range():
     maps = np.random.default_rng(2).normal(size=(5, 7, 15))
     maps[0, 0, 3] = 9.0
     titles = [f"filter {i}" for i in range(15)]
-    fig = feature_maps_figure(maps, titles=titles)
+    fig = feature_maps_figure(maps, titles=titles, width_px=1920)
     heats = [t for t in fig["data"] if t["type"] == "heatmap"]
     assert len(heats) == 15
     assert {(h["zmin"], h["zmax"]) for h in heats} == {(-9.0, 9.0)}
@@ -533,7 +533,9 @@ def test_feature_maps_share_one_colour_range():
     assert "all maps" in heats[0]["colorbar"]["title"]["text"]
     for i, h in enumerate(heats):
         np.testing.assert_allclose(h["z"], maps[:, :, i], atol=1e-9)
-        assert "texttemplate" in h  # 5x7: numbers in cells
+        assert "texttemplate" in h  # 5x7 maps on a wide screen: numbers in cells
+    narrow = feature_maps_figure(maps, titles=titles, width_px=390)
+    assert not any("texttemplate" in t for t in narrow["data"])  # 10 px cells: colour alone
     texts = {a["text"] for a in fig["layout"]["annotations"]}
     assert set(titles) <= texts
     for key, axis in fig["layout"].items():
@@ -720,3 +722,24 @@ def test_grids_too_fine_for_numbers_show_colour_alone(big):
 def test_max_frames_allows_a_frame_per_step(big):
     fig = sliding_figure(big, max_frames=4900, controls=False)
     assert _frame_steps(fig) == list(range(big.steps))
+
+
+@pytest.mark.parametrize("width_px", [390, 1366, 1920])
+def test_static_maps_write_numbers_only_where_they_fit(width_px):
+    rng = np.random.default_rng(5)
+    figures = [
+        tensor_figure(rng.normal(size=(3, 3, 10)) * 0.3, title="stage 3", width_px=width_px),  # the network's stage 3
+        tensor_figure(rng.normal(size=(1, 1, 6)), title="scores", width_px=width_px),
+        feature_maps_figure(rng.normal(size=(12, 12, 6)), titles=[f"f{i}" for i in range(6)], width_px=width_px),
+        kernel_figure(rng.normal(size=(3, 3, 3)) / 7, width_px=width_px),
+        image_figure(rng.random((6, 6)), width_px=width_px),
+    ]
+    for fig in figures:
+        for d in _value_heatmaps(fig):
+            digits = int(re.fullmatch(r"%\{z:\.(\d)~f\}", d["texttemplate"]).group(1))
+            texts = [f"{v:.{digits}f}".rstrip("0").rstrip(".") for row in d["z"] for v in row]
+            widest = max(sum(VERDANA_EM.get(ch, 0.636) for ch in text) for text in texts)
+            assert d["textfont"]["size"] >= style.MIN_VALUE_FONT
+            assert widest * d["textfont"]["size"] <= 0.9 * _cell_px(fig, d, width_px), (d["name"], texts)
+    if width_px == 1920:  # a wide screen has room for the stage-3 numbers and the kernel's
+        assert _value_heatmaps(figures[0]) and _value_heatmaps(figures[3])

@@ -22,6 +22,7 @@ from .toolkit import (  # noqa: F401  (learn.py imports some of these from here)
     base_layout,
     channel_names,
     colour_map,
+    fit_title,
     fit_values,
     heatmap,
     image_range,
@@ -33,6 +34,16 @@ from .toolkit import (  # noqa: F401  (learn.py imports some of these from here)
     to_list,
     usable_px,
 )
+
+
+def _values_fit(values: np.ndarray, cell_px: float, want: bool) -> tuple[int, int] | None:
+    """``(decimals, font)`` for the numbers of a grid whose cells are ``cell_px`` square, or None: not
+    wanted, or they do not fit (colour alone, value on hover)."""
+    if not want:
+        return None
+    arr = np.asarray(values)
+    side = max(arr.shape[:2])
+    return fit_values(arr, cell_px, digits=style.value_digits(side), max_font=style.value_font_size(side))
 
 
 def _grid_shape(n: int, cols: int | None) -> tuple[int, int]:
@@ -66,6 +77,7 @@ def _map_grid(
     cols: int | None,
     colorbar_title: str,
     title: str = "",
+    width_px: int | None = None,
 ) -> dict:
     """The grid behind :func:`feature_maps_figure` and :func:`tensor_figure`."""
     h, w, n = maps.shape
@@ -83,6 +95,10 @@ def _map_grid(
     for r in range(rows):
         y1 = 1.0 - r * (panel_px + title_px) / plot_px
         y_domains.append([round(max(y1 - panel_px / plot_px, 0.0), 5), round(y1, 5)])
+    cell = min((x_domains[0][1] - x_domains[0][0]) * usable_px(width_px) / w, panel_px / h)
+    fit = None if as_png else _values_fit(maps, cell, values)
+    panel_w = (x_domains[0][1] - x_domains[0][0] + 0.03) * usable_px(width_px)
+    title_size = min(fit_title([t], panel_w, max_size=17, min_size=11)[1] for t in titles)
     layout = base_layout(height, {"l": 10, "r": 10, "t": top, "b": 30})
     if title:
         layout["title"] = {"text": title, "x": 0.01, "xanchor": "left", "font": {"size": style.TITLE_SIZE + 2}}
@@ -102,7 +118,7 @@ def _map_grid(
         k = i + 1
         r, c = divmod(i, cols)
         layout.update(panel_axes(k, x_domains[c], y_domains[r], h, w, autorange=True))
-        layout["annotations"].append(title_annotation(titles[i], x_domains[c], y_domains[r][1], size=17))
+        layout["annotations"].append(title_annotation(titles[i], x_domains[c], y_domains[r][1], size=title_size))
         if as_png:
             data.append(image_trace(colour_map(maps[:, :, i], zmin, zmax, colorscale), k, png=True))
         else:
@@ -113,7 +129,7 @@ def _map_grid(
                     zmin=zmin,
                     zmax=zmax,
                     colorscale=colorscale,
-                    show_values=values,
+                    fit=fit,
                     name=titles[i],
                     hovertemplate=f"{titles[i]}<br>row %{{y}}, column %{{x}}: %{{z:.4~f}}<extra></extra>",
                     showscale=(i == 0),
@@ -146,11 +162,11 @@ def _map_grid(
 
 
 # --- Public figures ------------------------------------------------------------------------------------
-def kernel_figure(kernel: np.ndarray) -> dict:
-    """Small heatmaps of one filter, one per input channel, values written in every cell.
+def kernel_figure(kernel: np.ndarray, *, width_px: int | None = None) -> dict:
+    """Small heatmaps of one filter, one per input channel, values written in the cells where they fit.
 
-    Inputs: kernel ``(kh, kw, C)`` (or ``(kh, kw)`` for one channel). One colour range, centred at zero,
-    shared by all channels.
+    Inputs: kernel ``(kh, kw, C)`` (or ``(kh, kw)`` for one channel); width_px: the width the figure is
+    drawn at, when known. One colour range, centred at zero, shared by all channels.
     """
     k = _as_hwn(kernel, "kernel")
     kh, kw, c = k.shape
@@ -161,6 +177,7 @@ def kernel_figure(kernel: np.ndarray) -> dict:
     panel_px = max(kh * cell_px, 120)
     height = style.TITLE_PX + panel_px + 20
     x_domains = split_domain([1.0] * c, 0.06 if c > 1 else 0.0)
+    fit = _values_fit(k, min((x_domains[0][1] - x_domains[0][0]) * usable_px(width_px) / kw, panel_px / kh), True)
     layout = base_layout(height, {"l": 10, "r": 10, "t": style.TITLE_PX, "b": 20})
     data = []
     for i in range(c):
@@ -173,8 +190,7 @@ def kernel_figure(kernel: np.ndarray) -> dict:
                 zmin=zmin,
                 zmax=zmax,
                 colorscale=style.DIVERGING,
-                show_values=True,
-                side=side,
+                fit=fit,
                 name=names[i],
                 hovertemplate=f"{names[i]}<br>w[%{{y}}, %{{x}}] = %{{z:.6~g}}<extra></extra>",
             )
@@ -189,6 +205,7 @@ def feature_maps_figure(
     zmid: float | None = 0,
     show_values: bool | None = None,
     cols: int | None = None,
+    width_px: int | None = None,
 ) -> dict:
     """A grid of the N output maps of a convolution layer, before or after its activation.
 
@@ -196,7 +213,9 @@ def feature_maps_figure(
     - maps: ``(H, W, N)``; titles: N strings, one per map.
     - zmid: centre of the (diverging) colour scale, usually 0; ``None`` for a sequential scale from the
       smallest to the largest value.
-    - show_values: write numbers in cells; ``None``: when maps are at most 12x12. cols: grid columns.
+    - show_values: write numbers in cells; ``None``: when maps are at most 12x12 (and, always, only
+      where they fit the cell; else colour alone, value on hover). cols: grid columns.
+    - width_px: the width the figure is drawn at, when known (else ``style.ASSUMED_WIDTH_PX``).
     Returns a figure dict: one heatmap per map, all with the same ``zmin``/``zmax`` (one colour bar says
     so). Maps with more than ``HEATMAP_MAX_VALUES`` values in all are sent as pixel-exact PNG images
     with a separate colour bar, since a JSON number per pixel would take megabytes.
@@ -220,14 +239,18 @@ def feature_maps_figure(
         show_values=show_values,
         cols=cols,
         colorbar_title="value (all maps)",
+        width_px=width_px,
     )
 
 
-def image_figure(image: np.ndarray, *, title: str = "", show_values: bool | None = None) -> dict:
+def image_figure(
+    image: np.ndarray, *, title: str = "", show_values: bool | None = None, width_px: int | None = None
+) -> dict:
     """An image, pixel exact with square pixels.
 
     Inputs: image ``(H, W, 1)`` (or ``(H, W)``) grayscale, drawn as a heatmap with values when at most
-    12x12; or ``(H, W, 3)`` RGB in [0, 1], drawn as an ``image`` trace (a PNG when large).
+    12x12 and they fit; or ``(H, W, 3)`` RGB in [0, 1], drawn as an ``image`` trace (a PNG when large).
+    width_px: the width the figure is drawn at, when known.
     """
     arr = _as_hwn(image, "image")
     h, w, c = arr.shape
@@ -253,7 +276,7 @@ def image_figure(image: np.ndarray, *, title: str = "", show_values: bool | None
                 zmin=zmin,
                 zmax=zmax,
                 colorscale=style.GRAYSCALE,
-                show_values=auto_show_values(h, w, show_values),
+                fit=_values_fit(gray, min(usable_px(width_px) / w, panel_px / h), auto_show_values(h, w, show_values)),
             )
     else:
         rgb = np.round(np.clip(arr, 0.0, 1.0) * 255).astype(np.uint8)
@@ -261,11 +284,19 @@ def image_figure(image: np.ndarray, *, title: str = "", show_values: bool | None
     return {"data": [trace], "layout": layout}
 
 
-def tensor_figure(tensor: np.ndarray, *, title: str = "", max_channels: int = 32, zmid: float | None = 0) -> dict:
+def tensor_figure(
+    tensor: np.ndarray,
+    *,
+    title: str = "",
+    max_channels: int = 32,
+    zmid: float | None = 0,
+    width_px: int | None = None,
+) -> dict:
     """An ``(H, W, C)`` tensor of the network view as a grid of per-channel heatmaps ``ch 0`` ... ``ch C-1``.
 
     A ``1 x 1 x C`` tensor (the end of the founding chain) is one strip of C cells, labelled by channel.
     Only the first ``max_channels`` channels are drawn (the title says so). One colour range for all.
+    Numbers are written where they fit the cells at ``width_px`` (when known, else the assumed width).
     """
     arr = _as_hwn(tensor, "tensor")
     h, w, c = arr.shape
@@ -277,7 +308,7 @@ def tensor_figure(tensor: np.ndarray, *, title: str = "", max_channels: int = 32
         zmin, zmax = zmin - 1.0, zmin + 1.0
     scale = style.DIVERGING if zmid is not None else style.SEQUENTIAL
     if h == 1 and w == 1:
-        return _strip(part[0, 0, :], label, zmin, zmax, scale)
+        return _strip(part[0, 0, :], label, zmin, zmax, scale, width_px)
     return _map_grid(
         part,
         [f"ch {i}" for i in range(shown)],
@@ -288,14 +319,17 @@ def tensor_figure(tensor: np.ndarray, *, title: str = "", max_channels: int = 32
         cols=None,
         colorbar_title="value",
         title=label,
+        width_px=width_px,
     )
 
 
-def _strip(values: np.ndarray, title: str, zmin: float, zmax: float, scale: str | list) -> dict:
-    """A 1 x C tensor: one row of C cells with their values, a channel label under each."""
+def _strip(
+    values: np.ndarray, title: str, zmin: float, zmax: float, scale: str | list, width_px: int | None
+) -> dict:
+    """A 1 x C tensor: one row of C cells with their values (where they fit), a channel label under each."""
     c = values.shape[0]
     cell_px = 70 if c <= 12 else max(24, 840 // c)
-    show = c <= 16
+    fit = _values_fit(values[None, :], min(cell_px, usable_px(width_px) / c), c <= 16)
     top = style.TITLE_PX + (30 if title else 0)
     layout = base_layout(top + cell_px + 60, {"l": 10, "r": 10, "t": top, "b": 50})
     if title:
@@ -318,8 +352,7 @@ def _strip(values: np.ndarray, title: str, zmin: float, zmax: float, scale: str 
         zmin=zmin,
         zmax=zmax,
         colorscale=scale,
-        show_values=show,
-        side=min(c, 9),
+        fit=fit,
         hovertemplate="ch %{x}: %{z:.6~g}<extra></extra>",
     )
     return {"data": [trace], "layout": layout}
