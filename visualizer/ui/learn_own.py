@@ -8,7 +8,7 @@ are user text: shown only as plain text (``st.text``, data frames, select boxes,
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import streamlit as st
@@ -129,6 +129,12 @@ def _dataset(data: OwnData, labels: list[str]) -> learn.Dataset:
     return learn.Dataset(name="your drawings", images=images, labels=targets, class_names=list(labels))
 
 
+def own_specs(k: int) -> list:
+    """The founding chain with ``k`` filters in its last layer: one score per class of yours."""
+    specs = founding_specs()
+    return specs[:-1] + [replace(specs[-1], n_filters=k)]
+
+
 def train_own(data: OwnData, labels: list[str]) -> str | None:
     """Train the founding chain from random weights on the drawings; returns a message when it cannot."""
     counts = data.counts(len(labels))
@@ -140,7 +146,7 @@ def train_own(data: OwnData, labels: list[str]) -> str | None:
         return None
     try:
         dataset = _dataset(data, labels)
-        model = learn.new_model(founding_specs(), (SIDE, SIDE, 1), list(labels), seed=0)
+        model = learn.new_model(own_specs(len(labels)), (SIDE, SIDE, 1), list(labels), seed=0)
         history = learn.train(model, dataset, dataset, epochs=OWN_EPOCHS, batch_size=16, lr=0.01, seed=0,
                               time_limit_s=OWN_TIME_LIMIT_S)
     finally:
@@ -153,8 +159,9 @@ def own_section() -> None:
     ss = st.session_state
     data = own_data()
     st.markdown(f"Make up {MIN_CLASSES} to {MAX_CLASSES} classes of 5x5 pictures, draw at least {MIN_PER_CLASS} "
-                "examples of each, and train the founding chain on them: the same network, the same training, "
-                "your own data. Nothing is kept after you close the page.")
+                "examples of each, and train the founding chain on them: the same network (with one output per "
+                "class of yours instead of six), the same training, your own data. Nothing is kept after you "
+                "close the page.")
     st.subheader("1 · Your classes")
     labels = _labels_form()
     st.subheader("2 · Draw examples")
