@@ -394,9 +394,15 @@ def test_bias_that_is_not_numbers_is_refused(bias):
 
 
 @pytest.mark.parametrize(("kh", "kw", "dilation"), [(2, 2, 1), (3, 4, 1), (4, 3, 1), (2, 3, 3)])
-def test_same_padding_with_an_even_kernel_is_refused(kh, kw, dilation):
-    with raises("same.*odd"):
-        conv2d(np.zeros((8, 8)), np.ones((kh, kw)), padding="same", dilation=dilation)
+def test_same_padding_with_an_even_kernel_puts_the_extra_zeros_bottom_right(kh, kw, dilation):
+    rng = np.random.default_rng(kh * 10 + kw)
+    image, bank = rng.normal(size=(8, 7, 1)), rng.normal(size=(1, kh, kw, 1))
+    spans = (dilation * (kh - 1), dilation * (kw - 1))
+    padded = np.pad(image, [(s // 2, s - s // 2) for s in spans] + [(0, 0)])  # as PyTorch pads
+    expected = scipy_conv2d(padded, bank, np.zeros(1), (1, 1), (0, 0), (dilation, dilation))
+    out = conv2d(image, bank, padding="same", dilation=dilation)
+    assert out.shape == (8, 7, 1)
+    np.testing.assert_allclose(out, expected, atol=TOL, rtol=0)
 
 
 def test_same_padding_with_an_even_kernel_and_even_dilation_is_centred():

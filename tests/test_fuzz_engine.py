@@ -197,14 +197,14 @@ def pair(value):
 
 def expected_hw(image_shape, kernel_hw, stride, padding, dilation):
     s, d = pair(stride), pair(dilation)
-    if isinstance(padding, str):
-        same = tuple(di * (k - 1) // 2 for k, di in zip(kernel_hw, d, strict=True))
-        p = (0, 0) if padding.lower() == "valid" else same
+    if isinstance(padding, str):  # "same" pads d(k-1) in all (the odd one out at the bottom/right)
+        same = tuple(di * (k - 1) for k, di in zip(kernel_hw, d, strict=True))
+        total = (0, 0) if padding.lower() == "valid" else same
     else:
-        p = pair(padding)
+        total = tuple(2 * v for v in pair(padding))
     return tuple(
-        (i + 2 * pi - di * (k - 1) - 1) // si + 1
-        for i, k, si, pi, di in zip(image_shape[:2], kernel_hw, s, p, d, strict=True)
+        (i + t - di * (k - 1) - 1) // si + 1
+        for i, k, si, t, di in zip(image_shape[:2], kernel_hw, s, total, d, strict=True)
     )
 
 

@@ -4,7 +4,8 @@ Conventions, used by every module of the engine:
 - images are ``(H, W, C)`` (HWC); a 2-D ``(H, W)`` image is taken as ``C = 1``;
 - filter banks are ``(N, kh, kw, C)``: N filters, each with as many channels as its input;
 - ``dilation=1`` means no dilation (PyTorch's convention), ``stride=1`` is the default;
-- padding is zero padding; ``"valid"`` means none, ``"same"`` keeps ``H x W`` at stride 1.
+- padding is zero padding; ``"valid"`` means none, ``"same"`` keeps ``H x W`` at stride 1 (an even
+  kernel span gets the extra row and column at the bottom and right, as in PyTorch).
 
 The value at output position ``(y, x)`` of filter ``n`` is::
 
@@ -128,8 +129,9 @@ def resolve_padding(
 ) -> tuple[int, int]:
     """Turn ``padding`` (int, pair, ``"valid"`` or ``"same"``) into ``(ph, pw)`` zero rows/columns per side.
 
-    ``"same"`` pads ``d*(k-1)/2`` per side, which keeps the size at stride 1; it needs an odd
-    effective kernel (as in PyTorch, we refuse an asymmetric padding rather than guess).
+    ``"same"`` pads ``d*(k-1)/2`` per side, which keeps the size at stride 1. With an even kernel span
+    the two sides differ (see :func:`padding_sides`, which :func:`conv2d` uses); a caller that needs one
+    padding per side (the trace, the gradients) gets a message saying so.
     """
     if isinstance(padding, str):
         mode = padding.lower()
@@ -139,12 +141,30 @@ def resolve_padding(
             spans = [d * (k - 1) for k, d in zip(kernel_hw, dilation, strict=True)]
             if any(span % 2 for span in spans):
                 raise ValueError(
-                    f"'same' padding needs an odd kernel span; a {kernel_hw[0]}x{kernel_hw[1]} kernel "
-                    f"with dilation {dilation[0]}x{dilation[1]} cannot be centred"
+                    f"'same' padding of a {kernel_hw[0]}x{kernel_hw[1]} kernel with dilation "
+                    f"{dilation[0]}x{dilation[1]} needs one more zero row or column at the bottom or right than "
+                    "at the top or left (an even kernel span has no centre); conv2d does that, as PyTorch does, "
+                    "but this view pads every side alike: give the padding as numbers, or an odd kernel"
                 )
             return (spans[0] // 2, spans[1] // 2)
         raise ValueError(f"padding must be a number, 'valid' or 'same', not {padding!r}")
     return _pair(padding, "padding", minimum=0)
+
+
+def padding_sides(
+    padding: PaddingArg, kernel_hw: tuple[int, int], dilation: tuple[int, int]
+) -> tuple[tuple[int, int], tuple[int, int]]:
+    """``padding`` as ``((top, bottom), (left, right))`` zero rows/columns.
+
+    ``"same"`` pads ``d*(k-1)`` rows in all, half above and half below; when that number is odd (an
+    even kernel span), the extra row goes at the bottom and the extra column at the right, as in
+    PyTorch. With a stride, "same" pads as at stride 1 and then strides, giving ``ceil(H / s)`` outputs.
+    """
+    if isinstance(padding, str) and padding.lower() == "same":
+        spans = [d * (k - 1) for k, d in zip(kernel_hw, dilation, strict=True)]
+        return ((spans[0] // 2, spans[0] - spans[0] // 2), (spans[1] // 2, spans[1] - spans[1] // 2))
+    ph, pw = resolve_padding(padding, kernel_hw, dilation)
+    return ((ph, ph), (pw, pw))
 
 
 def output_shape(
@@ -167,16 +187,17 @@ def output_shape(
     kh, kw = _pair(kernel_hw, "kernel size", minimum=1)
     s = _pair(stride, "stride", minimum=1)
     d = _pair(dilation, "dilation", minimum=1)
-    p = resolve_padding(padding, (kh, kw), d)
+    sides = padding_sides(padding, (kh, kw), d)
     sizes = []
-    for axis, i, k, si, pi, di in (("tall", h, kh, s[0], p[0], d[0]), ("wide", w, kw, s[1], p[1], d[1])):
+    for axis, i, k, si, (lo, hi), di in (("tall", h, kh, s[0], sides[0], d[0]), ("wide", w, kw, s[1], sides[1], d[1])):
         span = di * (k - 1) + 1
-        padded = i + 2 * pi
+        padded = i + lo + hi
         if span > padded:
             dil = f" with dilation {di}" if di > 1 else ""
+            added = f"2*{lo}" if lo == hi else f"{lo} + {hi}"
             raise ValueError(
                 f"the kernel ({kh}x{kw}{dil}) spans {span} pixels, but the padded input is only "
-                f"{padded} {axis} ({i} + 2*{pi})"
+                f"{padded} {axis} ({i} + {added})"
             )
         sizes.append((padded - span) // si + 1)
     return (sizes[0], sizes[1])
@@ -286,8 +307,13 @@ def conv2d(
     b = as_bias(bias, n)
     s = _pair(stride, "stride", minimum=1)
     d = _pair(dilation, "dilation", minimum=1)
-    p = resolve_padding(padding, (kh, kw), d)
-    ho, wo = output_shape(img.shape[:2], (kh, kw), stride=s, padding=p, dilation=d)
+    (top, bottom), (left, right) = padding_sides(padding, (kh, kw), d)
+    ho, wo = output_shape(img.shape[:2], (kh, kw), stride=s, padding=padding, dilation=d)
+    if bottom > top or right > left:  # "same" with an even kernel span: the extra zeros go bottom/right
+        grown = np.zeros((img.shape[0] + bottom - top, img.shape[1] + right - left, img.shape[2]))
+        grown[: img.shape[0], : img.shape[1]] = img
+        img = grown
+    p = (top, left)
     check_work(img, bank, b, p, (ho, wo), dtype)
     if flip:
         bank = bank[:, ::-1, ::-1, :]
