@@ -3,17 +3,18 @@
 import streamlit as st
 
 from visualizer.ui import learn_page, network_page, studio
+from visualizer.ui.common import app_icon
 
-st.set_page_config(
-    page_title="Convolution Visualizer",
-    page_icon=":material/grid_on:",
-    layout="wide",
-    initial_sidebar_state="expanded",
-)
+st.set_page_config(page_title="Convolution Visualizer", page_icon=app_icon(), layout="wide",
+                   initial_sidebar_state="expanded")
 
+# The studio is the home page ("/") and also has its own address ("/studio", shared links use it): a
+# default page answers only at "/", so a hidden twin answers at "/studio". No icons: Streamlit draws them
+# with a web font, and the app fetches nothing from outside its own host.
 pages = [
-    st.Page(studio.render, title="Convolution studio", icon=":material/grid_on:", url_path="studio", default=True),
-    st.Page(network_page.render, title="Network view", icon=":material/account_tree:", url_path="network"),
+    st.Page(studio.render, title="Convolution studio", url_path="home", default=True),
+    st.Page(studio.render, title="Convolution studio", url_path="studio", visibility="hidden"),
+    st.Page(network_page.render, title="Network view", url_path="network"),
     st.Page(learn_page.render, title="Learn", url_path="learn"),
 ]
 st.navigation(pages, position="top").run()

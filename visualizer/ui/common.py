@@ -8,12 +8,23 @@ from collections.abc import Iterator
 
 import numpy as np
 import streamlit as st
+from PIL import Image
 
 from visualizer import conv2d, trace_convolution
 from visualizer.figures import sliding_figure
 from visualizer.trace import ConvTrace
 
 log = logging.getLogger("visualizer")
+
+def app_icon() -> Image.Image:
+    """The tab's icon, drawn here (a 3x3 kernel over a grid) so no icon font or image is fetched (32x32 RGB)."""
+    icon = np.full((32, 32, 3), 255, dtype=np.uint8)
+    icon[::4, :] = icon[:, ::4] = (200, 208, 216)
+    icon[8:21, 8:21] = (31, 111, 235)
+    icon[10:19, 10:19] = (214, 0, 127)
+    icon[12:17, 12:17] = (255, 255, 255)
+    return Image.fromarray(icon)
+
 
 # Session-state keys shared between pages. The studio owns them; other pages only read.
 INPUT_IMAGE = "input_image"  # float (H, W, C) in [0, 1]: the full-resolution current input

@@ -1,4 +1,8 @@
-"""Controls that shape the filter bank (count, kernel size, presets) and the editor of one filter's values."""
+"""Controls that shape the filter bank (count, kernel size, presets) and the editor of one filter's values.
+
+Every control is a view of the studio state; its callback changes the state (before the page is drawn, so
+an edit costs one run of the page).
+"""
 
 from __future__ import annotations
 
@@ -7,98 +11,118 @@ import pandas as pd
 import streamlit as st
 
 from visualizer import PRESET_NAMES, preset_description
+from visualizer import studio_state as model
+from visualizer.studio_state import StudioState
+from visualizer.text import md_text
 
-from . import filter_state as fs
+from .studio_model import bind, bump_editors, editor_version, studio_state
 
 CHANNEL_NAMES = {1: ["gray"], 3: ["R", "G", "B"]}
+FILTER_ERROR = "_studio_filter_error"
 
 
-def bank_controls() -> None:
+def _resize(n: int | None = None, kh: int | None = None, kw: int | None = None) -> None:
+    state = studio_state()
+    model.resize_bank(state, n or state.n_filters, kh or state.kernel_size[0], kw or state.kernel_size[1])
+    bump_editors()
+
+
+def _widget_int(key: str) -> int:
+    return int(st.session_state[key])
+
+
+def bank_controls(state: StudioState) -> None:
     """Sidebar: number of filters, kernel height and width, bias, and whole-bank presets."""
     c1, c2, c3 = st.columns(3)
-    c1.number_input("Filters", 1, fs.MAX_FILTERS, key="n_filters", on_change=fs.on_shape_change,
-                    help="How many filters the layer has: the output has this many channels.")
-    c2.number_input("Kernel h", 1, fs.MAX_KERNEL, key="kh", on_change=fs.on_shape_change)
-    c3.number_input("Kernel w", 1, fs.MAX_KERNEL, key="kw", on_change=fs.on_shape_change)
-    st.toggle("Bias", key="use_bias", help="Add a number b to every sum of the filter: out = sum + b.")
+    c1.number_input("Filters", 1, model.MAX_FILTERS, help="How many filters the layer has: the output has this "
+                    "many channels.", key="w_filters", on_change=lambda: _resize(n=_widget_int("w_filters")))
+    c2.number_input("Kernel h", 1, model.MAX_KERNEL, key="w_kh", on_change=lambda: _resize(kh=_widget_int("w_kh")))
+    c3.number_input("Kernel w", 1, model.MAX_KERNEL, key="w_kw", on_change=lambda: _resize(kw=_widget_int("w_kw")))
+    st.toggle("Bias", help="Add a number b to every sum of the filter: out = sum + b.",
+              **bind("w_use_bias", "use_bias"))
     c1, c2 = st.columns(2)
     c1.button("15 random 3x3", key="founding_bank", width="stretch", on_click=_founding_bank,
               help="The founding example's first layer: 15 filters of 3x3, seeded random values.")
     c2.button("Randomize all", key="randomize_all", width="stretch", on_click=_randomize, args=(None,))
 
 
-# Callbacks run before the page is drawn, so an edit costs one run of the page, not two (edit, then rerun).
+def sync_bank_widgets(state: StudioState) -> None:
+    """Set the count and size inputs from the state (before they are drawn)."""
+    st.session_state["w_filters"] = state.n_filters
+    st.session_state["w_kh"], st.session_state["w_kw"] = state.kernel_size
+
+
 def _founding_bank() -> None:
-    ss = st.session_state
-    fs.founding_bank(ss["bank"].shape[3], seed=int(ss.get("seed", 1)))
+    model.founding_bank(studio_state(), seed=int(st.session_state.get("w_seed", 1)))
+    bump_editors()
 
 
 def _randomize(index: int | None) -> None:
-    fs.randomize(index, int(st.session_state.get("seed", 1)))
-    st.session_state["filter_error"] = None
+    model.randomize(studio_state(), index, int(st.session_state.get("w_seed", 1)))
+    st.session_state[FILTER_ERROR] = None
+    bump_editors()
 
 
 def _apply_preset(index: int) -> None:
-    st.session_state["filter_error"] = fs.apply_preset(index, st.session_state["preset"])
+    st.session_state[FILTER_ERROR] = model.apply_preset(studio_state(), index, st.session_state["w_preset"])
+    bump_editors()
 
 
 def _use_kernel_text(index: int, key: str) -> None:
     ss = st.session_state
-    _, kh, kw, c = ss["bank"].shape
+    state = studio_state()
+    _, kh, kw, c = state.bank.shape
     try:
-        values = fs.parse_kernel(ss.get(key, ""), kh, kw, c)
+        values = model.parse_kernel(ss.get(key, ""), kh, kw, c)
     except ValueError as err:
-        ss["filter_error"] = f"Those values were not used: {err}."
+        ss[FILTER_ERROR] = f"Those values were not used: {md_text(str(err), limit=200)}."
         return
-    fs.set_kernel_values(index, None, values)
-    ss["filter_error"] = None
-    ss["editor_version"] = ss.get("editor_version", 0) + 1
+    model.set_kernel_values(state, index, None, values)
+    ss[FILTER_ERROR] = None
+    bump_editors()
 
 
 def _set_bias(index: int, key: str) -> None:
+    error = model.set_bias(studio_state(), index, st.session_state[key])
+    st.session_state[FILTER_ERROR] = f"The bias was not changed: {error}." if error else None
+
+
+def filter_editor(state: StudioState) -> None:
+    """Preset, random, values (grid per channel and typed text) and bias of the selected filter."""
     ss = st.session_state
-    bias = ss["bias"].copy()
-    bias[index] = float(ss[key])
-    ss["bias"] = bias
+    index = state.selected
+    _, kh, kw, c = state.bank.shape
+    version = editor_version()
 
-
-def filter_editor(index: int) -> None:
-    """Preset, random, values (grid per channel and typed text) and bias of filter ``index``."""
-    ss = st.session_state
-    bank = ss["bank"]
-    _, kh, kw, c = bank.shape
-    version = ss.get("editor_version", 0)
-
-    p1, p2, p3, p4 = st.columns([3, 1.2, 1.2, 1.2], vertical_alignment="bottom")
-    preset = p1.selectbox("Preset", PRESET_NAMES, key="preset", format_func=str.capitalize)
+    p1, p2 = st.columns([3, 1.3], vertical_alignment="bottom")
+    preset = p1.selectbox("Preset", PRESET_NAMES, key="w_preset", format_func=str.capitalize)
     p2.button("Apply", key="apply_preset", width="stretch", type="primary", on_click=_apply_preset, args=(index,))
-    p3.number_input("Seed", 0, 10_000, 1, key="seed")
-    p4.button("Random", key="randomize_one", width="stretch", on_click=_randomize, args=(index,))
-    st.caption(f"Preset to apply, **{preset}**: {preset_description(preset)}")
-    if ss.get("filter_error"):
-        st.error(ss["filter_error"])
+    st.caption(f"{preset.capitalize()}: {preset_description(preset)}")
+    r1, r2 = st.columns([1.5, 1.3], vertical_alignment="bottom")
+    r1.number_input("Seed", 0, 10_000, 1, key="w_seed")
+    r2.button("Random", key="randomize_one", width="stretch", on_click=_randomize, args=(index,))
+    if ss.get(FILTER_ERROR):
+        st.error(ss[FILTER_ERROR])
 
     names = CHANNEL_NAMES.get(c, [f"ch {i}" for i in range(c)])
-    cols = st.columns(c)
-    for ch, col in enumerate(cols):
-        with col:
-            _channel_grid(index, ch, names[ch], bank[index, :, :, ch], version)
+    for ch in range(c):
+        _channel_grid(index, ch, names[ch], state.bank[index, :, :, ch], version, c > 1)
 
     with st.expander("Type or paste the values"):
         text_key = f"kernel_text_{index}_{version}"
         st.text_area(
             "Kernel values",
-            value=fs.kernel_to_text(bank[index]),
+            value=model.kernel_to_text(state.bank[index]),
             key=text_key,
             help="One row a line, values split by spaces or commas. For RGB, one block per channel "
             "split by a blank line, or a single block for all three.",
         )
         st.button("Use these values", key="use_kernel_text", on_click=_use_kernel_text, args=(index, text_key))
 
-    if ss.get("use_bias"):
+    if state.use_bias:
         bias_key = f"bias_{index}_{version}"
         st.number_input(
-            f"Bias of filter {index + 1}", -100.0, 100.0, float(ss["bias"][index]), step=0.1,
+            f"Bias of filter {index + 1}", -100.0, 100.0, float(state.bias[index]), step=0.1,
             key=bias_key, on_change=_set_bias, args=(index, bias_key),
         )
 
@@ -106,13 +130,13 @@ def filter_editor(index: int) -> None:
 def _on_grid_change(index: int, ch: int, key: str) -> None:
     """Apply a grid's edited cells before the page is drawn; unusable cells keep their previous value
     (the grid itself then says which cell, see :func:`_channel_grid`)."""
-    ss = st.session_state
-    state = ss.get(key)
-    if not isinstance(state, dict):
+    state = studio_state()
+    edits = st.session_state.get(key)
+    if not isinstance(edits, dict) or not 0 <= index < state.n_filters:
         return
-    current = ss["bank"][index, :, :, ch]
+    current = state.bank[index, :, :, ch]
     values = current.copy()
-    for row, cells in (state.get("edited_rows") or {}).items():
+    for row, cells in (edits.get("edited_rows") or {}).items():
         for col, raw in (cells or {}).items():
             try:
                 y, x, v = int(row), int(col), float(raw)
@@ -121,15 +145,15 @@ def _on_grid_change(index: int, ch: int, key: str) -> None:
             if 0 <= y < values.shape[0] and 0 <= x < values.shape[1] and np.isfinite(v) and abs(v) <= 1e6:
                 values[y, x] = v
     if not np.array_equal(values, current):
-        fs.set_kernel_values(index, ch, values)
+        model.set_kernel_values(state, index, ch, values)
 
 
-def _channel_grid(index: int, ch: int, name: str, values: np.ndarray, version: int) -> None:
+def _channel_grid(index: int, ch: int, name: str, values: np.ndarray, version: int, labelled: bool) -> None:
     """One channel of a kernel as an editable grid; bad cells are reported and not used."""
     kh, kw = values.shape
     frame = pd.DataFrame(values, columns=[str(v) for v in range(kw)])
-    label = f"Channel {name}" if values is not None else ""
-    st.markdown(f"**{label}**")
+    if labelled:
+        st.markdown(f"**Channel {name}**")
     key = f"grid_{index}_{ch}_{version}"
     edited = st.data_editor(
         frame,
@@ -155,7 +179,3 @@ def _channel_grid(index: int, ch: int, name: str, values: np.ndarray, version: i
             f"Channel {name}, row {y}, column {x}: a cell must hold a number between -1,000,000 and "
             "1,000,000. The previous value is kept."
         )
-        new = np.where(bad, values, new)
-    if not np.array_equal(new, values):
-        fs.set_kernel_values(index, ch, new)
-        st.rerun()

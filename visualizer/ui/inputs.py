@@ -1,8 +1,8 @@
 """The studio's input panel: examples, uploads, a drawing canvas and a click-to-toggle pixel grid.
 
-The chosen picture is kept as ``source_rgb`` (float ``(H, W, 3)`` in [0, 1], at most ``SOURCE_MAX_SIDE`` a side);
-the working image the animation uses is derived from it (channels, working size) on every run.
-A failed upload or drawing shows a message and leaves ``source_rgb`` as it was.
+The chosen picture is the state's ``image`` (float ``(H, W, 3)`` in [0, 1], at most ``SOURCE_MAX_SIDE`` a
+side); the working image the animation uses is derived from it (channels, working size) on every run.
+A failed upload or drawing shows a message and leaves the image as it was.
 """
 
 from __future__ import annotations
@@ -13,16 +13,16 @@ import threading
 import numpy as np
 import streamlit as st
 
-from visualizer import ImageError, example_names, image_from_array, load_example, load_image, resize_image, to_channels
+from visualizer import ImageError, example_names, image_from_array, load_example, load_image, to_channels
 from visualizer.figures.pixel_grid import pixel_grid_figure
 from visualizer.images import MAX_UPLOAD_BYTES
+from visualizer.studio_state import MAX_WORKING, StudioState
+from visualizer.text import md_text
 
-from .common import INPUT_NAME
+from .studio_model import bind, studio_state
 
-SOURCE_RGB = "source_rgb"
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "gif", "bmp", "webp", "tif", "tiff"]
-SOURCES = ["Example", "Upload", "Draw", "Pixel grid"]
-MIN_WORKING, MAX_WORKING, DEFAULT_WORKING = 5, 64, 24
+SOURCE_LABELS = {"example": "Example", "upload": "Upload", "draw": "Draw", "grid": "Pixel grid"}
 GRID_MAX_SIDE = 16
 # Typed pixel text is refused beyond this length before it is parsed (64x64 values need about 30,000).
 MAX_PIXELS_TEXT = 200_000
@@ -34,22 +34,15 @@ SOURCE_MAX_SIDE = 256
 # semaphore holds no data, so it shares nothing between visitors; a decode takes at most a second or two.
 DECODE_SLOTS = threading.BoundedSemaphore(1)
 DECODE_WAIT_S = 30.0
+INPUT_ERROR = "_studio_input_error"  # the last upload/drawing/typing problem, shown under the panel
 
 
-def init_input_state() -> None:
-    """First visit: the founding 5x5 example."""
-    ss = st.session_state
-    if SOURCE_RGB not in ss:
-        first = example_names()[0]
-        ss[SOURCE_RGB] = load_example(first, channels=3)
-        ss[INPUT_NAME] = first
-        ss["example"] = first
-
-
-def set_source(image: np.ndarray, name: str) -> None:
-    """Make ``image`` ``(H, W, C)`` the studio's input (stored as RGB)."""
-    st.session_state[SOURCE_RGB] = to_channels(np.asarray(image, dtype=np.float64), 3)
-    st.session_state[INPUT_NAME] = name
+def set_source(state: StudioState, image: np.ndarray, name: str, kind: str) -> None:
+    """Make ``image`` ``(H, W, C)`` the studio's input (stored as RGB); ``name`` is kept as given (raw)."""
+    state.image = to_channels(np.asarray(image, dtype=np.float64), 3)
+    state.input_name = name
+    state.input_kind = kind
+    state.step = 0
 
 
 class DecoderBusy(ImageError):
@@ -66,47 +59,48 @@ def decode_upload(data: bytes) -> np.ndarray:
         DECODE_SLOTS.release()
 
 
-def accept_upload(filename: str, data: bytes) -> str | None:
-    """Decode an upload and make it the input; returns an error message (input unchanged) or None."""
+def accept_upload(state: StudioState, filename: str, data: bytes) -> str | None:
+    """Decode an upload and make it the input; returns an error message (input unchanged) or None.
+
+    The message is Markdown with the file name escaped (a file name is a person's text).
+    """
     try:
         image = decode_upload(data)
     except ImageError as err:
         if isinstance(err, DecoderBusy):
             st.session_state.pop("upload_digest", None)  # the same file is tried again on the next run
-        return f"Could not use **{filename}**: {err}. Your previous image is still in place."
-    set_source(image, f"upload: {filename}")
+        return f"Could not use **{md_text(filename)}**: {err}. Your previous image is still in place."
+    set_source(state, image, filename, "upload")
     return None
 
 
 def _on_example_change() -> None:
-    name = st.session_state["example"]
-    set_source(load_example(name, channels=3), name)
+    state = studio_state()
+    state.example = st.session_state["w_example"]
+    set_source(state, load_example(state.example, channels=3), state.example, "example")
 
 
-def working_image(source_rgb: np.ndarray, channels: int, size: int) -> np.ndarray:
-    """The animation's input: ``source_rgb`` shrunk to at most ``size`` a side, with ``channels`` channels."""
-    return to_channels(resize_image(source_rgb, size), channels)
-
-
-def input_panel() -> None:
-    """Sidebar controls for where the image comes from; updates ``source_rgb`` in place."""
+def input_panel(state: StudioState) -> None:
+    """Sidebar controls for where the image comes from; changes the state's image."""
     ss = st.session_state
-    source = st.segmented_control(
-        "Image source", SOURCES, default="Example", key="source", selection_mode="single"
-    ) or "Example"
-    if source == "Example":
-        st.selectbox("Example", example_names(), key="example", on_change=_on_example_change)
-    elif source == "Upload":
-        _upload_panel()
-    elif source == "Draw":
-        _draw_panel()
+    st.segmented_control(
+        "Image source", list(SOURCE_LABELS), format_func=SOURCE_LABELS.get, selection_mode="single",
+        **bind("w_source", "source", from_widget=lambda v: v or "example"),
+    )
+    if state.source == "example":
+        ss["w_example"] = state.example
+        st.selectbox("Example", example_names(), key="w_example", on_change=_on_example_change)
+    elif state.source == "upload":
+        _upload_panel(state)
+    elif state.source == "draw":
+        _draw_panel(state)
     else:
-        _grid_text_panel()
-    if ss.get("upload_error"):
-        st.error(ss["upload_error"])
+        _grid_text_panel(state)
+    if ss.get(INPUT_ERROR):
+        st.error(ss[INPUT_ERROR])
 
 
-def _upload_panel() -> None:
+def _upload_panel(state: StudioState) -> None:
     ss = st.session_state
     upload = st.file_uploader(
         f"Upload an image (PNG, JPEG, GIF, BMP, WebP, TIFF; up to {MAX_UPLOAD_BYTES // 2**20} MB)",
@@ -120,12 +114,12 @@ def _upload_panel() -> None:
     if ss.get("upload_digest") == digest:
         return
     ss["upload_digest"] = digest
-    ss["upload_error"] = accept_upload(upload.name, data)
-    if ss["upload_error"] is None:
-        st.toast(f"Loaded {upload.name}")
+    ss[INPUT_ERROR] = accept_upload(state, upload.name, data)
+    if ss[INPUT_ERROR] is None:
+        st.toast(f"Loaded {md_text(upload.name)}")
 
 
-def _draw_panel() -> None:
+def _draw_panel(state: StudioState) -> None:
     from streamlit_drawable_canvas import st_canvas  # imported here: registers a component on import
 
     ss = st.session_state
@@ -153,12 +147,12 @@ def _draw_panel() -> None:
     try:
         drawn = image_from_array(pixels, channels=3, max_side=SOURCE_MAX_SIDE)
     except ImageError as err:
-        ss["upload_error"] = f"Could not use the drawing: {err}."
+        ss[INPUT_ERROR] = f"Could not use the drawing: {err}."
         return
-    if drawn.max() == 0 and ss.get(INPUT_NAME) != "drawing":
+    if drawn.max() == 0 and state.input_kind != "drawing":
         return  # an empty canvas does not replace the current image
-    ss["upload_error"] = None
-    set_source(drawn, "drawing")
+    ss[INPUT_ERROR] = None
+    set_source(state, drawn, "drawing", "drawing")
 
 
 def parse_pixels(text: str) -> np.ndarray:
@@ -193,13 +187,13 @@ def pixels_to_text(gray: np.ndarray) -> str:
     return "\n".join(" ".join(f"{v:.3g}" for v in row) for row in gray)
 
 
-def _grid_text_panel() -> None:
+def _grid_text_panel(state: StudioState) -> None:
     ss = st.session_state
     st.caption(
         f"Click cells of the input (in the animation, images up to {GRID_MAX_SIDE}x{GRID_MAX_SIDE}) to "
         "toggle them between black and white, or type the pixels here: one row a line, 0 = black, 1 = white."
     )
-    gray = to_channels(ss[SOURCE_RGB], 1)[:, :, 0]
+    gray = to_channels(state.image, 1)[:, :, 0]
     version = ss.get("grid_version", 0)
     if max(gray.shape) <= GRID_MAX_SIDE:
         key = f"pixel_grid_{version}"
@@ -221,16 +215,18 @@ def _grid_text_panel() -> None:
         try:
             arr = parse_pixels(text)
         except ValueError as err:
-            ss["upload_error"] = f"Could not use the typed pixels: {err}. Your previous image is still in place."
+            # The message quotes the typed row: escaped, as the text is the visitor's own.
+            ss[INPUT_ERROR] = (f"Could not use the typed pixels: {md_text(str(err), limit=200)}. "
+                               "Your previous image is still in place.")
         else:
-            ss["upload_error"] = None
-            set_source(arr[:, :, None], "typed pixels")
+            ss[INPUT_ERROR] = None
+            set_source(state, arr[:, :, None], "typed pixels", "pixels")
             ss["grid_version"] = version + 1
             st.rerun()
     c1, c2 = st.columns(2)
     size = c1.number_input("New blank grid", 3, GRID_MAX_SIDE, 5, key="blank_size")
     if c2.button("Blank", key="blank_grid", width="stretch"):
-        set_source(np.zeros((size, size, 1)), f"blank {size}x{size}")
+        set_source(state, np.zeros((size, size, 1)), f"blank {size}x{size}", "pixels")
         ss["grid_version"] = version + 1
         st.rerun()
 
@@ -249,12 +245,12 @@ def _on_grid_select(key: str) -> None:
 
 def toggle_pixel(y: int, x: int) -> None:
     """Flip pixel ``(y, x)`` of the input between black and white (the click-to-toggle grid)."""
-    ss = st.session_state
-    img = ss[SOURCE_RGB].copy()
+    state = studio_state()
+    img = state.image.copy()
     if not (0 <= y < img.shape[0] and 0 <= x < img.shape[1]):
         return
     img[y, x, :] = 0.0 if img[y, x].mean() >= 0.5 else 1.0
-    ss[SOURCE_RGB] = img
-    ss["grid_version"] = ss.get("grid_version", 0) + 1
-    if not str(ss.get(INPUT_NAME, "")).endswith("(edited)"):
-        ss[INPUT_NAME] = f"{ss.get(INPUT_NAME, 'image')} (edited)"
+    if not state.input_name.endswith("(edited)"):
+        state.input_name = f"{state.input_name} (edited)"
+    state.image, state.input_kind = img, "pixels"  # the step stays: watch the same window change
+    st.session_state["grid_version"] = st.session_state.get("grid_version", 0) + 1

@@ -1,145 +1,170 @@
-"""The convolution studio: pick or draw an image, edit filters, and watch them slide over it."""
+"""The convolution studio: pick or draw an image, edit filters, and watch them slide over it.
+
+The first screen teaches: one sentence, the layer's shapes, and the player (input, kernel, products,
+output, the sum, Play). The controls are in the sidebar, next to the chart rather than above it, so an edit
+shows at once without scrolling; the arithmetic, feature maps, quiz, exports and the share link follow below.
+Presentation mode keeps only the player (large) and a way back.
+"""
 
 from __future__ import annotations
+
+from urllib.parse import urlencode
 
 import numpy as np
 import streamlit as st
 
 from visualizer import output_shape
 from visualizer.network import size_arithmetic
+from visualizer.studio_state import MAX_WORKING, MIN_WORKING, StudioState, set_channels, to_query
+from visualizer.text import md_text, plain
 
-from . import filter_state as fs
-from .animation_view import animation_section
+from .animation_view import animation_section, downloads
 from .code_view import code_section
 from .common import INPUT_IMAGE, INPUT_NAME, error_boundary, shape_label
 from .feature_maps_view import feature_maps_section
-from .filter_editor import bank_controls, filter_editor
-from .inputs import (
-    DEFAULT_WORKING,
-    MAX_WORKING,
-    MIN_WORKING,
-    SOURCE_RGB,
-    init_input_state,
-    input_panel,
-    working_image,
-)
-from .url_state import apply_query_state, clamp_session_state, share_link_panel
+from .filter_editor import bank_controls, filter_editor, sync_bank_widgets
+from .inputs import input_panel
+from .quiz_view import quiz_section
+from .studio_model import LINK_ERRORS, bind, bump_editors, studio_state, working_image
 
-CHANNEL_CHOICES = {"Grayscale (1 channel)": 1, "RGB (3 channels)": 3}
+CHANNEL_CHOICES = {1: "Grayscale (1 channel)", 3: "RGB (3 channels)"}
+CHANNEL_NOTE = "_studio_channel_note"
 
 
-def _init_state() -> None:
-    ss = st.session_state
-    apply_query_state()
-    init_input_state()
-    ss.setdefault("channels_choice", "Grayscale (1 channel)")
-    ss.setdefault("working_size", DEFAULT_WORKING)
-    ss.setdefault("stride", 1)
-    ss.setdefault("padding", 0)
-    ss.setdefault("dilation", 1)
-    ss.setdefault("use_bias", False)
-    ss.setdefault("filter_idx", 0)
-    clamp_session_state()
-    fs.init_filter_state(CHANNEL_CHOICES[ss["channels_choice"]])
+def _on_channels() -> None:
+    channels = st.session_state.get("w_channels")
+    if channels in CHANNEL_CHOICES:
+        st.session_state[CHANNEL_NOTE] = set_channels(studio_state(), channels)
+        bump_editors()
 
 
-def _on_channels_change() -> None:
-    ss = st.session_state
-    ss["channel_note"] = fs.set_channels(CHANNEL_CHOICES[ss["channels_choice"]])
-
-
-def _sidebar() -> None:
+def _sidebar(state: StudioState) -> None:
     with st.sidebar:
-        st.toggle("Presentation mode", key="presentation",
-                  help="For a projector: the animation and the feature maps only, larger; editors and extras hidden.")
         st.header("1 · Image")
         with error_boundary("image panel"):
-            input_panel()
-        st.radio("Channels", list(CHANNEL_CHOICES), key="channels_choice", on_change=_on_channels_change,
-                 horizontal=True)
-        st.slider("Animation size (pixels a side)", MIN_WORKING, MAX_WORKING, key="working_size",
+            input_panel(state)
+        st.session_state["w_channels"] = state.channels
+        st.radio("Channels", list(CHANNEL_CHOICES), format_func=CHANNEL_CHOICES.get, horizontal=True,
+                 key="w_channels", on_change=_on_channels)
+        st.slider("Animation size (pixels a side)", MIN_WORKING, MAX_WORKING,
                   help="The image is shrunk to at most this many pixels a side for the animation; "
-                  "small images are never enlarged.")
+                  "small images are never enlarged.", **bind("w_working_size", "working_size"))
         st.header("2 · Filters")
-        bank_controls()
+        sync_bank_widgets(state)
+        bank_controls(state)
+        st.subheader(f"Filter {state.selected + 1}: {md_text(state.names[state.selected], limit=40)}")
+        with error_boundary("filter editor"):
+            filter_editor(state)
         st.header("3 · Sliding")
         c1, c2, c3 = st.columns(3)
-        c1.number_input("Stride", 1, 4, key="stride", help="How many pixels the filter moves at each step.")
-        c2.number_input("Padding", 0, 3, key="padding", help="Rings of zeros added around the image.")
-        c3.number_input("Dilation", 1, 4, key="dilation", help="Spacing between the kernel's cells (1 = none).")
+        c1.number_input("Stride", 1, 4, help="How many pixels the filter moves at each step.",
+                        **bind("w_stride", "stride"))
+        c2.number_input("Padding", 0, 3, help="Rings of zeros added around the image.", **bind("w_padding", "padding"))
+        c3.number_input("Dilation", 1, 4, help="Spacing between the kernel's cells (1 = none).",
+                        **bind("w_dilation", "dilation"))
 
 
-def _shape_banner(image: np.ndarray, bank: np.ndarray) -> tuple[int, int] | None:
-    """The layer in one line, ``[H x W x C] -- N [kh x kw x C] --> [H' x W' x N]``, with the arithmetic."""
-    ss = st.session_state
+def _header(state: StudioState, image: np.ndarray) -> tuple[int, int] | None:
+    """Title, one sentence, the layer's shapes, the filter picker and the presentation switch."""
     h, w, c = image.shape
-    n, kh, kw, _ = bank.shape
-    s, p, d = int(ss["stride"]), int(ss["padding"]), int(ss["dilation"])
+    n, kh, kw, _ = state.bank.shape
     try:
-        ho, wo = output_shape((h, w), (kh, kw), stride=s, padding=p, dilation=d)
+        ho, wo = output_shape((h, w), (kh, kw), stride=state.stride, padding=state.padding, dilation=state.dilation)
     except ValueError as err:
-        st.error(f"No output with these settings: {err}. Make the kernel, dilation or stride smaller, or add "
+        ho = wo = None
+        problem = str(err)
+    title, mid, right = st.columns([4.2, 2.6, 2.0], vertical_alignment="bottom")
+    if not state.presentation:
+        title.title("Convolution studio")
+    mid.selectbox("Filter to watch", range(n), format_func=lambda i: f"{i + 1}: {plain(state.names[i], 40)}",
+                  **bind("w_selected", "selected"))
+    right.toggle("Presentation mode", help="For a projector: the animation fills the screen; Page Up / Page Down "
+                 "or the arrow keys step it. Switch off to get the controls back.",
+                 **bind("w_presentation", "presentation"))
+    shapes = (f"Input {shape_label((h, w, c))} · {n} filter{'s' if n > 1 else ''} {shape_label((kh, kw, c))}"
+              + (f" → output {shape_label((ho, wo, n))}" if ho else ""))
+    sentence = ("" if state.presentation else " A filter slides over the image; each output value is the sum of "
+                "the elementwise products of the filter and the window under it.")
+    st.markdown(f"**{shapes}** ({md_text(state.input_name, limit=40)}).{sentence}")
+    if ho is None:
+        st.error(f"No output with these settings: {problem}. Make the kernel, dilation or stride smaller, or add "
                  "padding. Your image and filters are kept.")
         return None
-    st.markdown(
-        f"#### Input {shape_label((h, w, c))} &nbsp;—&nbsp; {n} filter{'s' if n > 1 else ''} "
-        f"{shape_label((kh, kw, c))} &nbsp;→&nbsp; output {shape_label((ho, wo, n))}"
-    )
-    rows = size_arithmetic(h, kh, stride=s, padding=p, dilation=d)
-    cols = size_arithmetic(w, kw, stride=s, padding=p, dilation=d)
-    st.caption(
-        f"Output size per side: `floor((i + 2p - d(k-1) - 1) / s) + 1`. Height: `{rows}`. Width: `{cols}`. "
-        f"Each filter has {c} channel{'s' if c > 1 else ''}, like its input; its {c} channel sum"
-        f"{'s are' if c > 1 else ' is'} added into one number, so {n} filter{'s give' if n > 1 else ' gives'} "
-        f"{n} output channel{'s' if n > 1 else ''}."
-    )
     return ho, wo
 
 
-def render() -> None:
-    _init_state()
-    ss = st.session_state
-    _sidebar()
-    channels = CHANNEL_CHOICES[ss["channels_choice"]]
-    image = working_image(ss[SOURCE_RGB], channels, int(ss["working_size"]))
-    ss[INPUT_IMAGE] = image
-    bank = ss["bank"]
-    bias = ss["bias"] if ss.get("use_bias") else np.zeros(bank.shape[0])
-
-    st.title("Convolution studio")
+def _arithmetic(state: StudioState, image: np.ndarray) -> None:
+    h, w, c = image.shape
+    n, kh, kw, _ = state.bank.shape
+    args = {"stride": state.stride, "padding": state.padding, "dilation": state.dilation}
+    st.markdown(
+        f"**Output size per side**: `floor((i + 2p - d(k-1) - 1) / s) + 1`. Height: "
+        f"`{size_arithmetic(h, kh, **args)}`. Width: `{size_arithmetic(w, kw, **args)}`."
+    )
     st.caption(
-        f"Input: **{ss.get(INPUT_NAME, 'image')}**. A filter slides over the image; at each position the "
-        "output is the sum of the elementwise products of the filter and the window under it."
+        f"Each filter has {c} channel{'s' if c > 1 else ''}, like its input; its {c} channel sum"
+        f"{'s are' if c > 1 else ' is'} added into one number, so {n} filter{'s give' if n > 1 else ' gives'} "
+        f"{n} output channel{'s' if n > 1 else ''}. Every output value is "
+        "`out[y, x, n] = b[n] + Σ in[y·s + u·d, x·s + v·d, c] × w[n, u, v, c]` over the kernel's cells (u, v) "
+        "and channels c."
     )
-    if ss.get("channel_note"):
-        st.info(ss["channel_note"])
-    fits = _shape_banner(image, bank)
 
-    names = ss["filter_names"]
-    ss["filter_idx"] = int(np.clip(ss.get("filter_idx", 0), 0, bank.shape[0] - 1))
-    st.selectbox(
-        "Filter to watch and edit",
-        range(bank.shape[0]),
-        key="filter_idx",
-        format_func=lambda i: f"Filter {i + 1}: {names[i]}",
-    )
-    idx = int(ss["filter_idx"])
 
+def share_link(state: StudioState) -> str:
+    """The full link that opens the studio as it is now."""
+    base = ""
+    try:
+        url = st.context.url or ""
+        base = url.split("?", 1)[0].rstrip("/")
+        for suffix in ("/studio", "/network", "/learn"):
+            base = base.removesuffix(suffix)
+    except Exception:  # no browser context (tests): a relative link still works when pasted after the host
+        base = ""
+    return f"{base}/studio?{urlencode(to_query(state), safe=',()')}"
+
+
+def _share(state: StudioState) -> None:
+    with st.expander("Share this view"), error_boundary("share link"):
+        st.caption("This link opens the studio as it is now: the example (or a pixel-grid drawing up to 16x16), "
+                   "channels, sizes, every filter with its exact values and name, the step, speed, activation "
+                   "and pooling. An uploaded photo or a canvas drawing is not in the link. Copy it with the "
+                   "button at the right of the box.")
+        st.code(share_link(state), language=None, wrap_lines=True)
+
+
+def render() -> None:
+    state = studio_state()
+    ss = st.session_state
+    errors = ss.pop(LINK_ERRORS, None)
+    if errors:
+        st.warning("Some settings in the link were not used, and the defaults stand in for them: "
+                   + "; ".join(md_text(e, limit=160) for e in errors) + ".")
+    if not state.presentation:
+        _sidebar(state)
+    image = working_image(state)
+    ss[INPUT_IMAGE] = image  # the network view offers the studio's image
+    ss[INPUT_NAME] = state.input_name
+    fits = _header(state, image)
+    if ss.get(CHANNEL_NOTE) and not state.presentation:
+        st.info(ss[CHANNEL_NOTE])
+    trace = None
     if fits is not None:
         with error_boundary("animation"):
-            animation_section(image, bank[idx], float(bias[idx]), names[idx])
-
-    presenting = bool(ss.get("presentation"))
-    if not presenting:
-        st.subheader(f"Edit filter {idx + 1}: {names[idx]}")
-        with error_boundary("filter editor"):
-            filter_editor(idx)
-
-    if fits is not None:
-        st.subheader("Feature maps")
-        with error_boundary("feature maps"):
-            feature_maps_section(image, ss["bank"], bias, names)
-    if fits is not None and not presenting:
-        with error_boundary("code"):
-            code_section(image, ss["bank"], bias, int(ss["stride"]), int(ss["padding"]), int(ss["dilation"]))
-    share_link_panel()
+            trace = animation_section(state, image)
+    if fits is None:
+        return
+    if not state.presentation:
+        _arithmetic(state, image)
+    st.subheader("Feature maps")
+    with error_boundary("feature maps"):
+        feature_maps_section(state, image)
+    if state.presentation:
+        return
+    if trace is not None:
+        with error_boundary("quiz"):
+            quiz_section(trace)
+        with error_boundary("downloads"):
+            downloads(state, trace, state.names[state.selected])
+    with error_boundary("code"):
+        code_section(image, state.bank, state.effective_bias, state.stride, state.padding, state.dilation)
+    _share(state)

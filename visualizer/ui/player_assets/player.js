@@ -1,0 +1,203 @@
+// The studio's animation player: draws the sliding figure with Plotly and owns the one current step.
+//
+// Every view of "the current step" (window, products, sum, caption, output cell, slider, label) is in
+// this page: the figure's frames carry the step's products, shapes and text, and the controls below move
+// between frames. The step is sent back to the app (Streamlit's component protocol) when it settles:
+// after a step button, a scrub, a click on an output cell, a key, Pause, or the end of Play; never during
+// Play. The app keeps it in its state (share link, quiz) and hands it back on the next render.
+(function () {
+  "use strict";
+
+  const send = (type, data) =>
+    window.parent.postMessage(Object.assign({ isStreamlitMessage: true, type: type }, data || {}), "*");
+  const setHeight = () => send("streamlit:setFrameHeight", { height: document.body.scrollHeight + 2 });
+
+  const gd = document.getElementById("plot");
+  const el = (id) => document.getElementById(id);
+  const state = { figId: null, names: [], steps: 1, current: 0, playing: false, speed: 400, seq: 0,
+                  presentation: false, drawing: null, sent: null };
+
+  // --- Sizes the app needs to lay the figure out: our width and the height left in the window. -------------
+  function measure() {
+    let avail = window.innerHeight;
+    try {
+      const frame = window.frameElement;
+      const top = frame ? frame.getBoundingClientRect().top + window.parent.scrollY : 0;
+      avail = window.parent.innerHeight - top;
+    } catch (err) { /* not same-origin: keep our own height */ }
+    const controls = el("controls").getBoundingClientRect().height || 52;
+    return { width: Math.round(document.body.clientWidth), avail: Math.round(avail - controls - 12) };
+  }
+
+  function report() {
+    const size = measure();
+    const value = { step: state.current, speed_ms: state.speed, width: size.width, avail: size.avail };
+    const key = JSON.stringify(value);
+    if (key === state.sent) return;
+    state.sent = key;
+    state.seq += 1;
+    value.seq = state.seq;
+    send("streamlit:setComponentValue", { value: value, dataType: "json" });
+  }
+
+  // --- Moving between steps ---------------------------------------------------------------------------
+  function indexOfStep(step) {
+    let best = 0;
+    for (let i = 0; i < state.names.length; i++) {
+      if (Number(state.names[i]) <= step) best = i;
+    }
+    return best;
+  }
+
+  function showLabel() {
+    el("scrub").value = String(state.current + 1);
+    el("label").textContent = `Step ${state.current + 1} of ${state.steps}`;
+  }
+
+  function setPlaying(playing) {
+    state.playing = playing;
+    el("play-text").textContent = playing ? "Pause" : "Play";
+    el("play-icon").textContent = playing ? "❚❚" : "▶";
+    el("play").setAttribute("aria-label", playing ? "Pause" : "Play");
+  }
+
+  function go(step, tell) {
+    if (!state.names.length) return Promise.resolve();
+    const name = state.names[indexOfStep(Math.max(0, Math.min(step, state.steps - 1)))];
+    stop(false);
+    state.current = Number(name);
+    showLabel();
+    const done = Plotly.animate(gd, [name], {
+      mode: "immediate", frame: { duration: 0, redraw: true }, transition: { duration: 0 },
+    });
+    if (tell) report();
+    return done;
+  }
+
+  function move(delta) {
+    const i = indexOfStep(state.current) + delta;
+    if (i >= 0 && i < state.names.length) go(Number(state.names[i]), true);
+  }
+
+  function play() {
+    let start = indexOfStep(state.current) + 1;
+    if (start >= state.names.length) {  // at the end: start again from the first step
+      go(Number(state.names[0]), false);
+      start = 1;
+    }
+    const queue = state.names.slice(start);
+    if (!queue.length) return;
+    setPlaying(true);
+    Plotly.animate(gd, queue, {
+      mode: "immediate", frame: { duration: state.speed, redraw: true }, transition: { duration: 0 },
+    });
+  }
+
+  function stop(tell) {
+    if (!state.playing) return;
+    setPlaying(false);
+    Plotly.animate(gd, [null], { mode: "immediate", frame: { duration: 0, redraw: false }, transition: { duration: 0 } });
+    if (tell) report();
+  }
+
+  // --- Drawing a new figure ----------------------------------------------------------------------------
+  function draw(args) {
+    const fig = args.figure;
+    stop(false);
+    state.names = (fig.frames || []).map((f) => f.name);
+    state.steps = args.steps;
+    el("scrub").max = String(Math.max(1, state.steps));
+    const layout = Object.assign({}, fig.layout, { autosize: true });
+    const config = { displayModeBar: false, responsive: true, scrollZoom: false, doubleClick: false,
+                     showTips: false };
+    return Plotly.newPlot(gd, { data: fig.data, layout: layout, frames: fig.frames, config: config });
+  }
+
+  function render(args) {
+    state.speed = Number(args.speed_ms) || 400;
+    el("speed").value = String(state.speed);
+    state.presentation = Boolean(args.presentation);
+    document.body.classList.toggle("presentation", state.presentation);
+    const target = Math.max(0, Math.min(Number(args.step) || 0, args.steps - 1));
+    if (args.fig_id !== state.figId) {
+      state.figId = args.fig_id;
+      const wasPlaying = state.playing;
+      state.drawing = draw(args).then(() => {
+        bindChart();
+        return go(wasPlaying ? state.current : target, false);
+      }).then(() => {
+        setHeight();
+        const size = measure();
+        const used = args.layout || {};
+        const off = (a, b) => !b || Math.abs(a - b) / b > 0.08;
+        if (off(size.width, used.width) || off(size.avail, used.avail)) report();
+      });
+    } else if (!state.playing && target !== state.current) {
+      go(target, false);
+    }
+  }
+
+  function bindChart() {
+    gd.on("plotly_animatingframe", (event) => {
+      if (!state.playing) return;
+      state.current = Number(event.name);
+      showLabel();
+    });
+    gd.on("plotly_animated", () => {
+      if (state.playing) { setPlaying(false); report(); }
+    });
+    gd.on("plotly_click", (event) => {
+      const point = event && event.points && event.points[0];
+      if (!point || point.customdata === undefined || point.customdata === null) return;
+      const step = Array.isArray(point.customdata) ? point.customdata[0] : point.customdata;
+      if (Number.isInteger(step)) go(step, true);
+    });
+  }
+
+  // --- Controls and keys ---------------------------------------------------------------------------------
+  el("first").addEventListener("click", () => go(Number(state.names[0] || 0), true));
+  el("last").addEventListener("click", () => go(Number(state.names[state.names.length - 1] || 0), true));
+  el("back").addEventListener("click", () => move(-1));
+  el("next").addEventListener("click", () => move(1));
+  el("play").addEventListener("click", () => (state.playing ? stop(true) : play()));
+  el("scrub").addEventListener("input", () => go(Number(el("scrub").value) - 1, false));
+  el("scrub").addEventListener("change", () => report());
+  el("speed").addEventListener("change", () => {
+    state.speed = Number(el("speed").value);
+    if (state.playing) { stop(false); play(); }
+    report();
+  });
+
+  const typing = (target) => {
+    if (!target || !target.closest) return false;
+    return Boolean(target.closest("input, textarea, select, [contenteditable=''], [contenteditable='true'], [role='slider'], [role='combobox'], [role='textbox']"));
+  };
+  function onKey(event, fromParent) {
+    if (fromParent && (!state.presentation || typing(event.target))) return;
+    if (!fromParent && event.target && event.target.tagName === "INPUT") return;  // the scrub bar handles its keys
+    const keys = { ArrowRight: () => move(1), PageDown: () => move(1), ArrowLeft: () => move(-1),
+                   PageUp: () => move(-1), Home: () => go(Number(state.names[0]), true),
+                   End: () => go(Number(state.names[state.names.length - 1]), true),
+                   " ": () => (state.playing ? stop(true) : play()) };
+    if (event.key === " " && event.target && event.target.tagName === "BUTTON") return;  // a button's own click
+    const action = keys[event.key];
+    if (!action) return;
+    event.preventDefault();
+    action();
+  }
+  window.addEventListener("keydown", (event) => onKey(event, false));
+  // A presenter's clicker sends Page Up / Page Down to the page, not to this frame: listen there too
+  // (presentation mode only), and stop listening when this frame goes away.
+  const parentKey = (event) => onKey(event, true);
+  try {
+    window.parent.document.addEventListener("keydown", parentKey);
+    window.addEventListener("pagehide", () => window.parent.document.removeEventListener("keydown", parentKey));
+  } catch (err) { /* keys reach us only when the chart has the focus */ }
+
+  window.addEventListener("message", (event) => {
+    const data = event.data;
+    if (data && data.type === "streamlit:render") render(data.args || {});
+  });
+  window.addEventListener("resize", () => setHeight());
+  send("streamlit:componentReady", { apiVersion: 1 });
+})();

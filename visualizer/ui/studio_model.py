@@ -1,0 +1,91 @@
+"""The studio's one state in the session, and the glue that makes widgets views of it.
+
+The :class:`StudioState` lives under ``STATE_KEY``, a key no widget owns, so it survives page switches
+(Streamlit drops a widget's value when a page does not draw it). A widget gets its value from the state
+before it is drawn and writes back in its ``on_change`` callback (callbacks run before the page, so an
+edit costs one run). The share link is read once per session, before any widget.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import streamlit as st
+
+from visualizer import load_example
+from visualizer.studio_state import StudioState, clamp, from_query
+
+STATE_KEY = "studio_state"
+LINK_APPLIED = "_studio_link_applied"
+LINK_ERRORS = "_studio_link_errors"
+EDITOR_VERSION = "_studio_editor_version"  # bumped when the bank changes outside the grid editors
+
+
+def studio_state() -> StudioState:
+    """This visitor's studio state (made on first use, from the share link if the page was opened with one)."""
+    ss = st.session_state
+    state = ss.get(STATE_KEY)
+    if not isinstance(state, StudioState):
+        state = StudioState()
+        if not ss.get(LINK_APPLIED):
+            ss[LINK_APPLIED] = True
+            params = st.query_params.to_dict()
+            if params:
+                state, errors = from_query(params, state)
+                ss[LINK_ERRORS] = errors
+        ss[STATE_KEY] = state
+    if state.image is None:
+        state.image = load_example(state.example, channels=3)
+    return clamp(state)
+
+
+def bump_editors() -> None:
+    """The bank changed outside the grid editors: they start again from the state's values."""
+    st.session_state[EDITOR_VERSION] = st.session_state.get(EDITOR_VERSION, 0) + 1
+
+
+def editor_version() -> int:
+    return int(st.session_state.get(EDITOR_VERSION, 0))
+
+
+def bind(key: str, attr: str, *, to_widget: Callable[[Any], Any] = lambda v: v,
+         from_widget: Callable[[Any], Any] = lambda v: v, then: Callable[[StudioState], None] | None = None) -> dict:
+    """Make the widget ``key`` a view of the state's ``attr``: returns ``key`` and ``on_change`` to pass on.
+
+    The widget's value is set from the state now (before the widget exists), and written back with
+    ``from_widget`` when the person changes it; ``then`` runs after that (for follow-on changes).
+    """
+    state = studio_state()
+    st.session_state[key] = to_widget(getattr(state, attr))
+
+    def changed() -> None:
+        current = studio_state()
+        try:
+            setattr(current, attr, from_widget(st.session_state[key]))
+        except (KeyError, TypeError, ValueError):
+            return  # a value no widget of ours sends: the state keeps what it had
+        clamp(current)
+        if then is not None:
+            then(current)
+
+    return {"key": key, "on_change": changed}
+
+
+def update(change: Callable[[StudioState], Any]) -> Callable[[], None]:
+    """A callback that applies ``change`` to the state, then keeps it valid."""
+
+    def run() -> None:
+        state = studio_state()
+        change(state)
+        clamp(state)
+
+    return run
+
+
+def working_image(state: StudioState, side: int | None = None) -> np.ndarray:
+    """The animation's input: the state's image at most ``side`` (default: the working size) a side."""
+    from visualizer import resize_image, to_channels
+
+    return to_channels(resize_image(state.image, side or state.working_size), state.channels)
