@@ -346,7 +346,9 @@ MARKDOWN_CALLS = {
     "selectbox", "multiselect", "slider", "select_slider", "number_input", "text_input", "text_area",
     "segmented_control", "pills", "file_uploader", "image", "metric", "exception", "form_submit_button",
 }
-MARKDOWN_KEYWORDS = {"body", "label", "help", "caption", "placeholder"}
+MARKDOWN_KEYWORDS = {"body", "label", "help", "caption", "placeholder", "captions"}
+# Widgets whose options are Markdown too: what their format_func returns is scanned like a label.
+MARKDOWN_OPTIONS = {"radio", "segmented_control", "pills", "select_slider"}
 ESCAPERS = {"md_text"}
 # Calls that return numbers, or text made only of numbers and the app's own words.
 SAFE_CALLS = {
@@ -378,6 +380,7 @@ ALLOWED = {
     ("filter_editor.py", "x"): "a column index from np.argwhere",
     ("filter_editor.py", "y"): "a row index from np.argwhere",
     ("learn_common.py", "'input' if s.layer is None else s.label"): "LayerSpec.label: numbers and built-in names",
+    ("network_page.py", "stages[i].label if i else 'input'"): "LayerSpec.label: numbers and built-in names",
     ("studio.py", "problem"): "str() of output_shape's ValueError: its own sentence with numbers",
     ("animation_view.py", "frame_ms"): "the studio state's speed_ms: an int from a select_slider of SPEEDS_MS",
 }
@@ -433,6 +436,8 @@ def _safe(node: ast.expr, names: set[str]) -> bool:
 def _safe_names(func: ast.AST) -> set[str]:
     """Local names of ``func`` bound only to safe values: int/float parameters, loop indices, safe assignments."""
     names: set[str] = set()
+    if isinstance(func, ast.Lambda):  # a format_func's parameter is one of the options the app listed
+        names.update(arg.arg for arg in func.args.args)
     if isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
         for arg in func.args.args + func.args.kwonlyargs:
             if isinstance(arg.annotation, ast.Name) and arg.annotation.id in ("int", "float"):
@@ -500,10 +505,13 @@ def unescaped_text_in_markdown(source: str, filename: str) -> list[str]:
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
                 and node.func.attr in MARKDOWN_CALLS):
             continue
-        args = node.args[:1] + [k.value for k in node.keywords if k.arg in MARKDOWN_KEYWORDS]
-        for arg in args:
+        args = [(a, set()) for a in node.args[:1] + [k.value for k in node.keywords if k.arg in MARKDOWN_KEYWORDS]]
+        if node.func.attr in MARKDOWN_OPTIONS:
+            args += [(k.value.body, _safe_names(k.value)) for k in node.keywords
+                     if k.arg == "format_func" and isinstance(k.value, ast.Lambda)]
+        for arg, own_names in args:
             for value in _formatted_values(arg):
-                if not _is_escaped(value, names_at(node), filename):
+                if not _is_escaped(value, names_at(node) | own_names, filename):
                     where = f"{filename}:{value.lineno}: st.{node.func.attr}(...)"
                     found.append(f"{where} formats {{{ast.unparse(value.value)}}} without md_text()")
     return sorted(set(found))
@@ -523,6 +531,8 @@ def test_the_scan_flags_the_input_caption_of_the_issue() -> None:
     nested = 'def f(name):\n    st.error("a" + f"b {\'x\' if name else f\'{name}\'}")\n'
     assert [f.split("formats ")[1] for f in unescaped_text_in_markdown(nested, "x.py")] == [
         "{'x' if name else f'{name}'} without md_text()", "{name} without md_text()"]
+    options = 'def f(names):\n    st.radio("Pick", [0, 1], format_func=lambda i: f"{i + 1}: {names[i]}")\n'
+    assert unescaped_text_in_markdown(options, "x.py") == ["x.py:2: st.radio(...) formats {names[i]} without md_text()"]
     numbers = ('def f(x, n: int):\n    h, w = x.shape[:2]\n'
                '    st.info(f"{h}x{w}, {n + 1} of {len(x)}; {x.mean():.3g}")\n')
     assert unescaped_text_in_markdown(numbers, "x.py") == []
