@@ -145,18 +145,12 @@ def clamp(state: StudioState) -> StudioState:
     for key, (lo, hi) in RANGES.items():
         value = _whole(getattr(state, key))
         setattr(state, key, getattr(default, key) if value is None else int(np.clip(value, lo, hi)))
-    if state.channels not in CHANNELS:
-        state.channels = 1
-    if state.source not in SOURCES:
-        state.source = "example"
-    if state.example not in EXAMPLES:
-        state.example = default.example
-    if state.activation not in ACTIVATION_NAMES:
-        state.activation = "relu"
-    if state.maps not in MAPS:
-        state.maps = "animation"
-    if state.pooling not in POOLS:
-        state.pooling = "none"
+    channels = _whole(state.channels)
+    state.channels = channels if channels in CHANNELS else 1
+    for key, options in (("source", SOURCES), ("example", list(EXAMPLES)), ("activation", ACTIVATION_NAMES),
+                         ("maps", MAPS), ("pooling", POOLS)):
+        if not isinstance(getattr(state, key), str) or getattr(state, key) not in options:
+            setattr(state, key, getattr(default, key))
     speed = _whole(state.speed_ms)
     state.speed_ms = min(SPEEDS_MS, key=lambda s: abs(s - speed)) if speed is not None else 400
     for key in ("use_bias", "presentation"):
@@ -443,7 +437,7 @@ def _kernel_from_recipe(recipe: object, kh: int, kw: int, channels: int, n: int)
 def _image_text(state: StudioState) -> str | None:
     """A small grayscale input (at most 16 a side, values exact multiples of 1/255) as ``HxW:hex``."""
     image = state.image
-    if image is None or state.input_kind == "example" or max(image.shape[:2]) > MAX_IMAGE_SIDE_IN_LINK:
+    if image is None or state.input_kind != "pixels" or max(image.shape[:2]) > MAX_IMAGE_SIDE_IN_LINK:
         return None
     if not (np.array_equal(image[:, :, 0], image[:, :, 1]) and np.array_equal(image[:, :, 0], image[:, :, 2])):
         return None
