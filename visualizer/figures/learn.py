@@ -32,8 +32,9 @@ TEST_COLOUR = "#d6007f"  # the highlight magenta: the number that matters (held-
 BAR_COLOUR = "#6baed6"
 BAR_TOP_COLOUR = "#08519c"
 COUNT_SCALE = [[0.0, "#ffffff"], [1.0, "#08519c"]]  # confusion counts: white (none) to dark blue (many)
+FRAME = "#9e9e9e"  # behind small images: their gaps and edges, so that white pixels do not melt into the page
 CURVES_PX = 330
-FILTER_CELL_PX = 22  # one cell of a first-layer filter in the live grid
+FILTER_CELL_PX = 30  # one cell of a first-layer filter in the live grid
 MAX_LABEL_CHARS = 24
 
 
@@ -189,6 +190,7 @@ def image_grid_figure(images: np.ndarray, titles: Sequence[str], *, cols: int = 
     label_px = 44
     plot_px = rows * panel_px + (rows - 1) * label_px
     layout = base_layout(label_px + plot_px + 10, {"l": 10, "r": 10, "t": label_px, "b": 10})
+    layout["plot_bgcolor"] = FRAME
     x_domains = split_domain([1.0] * cols, 0.03)
     if cols < 6:  # a short row keeps its panels at their size instead of stretching across the page
         x_domains = split_domain([1.0] * cols, 0.03, 0.0, min(1.0, cols / 6))
@@ -227,8 +229,10 @@ def probability_figure(probabilities: np.ndarray, class_names: Sequence[str],
                        "gridcolor": "#eeeeee", "zeroline": False}
     layout["yaxis"] = {"tickmode": "array", "tickvals": list(range(k)), "ticktext": names, "autorange": "reversed",
                        "fixedrange": True, "automargin": True, "tickfont": {"size": 16}}
+    inside = [bool(v > 0.5) for v in p]  # a long bar holds its number; a short one has room after it
     trace = {"type": "bar", "orientation": "h", "x": to_list(100 * p), "y": list(range(k)), "text": text,
-             "textposition": "outside", "cliponaxis": False, "textfont": {"size": 14},
+             "textposition": ["inside" if i else "outside" for i in inside], "insidetextanchor": "end",
+             "cliponaxis": False, "textfont": {"size": 14},
              "marker": {"color": [BAR_TOP_COLOUR if i == best else BAR_COLOUR for i in range(k)]},
              "customdata": names, "hovertemplate": "%{customdata}: %{x:.2f}%<extra></extra>"}
     return {"data": [trace], "layout": layout}

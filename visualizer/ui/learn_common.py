@@ -14,9 +14,8 @@ import numpy as np
 import streamlit as st
 
 from visualizer import learn
-from visualizer.figures import tensor_figure
+from visualizer.figures import image_figure, tensor_figure
 from visualizer.figures.learn import probability_figure
-from visualizer.figures.network import stage_row_figure
 from visualizer.figures.pixel_grid import pixel_grid_figure
 from visualizer.text import plain, plotly_text
 
@@ -146,16 +145,13 @@ def prediction_view(model: learn.Model, image: np.ndarray, key: str) -> None:
 
 def _stages_view(model: learn.Model, image: np.ndarray, key: str) -> None:
     stages = model.stages(image)
-    kinds = ["input"] + [s.layer.spec.kind for s in stages[1:]]
-    names = ["input"] + [f"stage {s.index}" for s in stages[1:]]
-    st.markdown("**Every stage, from the drawing to the scores**")
-    fig = stage_row_figure([s.shape for s in stages], [s.label for s in stages[1:]], kinds, names=names,
-                           selected=None, input_image=stages[0].tensor)
-    st.plotly_chart(fig, key=f"{key}_row", config=PLOT_CONFIG)
+    st.markdown("**Every stage, from the drawing to the scores** (one tab per stage)")
     tabs = st.tabs([f"{s.index} · {'input' if s.layer is None else s.label} {shape_label(s.shape)}" for s in stages])
     for tab, stage in zip(tabs, stages, strict=True):
         with tab:
-            title = "input" if stage.layer is None else f"stage {stage.index}: after {plotly_text(stage.label)}"
-            st.plotly_chart(tensor_figure(stage.tensor, title=f"{title} {shape_label(stage.shape)}",
-                                          zmid=None if stage.layer is None else 0),
-                            key=f"{key}_stage_{stage.index}", config=PLOT_CONFIG)
+            if stage.layer is None:
+                fig = image_figure(stage.tensor, title=f"input {shape_label(stage.shape)}")
+            else:
+                title = f"stage {stage.index}: after {plotly_text(stage.label)} {shape_label(stage.shape)}"
+                fig = tensor_figure(stage.tensor, title=title)
+            st.plotly_chart(fig, key=f"{key}_stage_{stage.index}", config=PLOT_CONFIG)

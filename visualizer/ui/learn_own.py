@@ -16,6 +16,7 @@ import streamlit as st
 from visualizer import learn
 from visualizer.figures.learn import curves_figure, image_grid_figure
 from visualizer.network import founding_specs
+from visualizer.text import plain
 
 from .common import error_boundary
 from .learn_common import PLOT_CONFIG, TRAIN_SLOTS, drawing_grid, prediction_view, set_drawing, take_training_slot
@@ -50,8 +51,9 @@ def own_data() -> OwnData:
 
 
 def clean_label(text: object, index: int) -> str:
-    """A typed class label as kept: one line, spaces trimmed, at most ``MAX_LABEL`` characters, not empty."""
-    label = " ".join(str(text or "").split())[:MAX_LABEL]
+    """A typed class label as kept: one line, no control or invisible characters, at most ``MAX_LABEL``
+    characters, not empty."""
+    label = plain(text or "", MAX_LABEL)
     return label or f"class {index + 1}"
 
 
@@ -97,7 +99,7 @@ def _forget_all() -> None:
 
 
 def _labels_form() -> list[str]:
-    st.number_input("How many classes", MIN_CLASSES, MAX_CLASSES, 3, key="learn_own_k")
+    st.columns([1, 3])[0].number_input("How many classes", MIN_CLASSES, MAX_CLASSES, 3, key="learn_own_k")
     k = int(st.session_state["learn_own_k"])
     cols = st.columns(min(k, 3))
     for i in range(k):
@@ -110,7 +112,9 @@ def _examples_view(data: OwnData, labels: list[str]) -> None:
     k = len(labels)
     counts = data.counts(k)
     extra = sum(1 for t in data.targets if t >= k)
-    st.dataframe({"class": labels, "drawings": counts}, hide_index=True, key="learn_own_counts")
+    width = max(len(label) for label in labels)
+    st.text("\n".join(f"{label:<{width}}  {n} drawing{'s' if n != 1 else ''}" for label, n in zip(labels, counts,
+                                                                                            strict=True)))
     if extra:
         st.caption(f"{extra} drawing(s) belong to classes beyond the first {k}; they are left out of training.")
     if data.examples:
