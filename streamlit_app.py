@@ -6,7 +6,7 @@ from visualizer.ui import learn_page, network_page, studio
 from visualizer.ui.common import app_icon
 
 st.set_page_config(page_title="Convolution Visualizer", page_icon=app_icon(), layout="wide",
-                   initial_sidebar_state="expanded")
+                   initial_sidebar_state="auto")
 
 # The studio is the home page ("/") and also has its own address ("/studio", shared links use it): a
 # default page answers only at "/", so a hidden twin answers at "/studio". No icons: Streamlit draws them

@@ -25,7 +25,7 @@ PLAYER_KEY = "w_player"
 LAYOUT_KEY = "_studio_player_layout"  # {"width", "avail"}: the pixels the page reported for the figure
 DEFAULT_LAYOUT = {"width": 1180, "avail": 520}
 MAX_PLAYER_FRAMES = 4_900  # one frame per step for every animation the studio allows (70x70 outputs)
-MIN_HEIGHT, MAX_HEIGHT = 400, 1100
+MIN_HEIGHT, MAX_HEIGHT = 380, 1100
 
 
 def _bucket(px: object, default: int) -> int:
@@ -51,22 +51,28 @@ def _on_player() -> None:
                                     "avail": _bucket(value.get("avail"), DEFAULT_LAYOUT["avail"])}
 
 
-def figure_height(avail: int, presentation: bool) -> int:
-    """The figure's height for the room the page reported: all of it, within sane bounds."""
-    return int(np.clip(avail, MIN_HEIGHT + (80 if presentation else 0), MAX_HEIGHT))
+def figure_height(avail: int, width: int, channels: int) -> int | None:
+    """The figure's height for the room the page reported: all of it, within sane bounds, for one channel;
+    None (the figure's own height, scrolled past) for several channels, whose rows would be too small to
+    read in one screen. The player's controls sit above the figure, so Play is on the first screen either way.
+    """
+    if channels > 1:
+        return None
+    # On a narrow screen the panels are as small as the width makes them: no taller than they need.
+    return int(np.clip(min(avail, width * 0.55 + 230), MIN_HEIGHT, MAX_HEIGHT))
 
 
 @st.cache_data(max_entries=CACHE_ENTRIES, ttl=CACHE_TTL, show_spinner=False)
 def player_figure(
     image: np.ndarray, kernel: np.ndarray, bias: float, stride: int, padding: int, dilation: int,
-    presentation: bool, width: int, height: int,
+    presentation: bool, width: int, height: int | None,
 ) -> tuple[dict, str]:
     """The player's figure (a frame per step, no Plotly controls) and an id that changes with it."""
     trace = cached_trace(image, kernel, bias, stride, padding, dilation)
     figure = sliding_figure(trace, max_frames=MAX_PLAYER_FRAMES, controls=False, presentation=presentation,
                             width_px=width, height=height)
     digest = hashlib.sha256()
-    for part in (image, kernel, np.array([bias, stride, padding, dilation, presentation, width, height], float)):
+    for part in (image, kernel, np.array([bias, stride, padding, dilation, presentation, width, height or 0], float)):
         digest.update(np.ascontiguousarray(part).tobytes())
     return figure, digest.hexdigest()[:20]
 
@@ -82,7 +88,7 @@ def animation_section(state: StudioState, image: np.ndarray) -> ConvTrace | None
         return None
     state.step = min(state.step, trace.steps - 1)
     layout = st.session_state.get(LAYOUT_KEY) or DEFAULT_LAYOUT
-    height = figure_height(layout["avail"], state.presentation)
+    height = figure_height(layout["avail"], layout["width"], image.shape[2])
     figure, fig_id = player_figure(image, kernel, bias, state.stride, state.padding, state.dilation,
                                    state.presentation, layout["width"], height)
     sliding_player(figure, fig_id=fig_id, steps=trace.steps, step=state.step, speed_ms=state.speed_ms,

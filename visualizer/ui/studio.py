@@ -49,6 +49,7 @@ def _sidebar(state: StudioState) -> None:
         st.slider("Animation size (pixels a side)", MIN_WORKING, MAX_WORKING,
                   help="The image is shrunk to at most this many pixels a side for the animation; "
                   "small images are never enlarged.", **bind("w_working_size", "working_size"))
+        _preview(state)
         st.header("2 · Filters")
         sync_bank_widgets(state)
         bank_controls(state)
@@ -64,6 +65,16 @@ def _sidebar(state: StudioState) -> None:
                         **bind("w_dilation", "dilation"))
 
 
+def _preview(state: StudioState) -> None:
+    """The animation's input as it is (in colour for RGB), pixels kept sharp."""
+    image = working_image(state)
+    h, w = image.shape[:2]
+    scale = max(1, 96 // max(h, w))
+    pixels = np.repeat(np.repeat(np.clip(image * 255, 0, 255).round().astype(np.uint8), scale, 0), scale, 1)
+    st.image(pixels if image.shape[2] == 3 else pixels[:, :, 0],
+             caption=f"The animation's input, {h}x{w}" + (" in colour" if image.shape[2] == 3 else ""))
+
+
 def _header(state: StudioState, image: np.ndarray) -> tuple[int, int] | None:
     """Title, one sentence, the layer's shapes, the filter picker and the presentation switch."""
     h, w, c = image.shape
@@ -73,19 +84,23 @@ def _header(state: StudioState, image: np.ndarray) -> tuple[int, int] | None:
     except ValueError as err:
         ho = wo = None
         problem = str(err)
+    shapes = (f"Input {shape_label((h, w, c))} · {n} filter{'s' if n > 1 else ''} {shape_label((kh, kw, c))}"
+              + (f" → output {shape_label((ho, wo, n))}" if ho else ""))
+    source = f"({md_text(state.input_name, limit=40)})"
     title, mid, right = st.columns([4.2, 2.6, 2.0], vertical_alignment="bottom")
-    if not state.presentation:
+    if state.presentation:  # one short row: what is shown, which filter, the way back
+        title.markdown(f"**{shapes}** {source}")
+    else:
         title.title("Convolution studio")
     mid.selectbox("Filter to watch", range(n), format_func=lambda i: f"{i + 1}: {plain(state.names[i], 40)}",
+                  label_visibility="collapsed" if state.presentation else "visible",
                   **bind("w_selected", "selected"))
     right.toggle("Presentation mode", help="For a projector: the animation fills the screen; Page Up / Page Down "
                  "or the arrow keys step it. Switch off to get the controls back.",
                  **bind("w_presentation", "presentation"))
-    shapes = (f"Input {shape_label((h, w, c))} · {n} filter{'s' if n > 1 else ''} {shape_label((kh, kw, c))}"
-              + (f" → output {shape_label((ho, wo, n))}" if ho else ""))
-    sentence = ("" if state.presentation else " A filter slides over the image; each output value is the sum of "
-                "the elementwise products of the filter and the window under it.")
-    st.markdown(f"**{shapes}** ({md_text(state.input_name, limit=40)}).{sentence}")
+    if not state.presentation:
+        st.markdown(f"**{shapes}** {source}. A filter slides over the image; each output value is the sum of "
+                    "the elementwise products of the filter and the window under it.")
     if ho is None:
         st.error(f"No output with these settings: {problem}. Make the kernel, dilation or stride smaller, or add "
                  "padding. Your image and filters are kept.")
