@@ -743,3 +743,34 @@ def test_static_maps_write_numbers_only_where_they_fit(width_px):
             assert widest * d["textfont"]["size"] <= 0.9 * _cell_px(fig, d, width_px), (d["name"], texts)
     if width_px == 1920:  # a wide screen has room for the stage-3 numbers and the kernel's
         assert _value_heatmaps(figures[0]) and _value_heatmaps(figures[3])
+
+
+# ------------------------------------------------------------------------------------------------ exports
+def test_feature_sheet_is_a_png_with_titles_and_a_colour_scale():
+    from visualizer.figures import feature_sheet_png
+    from visualizer.figures.raster import colorize
+
+    maps = np.random.default_rng(4).normal(size=(6, 8, 5))
+    maps[0, 0, 2] = 5.0
+    maps[1, 1, 3] = -5.0  # the scale runs from -5 to 5
+    titles = [f"map {i}" for i in range(5)]
+    sheet = np.asarray(Image.open(io.BytesIO(feature_sheet_png(maps, titles, title="five maps"))).convert("RGB"))
+    colours = {tuple(int(v) for v in px) for px in sheet.reshape(-1, 3)}
+    ends = colorize(np.array([[-5.0, 5.0]]), limit=5.0)[0]
+    assert tuple(ends[0]) in colours and tuple(ends[1]) in colours  # the bar holds both ends of the scale
+    for i in range(5):  # every map's exact colours are on the sheet
+        assert {tuple(int(v) for v in px) for px in colorize(maps[:, :, i], limit=5.0).reshape(-1, 3)} <= colours
+    other = np.asarray(Image.open(io.BytesIO(feature_sheet_png(maps, [t.upper() for t in titles], title="five maps"))))
+    assert other.shape == sheet.shape and not np.array_equal(other[..., :3], sheet)  # titles are drawn
+    with pytest.raises(ValueError, match="5 maps need 5 titles"):
+        feature_sheet_png(maps, titles[:4], title="x")
+
+
+def test_standalone_html_inlines_plotly_and_refers_to_no_other_host(founding):
+    from visualizer.figures import standalone_html
+
+    page = standalone_html(sliding_figure(founding), title="<script>alert(1)</script>")
+    assert page.startswith("<!DOCTYPE html>") and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<script>alert(1)" not in page
+    assert len(page) > 3_000_000  # plotly.js itself is in the page
+    assert not re.search(r"<(script|link|img)[^>]+(src|href)=", page)  # nothing fetched by the page's own tags

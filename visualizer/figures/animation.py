@@ -254,6 +254,7 @@ class Plan:
     k_cell: float
     out_cell: float
     title_px: int
+    tick_px: int
     caption_px: int
     equation_px: int
     controls_px: int
@@ -335,7 +336,8 @@ def plan_layout(
     usable = usable_px(width_px)
     title_px = sizes.title_px
     row_gap = title_px + 20  # between rows of channel panels, room for the next row's titles
-    caption_px = round(caption_lines * sizes.caption * 1.35 + 12)
+    tick_px = round(sizes.tick * 1.4 + 8)  # row / column numbers under the input and output
+    caption_px = tick_px + round(caption_lines * sizes.caption * 1.35 + 10)
     equation_px = round(equation_lines_count * sizes.equation * style.EQUATION_LINE_HEIGHT + 16)
     ctrl_px = controls_px(sizes.control) if controls else 0
     bottom = caption_px + equation_px + ctrl_px
@@ -366,6 +368,7 @@ def plan_layout(
         k_cell=_cell_px(x_domains[1], usable, row_px, kh, kw),
         out_cell=_cell_px(x_domains[-1], usable, (out_y[1] - out_y[0]) * block, ho, wo),
         title_px=title_px,
+        tick_px=tick_px,
         caption_px=caption_px,
         equation_px=equation_px,
         controls_px=ctrl_px,
@@ -452,7 +455,7 @@ def sliding_figure(
     layout.update(_axes(trace, plan, sizes, data))
     layout["shapes"] = animated + static
     layout["annotations"] = [_equation_annotation(texts[step], plan, sizes),
-                             _caption_annotation(captions[step], sizes)] + titles
+                             _caption_annotation(captions[step], plan, sizes)] + titles
     if controls:
         active = steps.index(step)
         layout["updatemenus"], layout["sliders"] = play_controls(
@@ -721,8 +724,8 @@ def _equation_annotation(text: str, plan: Plan, sizes: Sizes) -> dict:
     }
 
 
-def _caption_annotation(text: str, sizes: Sizes) -> dict:
-    """The step caption, right under the panels."""
+def _caption_annotation(text: str, plan: Plan, sizes: Sizes) -> dict:
+    """The step caption, right under the panels (and their row / column numbers)."""
     return {
         "text": text,
         "x": 0.0,
@@ -731,7 +734,7 @@ def _caption_annotation(text: str, sizes: Sizes) -> dict:
         "yref": "paper",
         "xanchor": "left",
         "yanchor": "top",
-        "yshift": -6,
+        "yshift": -plan.tick_px,
         "align": "left",
         "showarrow": False,
         "font": {"size": sizes.caption, "color": style.MUTED},
