@@ -13,6 +13,7 @@ import numpy as np
 import streamlit as st
 
 from visualizer.figures import sliding_figure
+from visualizer.figures.export import standalone_html
 from visualizer.figures.gif import MAX_GIF_FRAMES, animation_gif
 from visualizer.studio_state import StudioState, clamp
 from visualizer.trace import ConvTrace
@@ -98,8 +99,6 @@ def animation_section(state: StudioState, image: np.ndarray) -> ConvTrace | None
 
 def downloads(state: StudioState, trace: ConvTrace, name: str) -> None:
     """The animation as a GIF and as one HTML page that plays offline."""
-    from visualizer.figures.animation import standalone_html  # noqa: PLC0415 (only needed on a click)
-
     frame_ms = state.speed_ms
     c1, c2 = st.columns(2)
     c1.download_button(

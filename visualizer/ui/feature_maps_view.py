@@ -7,6 +7,7 @@ import streamlit as st
 
 from visualizer import ACTIVATION_LABELS, RELU_VS_STEP, activate, pool2d
 from visualizer.figures import feature_maps_figure
+from visualizer.figures.export import feature_sheet_png
 from visualizer.figures.raster import colorize, png_bytes, upscale_for_display
 from visualizer.studio_state import StudioState
 from visualizer.text import md_text, plotly_text
@@ -76,17 +77,13 @@ def feature_maps_section(state: StudioState, image: np.ndarray) -> None:
             )
             _maps(pooled, titles, "maps_pooled")
 
-    limit = float(np.abs(after).max()) or 1.0
-    sheet = np.concatenate(
-        [np.pad(colorize(after[:, :, i], limit=limit), ((1, 1), (1, 1), (0, 0)), constant_values=255)
-         for i in range(after.shape[2])],
-        axis=1,
-    )
     st.download_button(
         "Download the feature maps (PNG)",
-        png_bytes(sheet, scale=upscale_for_display(*sheet.shape[:2], target=1600)),
+        data=lambda: feature_sheet_png(after, titles, title=f"Feature maps after {ACTIVATION_LABELS[act]}, "
+                                       f"{shape_label(after.shape)}"),
         file_name="feature_maps.png",
         mime="image/png",
         key="download_maps",
-        icon=":material/download:",
+        on_click="ignore",
+        help="Every map with its title, and the colour scale with its limits.",
     )

@@ -221,15 +221,16 @@ def stack_editor(input_shape: tuple[int, int, int]) -> None:
         shapes = []
     st.markdown(f"Input **[{' x '.join(map(str, input_shape))}]**")
     for i, spec in enumerate(specs):
-        cols = st.columns([5.2, 1, 1, 1], gap="small", vertical_alignment="center")
+        cols = st.columns([3.4, 1, 1, 1], gap="small", vertical_alignment="center")
         channels = shapes[i][2] if shapes else None
         out = f"  \n:small[:gray[→ {'x'.join(map(str, shapes[i + 1]))}]]" if shapes else ""
         cols[0].markdown(f"**{i + 1}.** {spec.label(channels)}{out}")
-        cols[1].button("", key=f"net_up_{i}", icon=":material/arrow_upward:", help="Move up", disabled=i == 0,
+        # Words, not icon-only buttons: an icon's name is what a screen reader would announce.
+        cols[1].button("↑", key=f"net_up_{i}", help=f"Move layer {i + 1} up", disabled=i == 0,
                        on_click=_move, args=(i, -1, input_shape))
-        cols[2].button("", key=f"net_down_{i}", icon=":material/arrow_downward:", help="Move down",
+        cols[2].button("↓", key=f"net_down_{i}", help=f"Move layer {i + 1} down",
                        disabled=i == len(specs) - 1, on_click=_move, args=(i, 1, input_shape))
-        cols[3].button("", key=f"net_remove_{i}", icon=":material/close:", help="Remove this layer",
+        cols[3].button("✕", key=f"net_remove_{i}", help=f"Remove layer {i + 1}",
                        on_click=_remove, args=(i, input_shape))
     if not specs:
         st.caption("No layers: the input is the output.")
