@@ -94,6 +94,10 @@ def animation_section(state: StudioState, image: np.ndarray) -> ConvTrace | None
                                    state.presentation, layout["width"], height)
     sliding_player(figure, fig_id=fig_id, steps=trace.steps, step=state.step, speed_ms=state.speed_ms,
                    presentation=state.presentation, layout=layout, key=PLAYER_KEY, on_change=_on_player)
+    seconds = trace.steps * state.speed_ms / 1000
+    if seconds > 60 and not state.presentation:
+        st.caption(f"{trace.steps:,} steps take {seconds / 60:.0f} min at {state.speed_ms} ms a step: pick a "
+                   "faster speed, a smaller animation size in the sidebar, or click any output cell to jump to it.")
     return trace
 
 
