@@ -1,0 +1,461 @@
+"""A class at once: N concurrent sessions against one app server, each speaking Streamlit's own websocket protocol.
+
+Starts ``streamlit_app.py`` on a free port of 127.0.0.1 (never another host) and opens N websocket sessions at
+``/_stcore/stream`` (30 by default, a class; at most 60), exchanging the protobuf messages of
+``streamlit.proto`` as the browser does: a ``BackMsg`` with ``rerun_script`` (the client state, with the
+widget states of the interaction) and the ``ForwardMsg`` stream back (deltas, then ``script_finished``).
+Once every session has opened the page, each acts every 2 s for 60 s (``--quick``: 20 s), in turn a step (the
+button labelled "Next", a fragment rerun as the browser sends it) and an edit (the number input labelled
+"Stride", 1 <-> 2, a full rerun); sessions start spread over the first interval, so they do not act in lockstep.
+
+Server time per interaction: from sending the ``rerun_script`` message to receiving the ``script_finished``
+message of that run (a run that ends early because the script asked for a rerun is followed to its end). An
+error is an ``exception`` element in the page, a run that does not finish within 30 s, or a broken connection.
+The server's resident memory (``/proc/<pid>/status``, the server and its children) is sampled every 0.25 s.
+
+The protocol client is checked against real browsers: 3 Chromium pages click "Next" every 2 s, and the same
+time is read from their websocket frames (sent ``rerun_script`` to received ``script_finished``), next to 3
+protocol sessions doing the same on the same server.
+
+Run alone: ``python bench/bench_load.py [--quick] [--sessions N] [--seconds S]``; or through ``bench/run.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path[:0] = [str(HERE)]
+
+from bench_browser import CHROMIUM, CHROMIUM_ARGS, Server, start_server, stop_server  # noqa: E402
+
+MAX_SESSIONS = 60
+MAX_SECONDS = 120
+INTERVAL_S = 2.0
+RUN_TIMEOUT_S = 30.0
+P95_BUDGET_S = 1.0
+RSS_BUDGET_MB = 1024
+STEP_LABEL = "Next"
+EDIT_LABEL = "Stride"
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    """The ``q``-quantile (0..1) by linear interpolation, as NumPy's default."""
+    if not values:
+        return None
+    s = sorted(values)
+    pos = (len(s) - 1) * q
+    lo, hi = int(pos), min(int(pos) + 1, len(s) - 1)
+    return s[lo] + (s[hi] - s[lo]) * (pos - lo)
+
+
+# --- memory -------------------------------------------------------------------------------------------
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of ``pid`` and its descendants, in MB (Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    total_kb, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        todo.extend(children.get(p, []))
+        try:
+            for text in Path(f"/proc/{p}/status").read_text().splitlines():
+                if text.startswith("VmRSS:"):
+                    total_kb += int(text.split()[1])
+        except (OSError, ValueError):
+            continue
+    return total_kb / 1024
+
+
+class RssSampler(threading.Thread):
+    """Samples the server's RSS every ``every_s`` until stopped; keeps the peak."""
+
+    def __init__(self, pid: int, every_s: float = 0.25) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.every_s = pid, every_s
+        self.peak = self.start_mb = rss_mb(pid)
+        self.last = self.start_mb
+        self._halt = threading.Event()
+
+    def run(self) -> None:
+        while not self._halt.wait(self.every_s):
+            self.last = rss_mb(self.pid)
+            self.peak = max(self.peak, self.last)
+
+    def stop(self) -> None:
+        self._halt.set()
+        self.join(timeout=2)
+
+
+# --- one session, speaking the protocol ----------------------------------------------------------------
+
+
+@dataclass
+class Widget:
+    kind: str
+    id: str
+    fragment_id: str
+    proto: object
+
+
+@dataclass
+class Tally:
+    times: dict[str, list[float]] = field(default_factory=lambda: {"open": [], "step": [], "edit": []})
+    errors: list[str] = field(default_factory=list)
+    late: int = 0
+
+
+class Session:
+    """One visitor: a websocket to the server, the widgets it has been shown, and its runs."""
+
+    def __init__(self, ws) -> None:
+        self.ws = ws
+        self.widgets: dict[str, Widget] = {}
+        self.page_script_hash = ""
+        self.exceptions: list[str] = []
+        self._finished: asyncio.Queue = asyncio.Queue()
+        self._reader = asyncio.ensure_future(self._read())
+
+    async def _read(self) -> None:
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        try:
+            async for data in self.ws:
+                msg = ForwardMsg()
+                msg.ParseFromString(data)
+                kind = msg.WhichOneof("type")
+                if kind == "new_session":
+                    self.page_script_hash = msg.new_session.page_script_hash
+                elif kind == "page_info_changed" or kind == "navigation":
+                    if kind == "navigation" and msg.navigation.page_script_hash:
+                        self.page_script_hash = msg.navigation.page_script_hash
+                elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
+                    self._element(msg.delta.new_element, msg.delta.fragment_id)
+                elif kind == "script_finished":
+                    await self._finished.put(msg.script_finished)
+        except Exception as exc:  # noqa: BLE001 - the connection broke: the waiting run reports it
+            await self._finished.put(exc)
+        else:
+            await self._finished.put(ConnectionError("the server closed the connection"))
+
+    def _element(self, element, fragment_id: str) -> None:
+        kind = element.WhichOneof("type")
+        if kind == "exception":
+            self.exceptions.append(f"{element.exception.type}: {element.exception.message}"[:200])
+        elif kind in ("button", "number_input"):
+            proto = getattr(element, kind)
+            self.widgets[proto.label] = Widget(kind, proto.id, fragment_id, proto)
+
+    async def rerun(self, states: list | None = None, fragment_id: str = "") -> float:
+        """Send one rerun request; seconds until its script run has finished (raises on error or timeout)."""
+        from streamlit.proto.BackMsg_pb2 import BackMsg
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        msg = BackMsg()
+        state = msg.rerun_script
+        state.query_string = ""
+        state.page_script_hash = self.page_script_hash
+        state.fragment_id = fragment_id
+        for widget_state in states or []:
+            state.widget_states.widgets.append(widget_state)
+        while not self._finished.empty():
+            self._finished.get_nowait()
+        before = len(self.exceptions)
+        t0 = time.perf_counter()
+        await self.ws.send(msg.SerializeToString())
+        deadline = t0 + RUN_TIMEOUT_S
+        while True:
+            left = deadline - time.perf_counter()
+            if left <= 0:
+                raise TimeoutError(f"no script_finished within {RUN_TIMEOUT_S:.0f} s")
+            got = await asyncio.wait_for(self._finished.get(), left)
+            if isinstance(got, Exception):
+                raise got
+            if got == ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+                continue  # the script asked for another run: the interaction ends with that one
+            elapsed = time.perf_counter() - t0
+            if got == ForwardMsg.FINISHED_WITH_COMPILE_ERROR:
+                raise RuntimeError("the script did not compile")
+            if len(self.exceptions) > before:
+                raise RuntimeError(f"the page shows an exception: {self.exceptions[-1]}")
+            return elapsed
+
+    def step_state(self):
+        """The widget state of a click on "Next", and its fragment (None when the page has no such button)."""
+        from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+        widget = self.widgets.get(STEP_LABEL)
+        if widget is None or widget.kind != "button":
+            return None
+        return WidgetState(id=widget.id, trigger_value=True), widget.fragment_id
+
+    def edit_state(self, value: int):
+        from streamlit.proto.NumberInput_pb2 import NumberInput
+        from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+        widget = self.widgets.get(EDIT_LABEL)
+        if widget is None or widget.kind != "number_input":
+            return None
+        if widget.proto.data_type == NumberInput.INT:
+            return WidgetState(id=widget.id, int_value=value), widget.fragment_id
+        return WidgetState(id=widget.id, double_value=float(value)), widget.fragment_id
+
+    async def close(self) -> None:
+        self._reader.cancel()
+        await self.ws.close()
+
+
+async def open_session(port: int):
+    import websockets
+
+    ws = await websockets.connect(f"ws://127.0.0.1:{port}/_stcore/stream", subprotocols=["streamlit"],
+                                  origin=f"http://127.0.0.1:{port}", max_size=None, open_timeout=RUN_TIMEOUT_S,
+                                  ping_interval=None, compression=None)
+    return Session(ws)
+
+
+async def open_visitor(port: int, start_s: float, tally: Tally) -> Session | None:
+    """Open the page at ``start_s`` (a new session and its first run); None if that failed."""
+    await asyncio.sleep(start_s)
+    try:
+        session = await open_session(port)
+    except Exception as exc:  # noqa: BLE001
+        tally.errors.append(f"connect: {type(exc).__name__}: {exc}")
+        return None
+    try:
+        tally.times["open"].append(await session.rerun())
+    except Exception as exc:  # noqa: BLE001
+        tally.errors.append(f"open: {type(exc).__name__}: {exc}")
+        await session.close()
+        return None
+    return session
+
+
+async def act(session: Session, start_s: float, end_at: float, tally: Tally, steps_only: bool) -> None:
+    """From ``start_s`` on, act every INTERVAL_S until ``end_at`` (monotonic): a step, an edit, a step..."""
+    await asyncio.sleep(start_s)
+    k, stride = 0, 1
+    next_at = time.monotonic()
+    while next_at < end_at:
+        await asyncio.sleep(max(0.0, next_at - time.monotonic()))
+        kind = "step" if steps_only or k % 2 == 0 else "edit"
+        k += 1
+        if kind == "step":
+            found = session.step_state()
+        else:
+            stride = 2 if stride == 1 else 1
+            found = session.edit_state(stride)
+        if found is None:
+            label = STEP_LABEL if kind == "step" else EDIT_LABEL
+            tally.errors.append(f"{kind}: no widget labelled {label!r} on the page")
+        else:
+            state, fragment_id = found
+            try:
+                tally.times[kind].append(await session.rerun([state], fragment_id))
+            except Exception as exc:  # noqa: BLE001
+                tally.errors.append(f"{kind}: {type(exc).__name__}: {exc}")
+        next_at += INTERVAL_S
+        if time.monotonic() > next_at:  # the answer took longer than the interval: act again at once
+            tally.late += 1
+            next_at = time.monotonic()
+
+
+async def crowd(port: int, sessions: int, seconds: float, steps_only: bool = False) -> Tally:
+    """Open ``sessions`` pages (spread over one interval), then let them all act for ``seconds``."""
+    tally = Tally()
+    rng = random.Random(9)
+    opened = await asyncio.gather(*(open_visitor(port, rng.uniform(0, INTERVAL_S), tally) for _ in range(sessions)))
+    live = [s for s in opened if s is not None]
+    end_at = time.monotonic() + seconds
+    try:
+        await asyncio.gather(*(act(s, rng.uniform(0, INTERVAL_S), end_at, tally, steps_only) for s in live))
+    finally:
+        for session in live:
+            await session.close()
+    return tally
+
+
+# --- real browsers, for comparison ----------------------------------------------------------------------
+
+
+def browser_sessions(url: str, pages: int, seconds: float) -> tuple[list[float], list[str]]:
+    """``pages`` Chromium pages open the app and click Next every INTERVAL_S; the server time of each click.
+
+    Read from the websocket frames: the ``rerun_script`` BackMsg a click sends, to the ``script_finished``
+    ForwardMsg that ends its run.
+    """
+    from playwright.sync_api import sync_playwright
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    times: list[float] = []
+    errors: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            pending: dict[int, float] = {}
+            tabs = []
+            for i in range(pages):
+                context = browser.new_context(viewport={"width": 1600, "height": 1000})
+                page = context.new_page()
+
+                def on_ws(ws, i=i) -> None:
+                    def sent(payload) -> None:
+                        msg = BackMsg()
+                        try:
+                            msg.ParseFromString(payload if isinstance(payload, bytes) else payload.encode())
+                        except Exception:  # noqa: BLE001, S110 - not a BackMsg
+                            return
+                        if msg.WhichOneof("type") == "rerun_script":
+                            pending[i] = time.perf_counter()
+
+                    def received(payload) -> None:
+                        if not isinstance(payload, bytes):
+                            return
+                        msg = ForwardMsg()
+                        try:
+                            msg.ParseFromString(payload)
+                        except Exception:  # noqa: BLE001, S110 - not a ForwardMsg
+                            return
+                        if msg.WhichOneof("type") == "script_finished" and \
+                                msg.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN and i in pending:
+                            times.append(time.perf_counter() - pending.pop(i))
+                    ws.on("framesent", sent)
+                    ws.on("framereceived", received)
+                page.on("websocket", on_ws)
+                page.goto(url)
+                tabs.append(page)
+            for page in tabs:
+                page.get_by_role("button", name=STEP_LABEL, exact=True).first.wait_for(timeout=60_000)
+            times.clear()  # only the clicks count, not the page loads
+            end_at = time.monotonic() + seconds
+            while time.monotonic() < end_at:
+                t_round = time.monotonic()
+                for page in tabs:
+                    try:
+                        page.get_by_role("button", name=STEP_LABEL, exact=True).first.click(timeout=10_000)
+                    except Exception as exc:  # noqa: BLE001
+                        errors.append(f"click: {type(exc).__name__}")
+                page.wait_for_timeout(max(0.0, INTERVAL_S - (time.monotonic() - t_round)) * 1e3)
+            tabs[0].wait_for_timeout(2000)
+        finally:
+            browser.close()
+    return times, errors
+
+
+# --- lines ----------------------------------------------------------------------------------------------
+
+
+def ms(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds * 1e3, 1)
+
+
+def load_lines(sessions: int, seconds: float, tally: Tally, sampler: RssSampler) -> list[dict]:
+    acts = tally.times["step"] + tally.times["edit"]
+    p50, p95 = percentile(acts, 0.5), percentile(acts, 0.95)
+    load = round(os.getloadavg()[0], 2)
+    common = {"sessions": sessions, "seconds": seconds, "interval_s": INTERVAL_S, "loadavg_1m": load}
+    lines = [{
+        "metric": f"load: server time per interaction, {sessions} sessions (p95)", "value": ms(p95), "unit": "ms",
+        "reference": "budget", "reference_value": P95_BUDGET_S * 1e3,
+        "ratio": round(p95 / P95_BUDGET_S, 3) if p95 is not None else None, "budget": 1.0, "budget_is": "maximum",
+        "within_budget": p95 is not None and p95 <= P95_BUDGET_S and not tally.errors,
+        "p50_ms": ms(p50), "interactions": len(acts),
+        "step_p50_ms": ms(percentile(tally.times["step"], 0.5)),
+        "step_p95_ms": ms(percentile(tally.times["step"], 0.95)),
+        "edit_p50_ms": ms(percentile(tally.times["edit"], 0.5)),
+        "edit_p95_ms": ms(percentile(tally.times["edit"], 0.95)),
+        "open_p50_ms": ms(percentile(tally.times["open"], 0.5)),
+        "open_p95_ms": ms(percentile(tally.times["open"], 0.95)),
+        "late_intervals": tally.late, "errors": len(tally.errors), **common,
+    }]
+    if tally.errors:
+        lines[0]["error_samples"] = sorted(set(tally.errors))[:5]
+    lines.append({
+        "metric": f"load: server RSS, {sessions} sessions (peak)", "value": round(sampler.peak, 1), "unit": "MB",
+        "reference": "budget", "reference_value": RSS_BUDGET_MB, "ratio": round(sampler.peak / RSS_BUDGET_MB, 3),
+        "budget": 1.0, "budget_is": "maximum", "within_budget": sampler.peak <= RSS_BUDGET_MB,
+        "before_mb": round(sampler.start_mb, 1), "after_mb": round(sampler.last, 1), **common,
+    })
+    return lines
+
+
+def run(quick: bool, sessions: int = 30, seconds: float | None = None, validate: bool = True) -> list[dict]:
+    """Start a server, load it with ``sessions`` protocol sessions, compare with real browsers, stop it."""
+    sessions = max(1, min(MAX_SESSIONS, sessions))
+    seconds = min(MAX_SECONDS, seconds if seconds is not None else (20.0 if quick else 60.0))
+    lines: list[dict] = []
+    server: Server | None = None
+    try:
+        server = start_server("streamlit_app.py", ROOT / "test-output")
+        sampler = RssSampler(server.process.pid)
+        sampler.start()
+        asyncio.run(crowd(server.port, 1, INTERVAL_S * 1.5))  # warm up: imports and caches of the first run
+        sampler.start_mb = rss_mb(server.process.pid)
+        tally = asyncio.run(crowd(server.port, sessions, seconds))
+        sampler.stop()
+        lines += load_lines(sessions, seconds, tally, sampler)
+        if validate:
+            lines.append(validation_line(server, 8.0 if quick else 20.0))
+    except Exception as exc:  # noqa: BLE001 - one line says what failed; the other benchmarks still run
+        lines.append({"metric": "load", "value": None, "unit": None, "reference": None, "ratio": None,
+                      "error": f"{type(exc).__name__}: {exc}"})
+    finally:
+        if server is not None:
+            stop_server(server)
+    return lines
+
+
+def validation_line(server: Server, seconds: float, pages: int = 3) -> dict:
+    """The same 'Next every 2 s' from 3 real Chromium pages and from 3 protocol sessions, one after the other."""
+    line = {"metric": f"load: protocol client against {pages} real Chromium sessions (step p50)", "unit": "ms"}
+    if not Path(CHROMIUM).is_file():
+        return {**line, "value": None, "reference": None, "ratio": None, "unavailable": f"no Chromium at {CHROMIUM}"}
+    try:
+        real, errors = browser_sessions(server.url, pages, seconds)
+    except Exception as exc:  # noqa: BLE001
+        return {**line, "value": None, "reference": None, "ratio": None,
+                "unavailable": f"browsers: {type(exc).__name__}: {exc}"}
+    tally = asyncio.run(crowd(server.port, pages, seconds, steps_only=True))
+    ours = percentile(tally.times["step"], 0.5)
+    theirs = percentile(real, 0.5)
+    return {**line, "value": ms(ours), "reference": f"{pages} Chromium pages clicking Next (websocket frames)",
+            "reference_value": ms(theirs), "ratio": round(ours / theirs, 3) if ours and theirs else None,
+            "samples": len(tally.times["step"]), "reference_samples": len(real),
+            "reference_p95_ms": ms(percentile(real, 0.95)), "p95_ms": ms(percentile(tally.times["step"], 0.95)),
+            "errors": len(tally.errors) + len(errors), "loadavg_1m": round(os.getloadavg()[0], 2)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="20 s instead of 60 s, shorter browser check")
+    parser.add_argument("--sessions", type=int, default=30, help=f"concurrent sessions (at most {MAX_SESSIONS})")
+    parser.add_argument("--seconds", type=float, default=None, help=f"how long (at most {MAX_SECONDS})")
+    parser.add_argument("--no-browser", action="store_true", help="skip the check against real Chromium pages")
+    args = parser.parse_args(argv)
+    for item in run(args.quick, args.sessions, args.seconds, validate=not args.no_browser):
+        print(json.dumps({**item, "module": "bench_load"}), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
