@@ -11,8 +11,9 @@ convolution ``out[b, y, x, n] = bias[n] + sum over (u, v, c) of xp[b, y*s + u*d,
 - ``grad_x`` = every output's gradient stamped back onto the input through the kernel that made it:
   the transposed convolution (:func:`conv_transpose2d`), the adjoint of :func:`visualizer.conv.conv2d`.
 
-Both use the patch matrix ("im2col", built from :func:`visualizer.conv.windows`) and its adjoint
-("col2im"), which adds each kernel tap's slice back in place: ``kh * kw`` strided additions.
+The forward pass and ``grad_filters`` use the patch matrix ("im2col", built from
+:func:`visualizer.conv.windows`); ``grad_x`` and the transposed convolution use its adjoint
+(:func:`stamp`, "col2im"), one matrix product and one strided addition per kernel tap.
 """
 
 from __future__ import annotations
@@ -72,31 +73,35 @@ def im2col(
     return patches, (ho, wo)
 
 
-def col2im(
-    cols: np.ndarray,
+def stamp(
+    grad_out: np.ndarray,
+    filters: np.ndarray,
     x_shape: tuple[int, int, int, int],
-    out_hw: tuple[int, int],
-    kernel_hw: tuple[int, int],
     stride: tuple[int, int],
     padding: tuple[int, int],
     dilation: tuple[int, int],
 ) -> np.ndarray:
-    """The adjoint of :func:`im2col`: add every patch row back onto the (padded) input it was read from.
+    """The adjoint of :func:`im2col` followed by the filters ("col2im"): every output value stamps its
+    filter, scaled by the value, back onto the input window it was read from; overlaps add up.
 
-    Inputs: cols ``(B*H'*W', kh*kw*C)``; x_shape ``(B, H, W, C)`` of the input to rebuild.
-    Returns ``(B, H, W, C)``: for each tap ``(u, v)`` one strided addition of its ``(B, H', W', C)`` slice
-    at rows ``u*d, u*d + s, ...``; what lands in the padding is dropped.
+    Inputs: grad_out ``(B, H', W', N)``; filters ``(N, kh, kw, C)``; x_shape ``(B, H, W, C)`` to rebuild.
+    Returns ``(B, H, W, C)``. One kernel tap ``(u, v)`` at a time: a ``(B*H'*W', N) @ (N, C)`` product,
+    added to rows ``u*d, u*d + s, ...`` and columns ``v*d, v*d + s, ...`` of the padded input in one
+    strided addition; what lands in the padding is dropped.
     """
     b, h, w, c = x_shape
-    ho, wo = out_hw
-    kh, kw = kernel_hw
+    _, ho, wo, n = grad_out.shape
+    _, kh, kw, _ = filters.shape
     (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
     full = np.zeros((b, h + 2 * ph, w + 2 * pw, c))
-    taps = cols.reshape(b, ho, wo, kh, kw, c)
+    g = grad_out.reshape(-1, n)
     for u in range(kh):
         for v in range(kw):
             y0, x0 = u * dh, v * dw
-            full[:, y0 : y0 + (ho - 1) * sh + 1 : sh, x0 : x0 + (wo - 1) * sw + 1 : sw] += taps[:, :, :, u, v]
+            tap = (g @ filters[:, u, v, :]).reshape(b, ho, wo, c)
+            full[:, y0 : y0 + (ho - 1) * sh + 1 : sh, x0 : x0 + (wo - 1) * sw + 1 : sw] += tap
+    if ph == 0 and pw == 0:
+        return full
     return np.ascontiguousarray(full[:, ph : ph + h, pw : pw + w])
 
 
@@ -128,7 +133,7 @@ def conv_backward(cache: ConvCache, grad_y: np.ndarray) -> tuple[np.ndarray, np.
     n, kh, kw, c = filters.shape
     g = grad_y.reshape(-1, n)
     grad_filters = (g.T @ patches).reshape(filters.shape)
-    grad_x = col2im(g @ filters.reshape(n, -1), x_shape, out_hw, (kh, kw), stride, padding, dilation)
+    grad_x = stamp(grad_y.reshape(-1, *out_hw, n), filters, x_shape, stride, padding, dilation)
     return grad_x, grad_filters, g.sum(axis=0)
 
 
@@ -226,7 +231,7 @@ def conv_transpose2d(
     op = _pair(output_padding, "output_padding", minimum=0)
     b, h, w, _ = xb.shape
     out_hw = transpose_output_shape((h, w), (kh, kw), stride=s, padding=p, dilation=d, output_padding=op)
-    out = col2im(xb.reshape(-1, n) @ bank.reshape(n, -1), (b, *out_hw, c), (h, w), (kh, kw), s, p, d)
+    out = stamp(xb, bank, (b, *out_hw, c), s, p, d)
     return out[0] if single else out
 
 
