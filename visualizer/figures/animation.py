@@ -187,7 +187,7 @@ def step_caption(trace: ConvTrace, s: int, max_em: float = 60.0) -> str:
     """``Step 5 of 9 · window at row −1, column 0 of the padded input → out(1, 1)``: rows and columns of
     the window's top-left cell counted as on the input's axes (the padded ring starts at −padding). A
     shorter form (``Step 5 of 9 · window at (−1, 0) → out(1, 1)``) when the long one is wider than
-    ``max_em``."""
+    ``max_em``, on two or three lines (``<br>``) when even that is too wide."""
     y, x = (int(v) for v in trace.positions[s])
     oy, ox = (int(v) for v in trace.origins[s])
     row = math_fmt(oy - trace.padding[0], operand=False)
@@ -197,7 +197,10 @@ def step_caption(trace: ConvTrace, s: int, max_em: float = 60.0) -> str:
     long = f"{head} row {row}, column {col} of {where} → out({y}, {x})"
     if text_em(long) <= max_em:
         return long
-    return f"{head} ({row}, {col}) → out({y}, {x})"
+    for text in (f"{head} ({row}, {col}) → out({y}, {x})", f"{head} ({row}, {col})<br>→ out({y}, {x})"):
+        if max(text_em(line) for line in text.split("<br>")) <= max_em:
+            return text
+    return f"Step {s + 1} of {trace.steps}<br>window at ({row}, {col})<br>→ out({y}, {x})"
 
 
 # --- Sizes of the two modes and the layout plan ------------------------------------------------------------
@@ -258,11 +261,13 @@ class Plan:
     caption_px: int
     equation_px: int
     controls_px: int
+    spare_px: int  # height given but not usable by the panels (too narrow a screen): under the controls
     height: int
 
     @property
     def bottom(self) -> int:
-        return self.caption_px + self.equation_px + self.controls_px
+        """The bottom margin: caption, equation, controls and any spare room."""
+        return self.caption_px + self.equation_px + self.controls_px + self.spare_px
 
 
 def _natural_widths(trace: ConvTrace, row_px: float, out_px: float, sizes: Sizes) -> tuple[float, float, float]:
@@ -278,12 +283,14 @@ def _natural_widths(trace: ConvTrace, row_px: float, out_px: float, sizes: Sizes
     )
 
 
-def _fit_row(trace: ConvTrace, per_row: int, rows: int, row_px: float, usable: float, sizes: Sizes) -> float:
-    """``row_px`` shrunk until ``per_row`` groups and the output (``rows`` rows tall at most) fit
-    ``usable`` pixels across."""
+def _fit_row(
+    trace: ConvTrace, per_row: int, rows: int, row_px: float, usable: float, sizes: Sizes, out_cap: float
+) -> float:
+    """``row_px`` shrunk until ``per_row`` groups and the output (``rows`` rows tall, at most ``out_cap``)
+    fit ``usable`` pixels across."""
     gaps = PANEL_GAP * usable * 3 * per_row
     for _ in range(4):  # capped cells make width not quite proportional to height: a few rounds settle it
-        in_w, k_w, out_w = _natural_widths(trace, row_px, min(sizes.panel, rows * row_px), sizes)
+        in_w, k_w, out_w = _natural_widths(trace, row_px, min(out_cap, rows * row_px), sizes)
         wide = per_row * (in_w + 2 * k_w) + out_w
         if wide <= usable - gaps:
             break
@@ -297,13 +304,13 @@ def _channel_grid(trace: ConvTrace, usable: float, sizes: Sizes, row_gap: float)
     width and ``MAX_BLOCK_PX`` of height."""
     c = trace.kernel.shape[2]
     if c == 1:
-        return 1, _fit_row(trace, 1, 1, sizes.panel, usable, sizes)
+        return 1, _fit_row(trace, 1, 1, sizes.panel, usable, sizes, sizes.panel)
     top = style.CHANNEL_ROW_PX * sizes.panel / style.PANEL_PX
     best = (0.0, 1, top)
     for per_row in range(1, c + 1):
         rows = math.ceil(c / per_row)
         row_px = min(top, (style.MAX_BLOCK_PX - (rows - 1) * row_gap) / rows)
-        row_px = _fit_row(trace, per_row, rows, row_px, usable, sizes)
+        row_px = _fit_row(trace, per_row, rows, row_px, usable, sizes, sizes.panel)
         cell = row_px / max(trace.padded.shape[0], trace.kernel.shape[0])
         if cell > best[0] + 1e-9:
             best = (cell, per_row, row_px)
@@ -344,9 +351,13 @@ def plan_layout(
     per_row, row_px = _channel_grid(trace, usable, sizes, row_gap)
     rows = math.ceil(c / per_row)
     block = row_px + (rows - 1) * (row_px + row_gap)
-    if height is not None:  # the given height rules: panels as tall as it leaves room for
-        block = max(int(height) - title_px - bottom, 150)
-        row_px = (block - (rows - 1) * row_gap) / rows
+    spare = 0
+    if height is not None:  # panels as tall as the given height leaves room for, and the width allows;
+        room = max(int(height) - title_px - bottom, 150)  # what they cannot use goes under the controls
+        row_px = _fit_row(trace, per_row, rows, (room - (rows - 1) * row_gap) / rows, usable, sizes, math.inf)
+        row_px = _used_height(trace, row_px, rows * row_px + (rows - 1) * row_gap, sizes)
+        block = min(room, rows * row_px + (rows - 1) * row_gap)
+        spare = room - block
     y_domains = []
     for r in range(rows):
         y1 = 1.0 - r * (row_px + row_gap) / block
@@ -372,8 +383,20 @@ def plan_layout(
         caption_px=caption_px,
         equation_px=equation_px,
         controls_px=ctrl_px,
-        height=round(title_px + block + bottom),
+        spare_px=round(spare),
+        height=round(title_px + block + bottom + spare),
     )
+
+
+def _used_height(trace: ConvTrace, row_px: float, block: float, sizes: Sizes) -> float:
+    """How much of a channel row the panels really fill once their cells are capped (and, for one
+    channel, the output, as tall as the block)."""
+    hp, kh = trace.padded.shape[0], trace.kernel.shape[0]
+    used = max(hp * min(row_px / hp, sizes.max_cell), kh * min(row_px / kh, sizes.kernel_cell))
+    if trace.kernel.shape[2] == 1:
+        ho = trace.out_shape[0]
+        used = max(used, ho * min(block / ho, sizes.max_cell))
+    return min(row_px, used)
 
 
 # --- The figure ------------------------------------------------------------------------------------------
@@ -444,7 +467,7 @@ def sliding_figure(
         width_px=width_px,
         height=height,
         equation_lines_count=max(t.count("<br>") + 1 for t in texts.values()),
-        caption_lines=1,
+        caption_lines=max(t.count("<br>") + 1 for t in captions.values()),
         controls=controls,
     )
     layout = base_layout(plan.height, {"l": style.SIDE_MARGIN_PX, "r": style.SIDE_MARGIN_PX, "t": plan.title_px,

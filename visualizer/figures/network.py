@@ -8,11 +8,22 @@ import math
 
 import numpy as np
 
-from ..numbers import fmt  # noqa: F401  (re-exported: the network view's tables import it from here)
+from ..numbers import fmt, math_fmt
 from .raster import png_bytes
 from .style import ACCENT, BACKGROUND, DIVERGING, FONT_FAMILY, GRID_LINE, HIGHLIGHT, HIGHLIGHT_WIDTH, MUTED, TEXT
 from .style import STAGE_COLOURS as KIND_COLOURS
-from .toolkit import abs_limit, axis, controls_px, fit_values, heatmap, label, play_controls, usable_px
+from .toolkit import (
+    abs_limit,
+    axis,
+    controls_px,
+    fit_font,
+    fit_title,
+    fit_values,
+    heatmap,
+    label,
+    play_controls,
+    usable_px,
+)
 
 KIND_NAMES = {"input": "input", "conv": "convolution", "activation": "activation", "pool": "pooling"}
 FACE_PX = 240  # the input image painted on its box is sent at about this many pixels a side
@@ -32,6 +43,12 @@ def _rect(x0: float, x1: float, y0: float, y1: float, *, xref: str, yref: str, c
           width: float = HIGHLIGHT_WIDTH) -> dict:
     return {"type": "rect", "x0": x0, "x1": x1, "y0": y0, "y1": y1, "xref": xref, "yref": yref,
             "line": {"color": color, "width": width}, "fillcolor": "rgba(0,0,0,0)"}
+
+
+def _fitted_label(candidates: list[str], x: float, y: float, width_px: float, size: int, **kw) -> dict:
+    """A label over a panel ``width_px`` wide: the longest of ``candidates`` that fits at a readable size."""
+    text, fitted = fit_title(candidates, width_px, max_size=size, min_size=min(size, 12))
+    return label(text, x, y, size=fitted, **kw)
 
 
 def _cell_fit(values: np.ndarray, width_px: float, height_px: float, digits: int, max_font: int):
@@ -312,10 +329,13 @@ def channel_mixing_figure(
         txt = [[fmt(out[y, xx, k], out_fit[0]) if out_fit and k <= n else ""] for k in range(nf)]
         return col, txt
 
-    def equation(y: int, xx: int, n: int) -> str:
-        bias_txt = f" + bias {fmt(b[n])}" if b[n] != 0 else ""
-        return (f"<b>out[{y}, {xx}, {n}]</b> = the sum of the {c} products below{bias_txt} = "
-                f"<b>{fmt(out[y, xx, n], 3)}</b>")
+    def equation_label(y: int, xx: int, n: int) -> dict:
+        bias_txt = f" + bias {math_fmt(b[n])}" if b[n] != 0 else ""
+        value = math_fmt(out[y, xx, n], 3, operand=False)
+        head = f"<b>out[{y}, {xx}, {n}]</b>"
+        return _fitted_label([f"{head} = the sum of the {c} products below{bias_txt} = <b>{value}</b>",
+                              f"{head} = {c} products{bias_txt} = <b>{value}</b>", f"{head} = <b>{value}</b>"],
+                             0.5, 1.03, across, 20)
 
     def frame_shapes(y: int, xx: int, n: int) -> list[dict]:
         return [
@@ -327,10 +347,13 @@ def channel_mixing_figure(
     y0, x0 = pixels[0]
     z_o, t_o = out_col(y0, x0, 0)
     grid_text = [[f"({i},{j})" for j in range(w)] for i in range(h)] if max(h, w) <= 8 else None
+    grid_font = fit_font([t for row in grid_text or [] for t in row], min(0.13 * across / w, 0.3 * plot_px / h),
+                         max_font=12, min_font=9)
+    grid_text = grid_text if grid_font else None
     grey = [[0, "#f0f3f7"], [1, "#f0f3f7"]]
     row_font = row_fit[1] if row_fit else None
     data = [
-        heatmap(np.zeros((h, w)), 1, zmin=-1.0, zmax=1.0, colorscale=grey, text=grid_text, font_size=12, gap=2,
+        heatmap(np.zeros((h, w)), 1, zmin=-1.0, zmax=1.0, colorscale=grey, text=grid_text, font_size=grid_font, gap=2,
                 hovertemplate="pixel (%{y}, %{x})<extra></extra>"),
         heatmap(x[y0, x0][None, :], 2, zmin=-lim_in, zmax=lim_in, colorscale=DIVERGING, gap=2,
                 text=texts(x[y0, x0], row_fit), font_size=row_font,
@@ -366,15 +389,18 @@ def channel_mixing_figure(
         "xaxis5": axis([ox0, ox1], 1, anchor="y5"),
         "yaxis5": axis(w_y, nf, down=True, anchor="x5"),
         "annotations": [
-            label("pixel (y, x)", 0.065, 0.74, size=15, color=MUTED),
-            label(f"in[y, x, :]: the {c} channel values at this pixel", (mx0 + mx1) / 2, in_y[1] + 0.005,
-                  size=15, color=MUTED),
-            label(f"w: {nf} filters of 1x1x{c}, one row each", (mx0 + mx1) / 2, w_y[1] + 0.005, size=15,
-                  color=MUTED),
-            label("products in · w[n]", (mx0 + mx1) / 2, prod_y[1] + 0.005, size=15, color=MUTED),
-            label(f"out[y, x, :]<br>{nf} values", (ox0 + ox1) / 2, w_y[1] + 0.005, size=15, color=MUTED),
-            label("→", (mx1 + ox0) / 2, sum(w_y) / 2, size=30, color=MUTED, yanchor="middle"),
-            label(equation(y0, x0, 0), 0.5, 1.03, size=20),
+            _fitted_label(["pixel (y, x)", "pixel"], 0.065, 0.74, 0.15 * across, 15, color=MUTED),
+            _fitted_label([f"in[y, x, :]: the {c} channel values at this pixel", "in[y, x, :]"], (mx0 + mx1) / 2,
+                          in_y[1] + 0.005, (mx1 - mx0) * across, 15, color=MUTED),
+            _fitted_label([f"w: {nf} filters of 1x1x{c}, one row each", f"w: {nf} x {c}", "w"], (mx0 + mx1) / 2,
+                          w_y[1] + 0.005, (mx1 - mx0) * across, 15, color=MUTED),
+            _fitted_label(["products in · w[n]", "in · w[n]"], (mx0 + mx1) / 2, prod_y[1] + 0.005,
+                          (mx1 - mx0) * across, 15, color=MUTED),
+            _fitted_label([f"out[y, x, :]<br>{nf} values", "out"], (ox0 + ox1) / 2, w_y[1] + 0.005,
+                          0.12 * across, 15, color=MUTED),
+            label("→", (mx1 + ox0) / 2, sum(w_y) / 2, size=30 if across > 600 else 16, color=MUTED,
+                  yanchor="middle"),
+            equation_label(y0, x0, 0),
         ],
         "shapes": frame_shapes(y0, x0, 0),
     }
@@ -393,8 +419,7 @@ def channel_mixing_figure(
                 "data": [upd_in, upd_p, {"type": "heatmap", "z": z_o, "text": t_o}],
                 "traces": [1, 3, 4],
                 "layout": {"shapes": frame_shapes(y, xx, n),
-                           "annotations": layout["annotations"][:-1] + [label(equation(y, xx, n), 0.5, 1.03,
-                                                                              size=20)]},
+                           "annotations": layout["annotations"][:-1] + [equation_label(y, xx, n)]},
             })
     layout["updatemenus"], layout["sliders"] = play_controls(names, names, frame_ms=frame_ms, top_px=MIX_AXIS_PX,
                                                              prefix="pixel and filter: ", font_size=MIX_CONTROL_FONT)
@@ -493,12 +518,15 @@ def dense_figure(
         "yaxis4": axis(mat_y, n=nf, down=True, anchor="x4"),
         "shapes": shapes,
         "annotations": [
-            label(f"flatten(x): {kh}x{kw}x{c} = {k} values", (mx0 + mx1) / 2, strip_y[1] + 0.01, size=16,
+            _fitted_label([f"flatten(x): {kh}x{kw}x{c} = {k} values", f"flatten(x): {k}"], (mx0 + mx1) / 2,
+                          strip_y[1] + 0.01, (mx1 - mx0) * across, 16,
                    color=MUTED),
-            label(f"W: the {nf} filters flattened, a {nf} x {k} matrix", (mx0 + mx1) / 2, mat_y[1] + 0.01, size=16,
+            _fitted_label([f"W: the {nf} filters flattened, a {nf} x {k} matrix", f"W: {nf} x {k}"], (mx0 + mx1) / 2,
+                          mat_y[1] + 0.01, (mx1 - mx0) * across, 16,
                    color=MUTED),
-            label(f"W·x{bias_txt}", (r1x0 + r1x1) / 2, mat_y[1] + 0.01, size=16, color=MUTED),
-            label("conv", (r2x0 + r2x1) / 2, mat_y[1] + 0.01, size=16, color=MUTED),
+            _fitted_label([f"W·x{bias_txt}", "W·x"], (r1x0 + r1x1) / 2, mat_y[1] + 0.01, (r2x0 - r1x0) * across, 16,
+                          color=MUTED),
+            _fitted_label(["conv"], (r2x0 + r2x1) / 2, mat_y[1] + 0.01, (r2x0 - r1x0) * across, 16, color=MUTED),
             label("=", (r1x1 + r2x0) / 2, sum(mat_y) / 2, size=30, color=TEXT, yanchor="middle"),
             label("→", (mx1 + r1x0) / 2, sum(mat_y) / 2, size=30, color=TEXT, yanchor="middle"),
         ],
