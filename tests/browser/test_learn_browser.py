@@ -1,0 +1,123 @@
+"""The Learn page in a real browser: train and stop, draw a shape and see the prediction, teach the chain two
+classes of drawings; and the network view's trained chain. Screenshots go to test-output/screenshots/learn-*.png."""
+
+from __future__ import annotations
+
+import re
+
+from browser_helpers import PLOTLY_CHART, screenshot, wait_for_app
+from playwright.sync_api import Page, expect
+
+TIMEOUT_MS = 120_000
+SIDE = 5
+
+
+def _open(page: Page, app_url: str, path: str = "learn") -> None:
+    page.goto(f"{app_url}/{path}")
+    wait_for_app(page, timeout_ms=TIMEOUT_MS)
+
+
+def _no_exception(page: Page) -> None:
+    exceptions = page.locator('[data-testid="stException"]')
+    assert exceptions.count() == 0, f"the page shows an exception: {exceptions.first.inner_text()}"
+
+
+def _grid(page: Page, nth: int = 0) -> int:
+    """The index of the ``nth`` 5x5 click-to-toggle grid among the page's charts (25 click targets)."""
+    charts = page.locator(PLOTLY_CHART)
+    grids = [i for i in range(charts.count()) if charts.nth(i).locator(".scatterlayer .point").count() == SIDE**2]
+    assert len(grids) > nth, f"no pixel grid number {nth} on the page"
+    return grids[nth]
+
+
+def _click_cells(page: Page, cells: list[tuple[int, int]], nth: int = 0) -> None:
+    """Toggle ``cells`` of a pixel grid; each click reruns the page (and redraws the grid)."""
+    for y, x in cells:
+        point = page.locator(PLOTLY_CHART).nth(_grid(page, nth)).locator(".scatterlayer .point").nth(y * SIDE + x)
+        point.scroll_into_view_if_needed()
+        box = point.bounding_box()
+        assert box is not None
+        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        wait_for_app(page, timeout_ms=TIMEOUT_MS, settle_ms=300)
+
+
+def _answer(page: Page) -> str:
+    return " ".join(page.locator('[data-testid="stText"]').all_inner_texts())
+
+
+def test_train_then_stop_keeps_the_stopped_network(page: Page, app_url: str) -> None:
+    _open(page, app_url)
+    epochs = page.get_by_label("Epochs")
+    epochs.fill("100")
+    epochs.press("Enter")
+    wait_for_app(page, timeout_ms=TIMEOUT_MS)
+    page.get_by_role("button", name="Train", exact=True).click()
+    # slow motion (on by default): an epoch takes at least 0.2 s, so the live charts can be seen growing
+    expect(page.get_by_text(re.compile(r"Epoch [3-9] of 100"))).to_be_visible(timeout=TIMEOUT_MS)
+    screenshot(page, "learn-training", full_page=False)
+    page.get_by_role("button", name="Stop", exact=True).click()
+    wait_for_app(page, timeout_ms=TIMEOUT_MS, settle_ms=500)
+    _no_exception(page)
+    ended = page.locator('[data-testid="stAlertContentSuccess"]').first.inner_text()
+    stopped = re.search(r"Stopped after (\d+) of 100 epochs", ended)
+    assert stopped and 3 <= int(stopped.group(1)) < 100, ended
+    expect(page.get_by_text("Confusion matrix")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"Held-out accuracy: \d+\.\d%"))).to_be_visible()
+    screenshot(page, "learn-stopped")
+
+
+def test_a_shape_drawn_on_the_grid_is_classified(page: Page, app_url: str) -> None:
+    _open(page, app_url)
+    _click_cells(page, [(y, 2) for y in range(SIDE)])  # a vertical bar
+    _no_exception(page)
+    assert "|" in _answer(page) and "% sure" in _answer(page)
+    bars = page.locator(PLOTLY_CHART).filter(has=page.locator(".barlayer"))
+    expect(bars).to_have_count(1)
+    expect(page.get_by_role("tab")).to_have_count(5)  # input and four stages
+    screenshot(page, "learn-predict")
+
+
+def test_teach_it_yourself_from_drawings(page: Page, app_url: str) -> None:
+    _open(page, app_url)
+    page.get_by_text("Teach it yourself").first.click()
+    wait_for_app(page, timeout_ms=TIMEOUT_MS)
+    classes = page.get_by_label("How many classes")
+    classes.fill("2")
+    classes.press("Enter")
+    wait_for_app(page, timeout_ms=TIMEOUT_MS)
+    label = page.get_by_label("Label of class 2")
+    label.fill("<b>wall</b>")
+    label.press("Enter")
+    wait_for_app(page, timeout_ms=TIMEOUT_MS)
+    # two clicks a drawing keep the test short: diagonal pairs are "cross", vertical pairs "wall"
+    rows = [[(1, 1), (2, 2)], [(0, 0), (1, 1)], [(2, 1), (3, 2)]]
+    cols = [[(0, 1), (1, 1)], [(1, 3), (2, 3)], [(3, 0), (4, 0)]]
+    for target, examples in ((0, rows), (1, cols)):
+        page.get_by_label("This drawing is a").click()
+        page.get_by_role("option").nth(target).click()
+        wait_for_app(page, timeout_ms=TIMEOUT_MS)
+        for cells in examples:
+            _click_cells(page, cells)
+            page.get_by_role("button", name="Add the drawing to this class").click()
+            wait_for_app(page, timeout_ms=TIMEOUT_MS)
+    counts = " ".join(page.locator('[data-testid="stText"]').all_inner_texts())
+    assert re.search(r"cross\s+3 drawings", counts) and re.search(r"<b>wall</b>\s+3 drawings", counts), counts
+    page.get_by_role("button", name=re.compile("Train on your drawings")).click()
+    wait_for_app(page, timeout_ms=TIMEOUT_MS)
+    expect(page.get_by_text(re.compile(r"Trained for \d+ epochs"))).to_be_visible()
+    _click_cells(page, [(2, 4), (3, 4)], nth=1)  # a new wall, in a column never drawn
+    _no_exception(page)
+    assert "<b>wall</b>" in _answer(page)  # the typed label, shown as typed (plain text)
+    screenshot(page, "learn-own")
+
+
+def test_the_network_view_classifies_with_the_trained_chain(page: Page, app_url: str) -> None:
+    _open(page, app_url, "network")
+    _no_exception(page)
+    expect(page.get_by_text("The network says")).to_be_visible()
+    assert ">" in page.get_by_text("The network says").inner_text()  # the founding image is a ">" glyph
+    expect(page.locator(PLOTLY_CHART).filter(has=page.locator(".barlayer"))).to_have_count(1)
+    page.get_by_text("Random (seeded)").click()
+    wait_for_app(page, timeout_ms=TIMEOUT_MS)
+    expect(page.get_by_text("mean nothing yet")).to_be_visible()
+    screenshot(page, "learn-network-random", full_page=False)
