@@ -74,7 +74,6 @@ def run_recipe(name: str, on_epoch=None) -> tuple[Model, list[EpochReport], floa
         "n_train": len(train_set),
         "n_test": len(test_set),
         "epochs": sum(e for e, _ in recipe["phases"]),
-        "train_seconds": round(seconds, 2),
         "recipe": "assets/train_networks.py",
     }
     return model, reports, seconds
