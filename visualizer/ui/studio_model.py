@@ -36,9 +36,10 @@ def studio_state() -> StudioState:
                 state, errors = from_query(params, state)
                 ss[LINK_ERRORS] = errors
         ss[STATE_KEY] = state
+    clamp(state)  # first: a state set by code can hold anything, even an example name that is not text
     if state.image is None:
         state.image = load_example(state.example, channels=3)
-    return clamp(state)
+    return state
 
 
 def bump_editors() -> None:
