@@ -164,8 +164,8 @@ def conv2d_grad(
         raise ValueError(
             f"the output gradient must have conv2d's output shape {want[single:]}, not {np.shape(grad_out)}"
         )
-    _, cache = conv_forward(xb, bank, np.zeros(bank.shape[0]), s, p, d)
-    grad_x, grad_filters, grad_bias = conv_backward(cache, gb)
+    patches, _ = im2col(xb, bank.shape[1:3], s, p, d)  # what the forward pass would cache, without its product
+    grad_x, grad_filters, grad_bias = conv_backward((patches, xb.shape, bank, (ho, wo), s, p, d), gb)
     return (grad_x[0] if single else grad_x), grad_filters, grad_bias
 
 
