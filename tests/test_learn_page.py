@@ -337,6 +337,24 @@ def test_teach_it_yourself_trains_on_drawn_examples_and_keeps_labels_plain() -> 
     assert "&lt;b&gt;" in json.dumps(_bar_chart(at))
 
 
+def test_a_drawing_is_shifted_to_every_place_it_fits() -> None:
+    from visualizer.ui.learn_own import shifted_copies
+
+    dot = np.zeros((5, 5))
+    dot[2, 3] = 1
+    copies = shifted_copies(dot)
+    assert len(copies) == 25 and {tuple(np.argwhere(c)[0]) for c in copies} == {(y, x) for y in range(5)
+                                                                                 for x in range(5)}
+    row = np.zeros((5, 5))
+    row[1, :] = 1
+    assert sorted(int(np.argwhere(c)[0][0]) for c in shifted_copies(row)) == [0, 1, 2, 3, 4]  # only up and down
+    corner = np.zeros((5, 5))
+    corner[0, 0] = corner[1, 1] = 1
+    copies = shifted_copies(corner)
+    assert len(copies) == 16 and all(c.sum() == 2 for c in copies)  # the ink never wraps around an edge
+    assert any(np.array_equal(c, corner) for c in copies)
+
+
 def test_teach_it_yourself_asks_for_three_drawings_of_every_class() -> None:
     at = _app(learn_section="own").run()
     at.number_input(key="learn_own_k").set_value(2).run()

@@ -30,6 +30,7 @@ BUSY_MESSAGE = ("Another training is running on this server right now (only one 
                 "Try again in a few seconds.")
 DATASETS = {"shapes": "Shapes (5x5, six classes)", "digits": "Digits (8x8, UCI)"}
 PLOT_CONFIG = {"displayModeBar": False, "scrollZoom": False}
+GRID_GAP = "#9e9e9e"
 
 
 @dataclass
@@ -116,7 +117,11 @@ def drawing_grid(key: str, shape: tuple[int, int], *, cell_px: int = 44) -> np.n
     ss = st.session_state
     img = grid_image(key, shape)
     chart_key = f"{key}_chart_{ss.get(f'{key}_version', 0)}"
-    st.plotly_chart(pixel_grid_figure(img, cell_px=cell_px), key=chart_key, selection_mode="points",
+    fig = pixel_grid_figure(img, cell_px=cell_px)
+    # Grey between the cells, so that a white cell stands out from the page; the rows exactly, no margin rows.
+    fig["layout"]["plot_bgcolor"] = GRID_GAP
+    fig["layout"]["yaxis"].update({"autorange": False, "range": [shape[0] - 0.5, -0.5]})
+    st.plotly_chart(fig, key=chart_key, selection_mode="points",
                     on_select=lambda: _on_grid_click(key, chart_key), config=PLOT_CONFIG,
                     width=cell_px * shape[1] + 60)
     st.button("Clear the drawing", key=f"{key}_clear", on_click=set_drawing, args=(key, np.zeros(shape)))
