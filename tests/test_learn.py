@@ -256,6 +256,29 @@ def test_unknown_optimizer_and_empty_training_set_are_refused():
         train(model, train_set.subset(np.array([], dtype=int)), test_set, epochs=1)
 
 
+@pytest.mark.parametrize(
+    ("kwargs", "words"),
+    [({"epochs": 0}, "epochs"), ({"epochs": 2.5}, "epochs"), ({"batch_size": 0}, "batch_size"),
+     ({"lr": -1.0}, "learning rate"), ({"lr": float("nan")}, "learning rate")],
+)
+def test_impossible_training_settings_are_refused(kwargs, words):
+    train_set, test_set = tiny_shapes()
+    model = new_model(founding_specs(), (5, 5, 1), SHAPES_CLASSES, seed=0)
+    with pytest.raises(ValueError, match=words):
+        train(model, train_set, test_set, **{"epochs": 1, **kwargs})
+
+
+def test_data_the_model_cannot_read_is_refused():
+    model = new_model(founding_specs(), (5, 5, 1), SHAPES_CLASSES, seed=0)
+    digits = load_dataset("digits")
+    with pytest.raises(ValueError, match=r"training images are \(8, 8, 1\)"):
+        train(model, digits, digits, epochs=1)
+    train_set, test_set = tiny_shapes()
+    train_set.labels = train_set.labels + 6
+    with pytest.raises(ValueError, match="from 0 to 5"):
+        train(model, train_set, test_set, epochs=1)
+
+
 def test_confusion_matrix_counts_true_rows_and_predicted_columns():
     model = load_trained("digits")
     data = load_dataset("digits")

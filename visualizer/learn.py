@@ -314,6 +314,15 @@ def confusion_matrix(model: Model, data: Dataset) -> np.ndarray:
     return counts
 
 
+def _check_data(model: Model, data: Dataset, what: str) -> None:
+    """Refuse a data set the model cannot read: images of another shape, labels outside its classes."""
+    if len(data) and tuple(data.images.shape[1:]) != tuple(model.input_shape):
+        raise ValueError(f"the {what} images are {tuple(data.images.shape[1:])}, but the model takes "
+                         f"{tuple(model.input_shape)}")
+    if len(data) and not (0 <= int(data.labels.min()) and int(data.labels.max()) < len(model.class_names)):
+        raise ValueError(f"the {what} labels must be class numbers from 0 to {len(model.class_names) - 1}")
+
+
 def train(
     model: Model,
     train: Dataset,
@@ -336,8 +345,15 @@ def train(
     """
     if optimizer not in ("adam", "sgd"):
         raise ValueError(f"optimizer must be 'adam' or 'sgd', not {optimizer!r}")
+    for name, value in (("epochs", epochs), ("batch_size", batch_size)):
+        if not (isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= 1):
+            raise ValueError(f"{name} must be a whole number of at least 1, not {value!r}")
+    if not (isinstance(lr, (int, float)) and 0 < lr < math.inf):
+        raise ValueError(f"the learning rate must be a positive number, not {lr!r}")
     if len(train) == 0:
         raise ValueError("there is nothing to train on: the training set is empty")
+    for what, data in (("training", train), ("test", test)):
+        _check_data(model, data, what)
     step = Adam(lr) if optimizer == "adam" else SGD(lr)
     rng = np.random.default_rng(seed)
     start = time.perf_counter()
