@@ -774,3 +774,30 @@ def test_standalone_html_inlines_plotly_and_refers_to_no_other_host(founding):
     assert "<script>alert(1)" not in page
     assert len(page) > 3_000_000  # plotly.js itself is in the page
     assert not re.search(r"<(script|link|img)[^>]+(src|href)=", page)  # nothing fetched by the page's own tags
+
+
+# ------------------------------------------------------------------------------------------------ toolkit
+def test_text_width_estimate_covers_a_wide_real_font():
+    """``text_em`` may overestimate, never underestimate: checked against DejaVu Sans (Verdana's metrics)."""
+    from PIL import ImageFont
+
+    from visualizer.figures.toolkit import text_em
+
+    font = ImageFont.truetype("DejaVuSans.ttf", 100)
+    for text in ["0.016", "-0.125", "−0.125", "(−1)", "1234.5", "1 × (−1) + 0 × 0", "out(0, 0) = 4", "window × kernel"]:
+        assert text_em(text) * 100 >= font.getlength(text) * 0.97, text
+
+
+def test_fit_values_gives_fewer_decimals_then_nothing_as_cells_shrink():
+    from PIL import ImageFont
+
+    from visualizer.figures.toolkit import fit_values
+
+    values = np.array([0.016, -0.125, 1.5])
+    digits, font = fit_values(values, 80, digits=3, max_font=24)
+    real = ImageFont.truetype("DejaVuSans.ttf", font)
+    assert digits == 3 and 14 <= font < 24 and real.getlength("-0.125") <= 0.85 * 80  # widest text fits
+    digits, font = fit_values(values, 45, digits=3, max_font=24, min_font=11)
+    assert digits == 2 and font >= 11
+    assert fit_values(values, 20, digits=3, max_font=24, min_font=11) is None
+    assert fit_values(np.array([1.0, 0.0]), 200, digits=3, max_font=24) == (3, 24)  # capped by max_font

@@ -44,7 +44,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..numbers import math_fmt, product
+from ..numbers import TIMES, math_fmt, product
 from ..trace import ConvTrace
 from . import style
 from .toolkit import (
@@ -73,14 +73,16 @@ PANEL_GAP = 0.025  # paper fraction between two panels of a row
 
 
 # --- Frame bookkeeping ---------------------------------------------------------------------------------
-def frame_steps(steps: int, step: int = 0, max_frames: int | None = None) -> list[int]:
+def frame_steps(steps: int, step: int = 0, max_frames: int | None = None, dense: int = 0) -> list[int]:
     """The steps that get a Plotly frame: all of them up to ``max_frames``, else every k-th one
-    (0, k, 2k, ...), the last step, and ``step`` (so the slider can sit exactly on it)."""
+    (0, k, 2k, ...), the last step, ``step`` (so the slider can sit exactly on it) and every step within
+    ``dense`` of ``step`` (so stepping one by one near it needs no new figure)."""
     limit = style.MAX_FRAMES if max_frames is None else max(2, int(max_frames))
     if steps <= limit:
         return list(range(steps))
     k = math.ceil(steps / (limit - 1))
-    return sorted(set(range(0, steps, k)) | {steps - 1, step})
+    near = range(max(0, step - dense), min(steps, step + dense + 1))
+    return sorted(set(range(0, steps, k)) | {steps - 1, step} | set(near))
 
 
 def step_label(trace: ConvTrace, s: int) -> str:
@@ -135,28 +137,48 @@ def _wrap(text: str, max_em: float, sep: str = " + ") -> list[str]:
     """Break a long sum at its ``sep`` signs into lines at most ``max_em`` wide (at least one part each); a
     continued line starts with the sign (``+ 0 × 1 ...``)."""
     parts = text.split(sep)
+    sep_em = text_em(sep)
     lines = [parts[0]]
+    width = text_em(parts[0])
     for part in parts[1:]:
-        if text_em(lines[-1] + sep + part) <= max_em:
+        part_em = text_em(part)
+        if width + sep_em + part_em <= max_em:
             lines[-1] += sep + part
+            width += sep_em + part_em
         else:
             lines.append(sep.lstrip() + part if sep.strip() == "+" else part)
+            width = text_em(lines[-1])
     return lines
 
 
-def _terms(trace: ConvTrace, s: int, channel: int) -> str:
+class _Operands:
+    """The window and kernel values of a trace written once each (``math_fmt``), for every step's sum."""
+
+    def __init__(self, trace: ConvTrace) -> None:
+        values = np.unique(np.concatenate([trace.windows.ravel(), trace.kernel.ravel()]))
+        self.text = {float(v): math_fmt(v) for v in values}
+
+    def __call__(self, v: float) -> str:
+        return self.text[float(v)]
+
+
+def _terms(trace: ConvTrace, s: int, channel: int, operands: _Operands | None = None) -> str:
     """``1 × 1 + 0 × (−1) + ...``: the products of one channel at step ``s``."""
-    kh, kw = trace.kernel.shape[:2]
-    win, ker = trace.windows[s, :, :, channel], trace.kernel[:, :, channel]
-    return " + ".join(product(win[u, v], ker[u, v]) for u in range(kh) for v in range(kw))
+    win, ker = trace.windows[s, :, :, channel].ravel(), trace.kernel[:, :, channel].ravel()
+    if operands is None:
+        return " + ".join(product(a, b) for a, b in zip(win, ker, strict=True))
+    return " + ".join(f"{operands(a)} {TIMES} {operands(b)}" for a, b in zip(win, ker, strict=True))
 
 
-def equation_lines(trace: ConvTrace, s: int, names: list[str], max_em: float = 48.0) -> list[str]:
+def equation_lines(
+    trace: ConvTrace, s: int, names: list[str], max_em: float = 48.0, operands: _Operands | None = None
+) -> list[str]:
     """The sum of step ``s`` as lines of text at most ``max_em`` wide (Plotly's small HTML: ``<b>`` for
     the result), with ``×``, ``−`` and negative operands in parentheses.
 
     One channel: ``out(2, 0) = 1 × 1 + 0 × (−1) + ... = 4`` (+ a bias line). Several: one line per
     channel (its products and their sum), then the channel sums added up, "the channels are absorbed".
+    ``operands``: the trace's values written once (many steps share them), an optimisation only.
     """
     y, x = (int(v) for v in trace.positions[s])
     c = trace.kernel.shape[2]
@@ -166,13 +188,13 @@ def equation_lines(trace: ConvTrace, s: int, names: list[str], max_em: float = 4
     if c == 1:
         value = math_fmt(trace.channel_sums[s, 0], operand=False)
         if not bias:
-            return _wrap(f"{out} = {_terms(trace, s, 0)} = <b>{value}</b>", max_em)
-        return _wrap(f"{out} = {_terms(trace, s, 0)} = {value}", max_em) + [f"{value}{bias} = <b>{total}</b>"]
+            return _wrap(f"{out} = {_terms(trace, s, 0, operands)} = <b>{value}</b>", max_em)
+        return _wrap(f"{out} = {_terms(trace, s, 0, operands)} = {value}", max_em) + [f"{value}{bias} = <b>{total}</b>"]
     lines: list[str] = []
     if c <= style.MAX_CHANNEL_ROWS:
         for i in range(c):
             value = math_fmt(trace.channel_sums[s, i], operand=False)
-            lines += _wrap(f"{names[i]}: {_terms(trace, s, i)} = <b>{value}</b>", max_em)
+            lines += _wrap(f"{names[i]}: {_terms(trace, s, i, operands)} = <b>{value}</b>", max_em)
     else:
         sums = [math_fmt(v, operand=False) for v in trace.channel_sums[s]]
         lines += _wrap(" · ".join(f"{n}: {v}" for n, v in zip(names, sums, strict=True)), max_em, " · ")
@@ -431,6 +453,7 @@ def sliding_figure(
     controls: bool = True,
     presentation: bool = False,
     width_px: int | None = None,
+    dense_frames: int = 0,
 ) -> dict:
     """The animation of ``trace`` as one Plotly figure dict, showing step ``step`` until played.
 
@@ -449,6 +472,7 @@ def sliding_figure(
       cells at least 28 px (else none), titles, caption and equation at least 28 px.
     - width_px: the width the figure will be drawn at, when known (else ``style.ASSUMED_WIDTH_PX``):
       numbers, titles and the equation's line breaks are fitted to it.
+    - dense_frames: when frames are thinned, every step within this many of ``step`` still gets a frame.
     Returns a figure dict: ``data``, ``layout`` (``annotations[0]`` the sum, ``[1]`` the step caption; with
     ``controls``, Play / Pause ``updatemenus`` and a ``sliders`` entry), ``frames`` named by step. The
     last trace is the clickable scatter over the output cells, ``customdata`` = step.
@@ -456,10 +480,11 @@ def sliding_figure(
     step, names = _check_args(trace, step, frame_ms, channel_labels)
     sizes = Sizes.of(presentation)
     usable = usable_px(width_px)
-    steps = frame_steps(trace.steps, step, max_frames)
+    steps = frame_steps(trace.steps, step, max_frames, dense_frames)
     shown = sorted(set(steps) | {step})
     eq_em = usable / sizes.equation
-    texts = {s: "<br>".join(equation_lines(trace, s, names, eq_em)) for s in shown}
+    operands = _Operands(trace)
+    texts = {s: "<br>".join(equation_lines(trace, s, names, eq_em, operands)) for s in shown}
     captions = {s: step_caption(trace, s, usable / sizes.caption) for s in shown}
     plan = plan_layout(
         trace,

@@ -20,6 +20,7 @@ import base64
 import io
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 
@@ -48,20 +49,23 @@ def to_list(values: np.ndarray) -> list:
     return arr.tolist()
 
 
+def _char_em(ch: str) -> float:
+    if ch in _EM:
+        return _EM[ch]
+    if ch.isdigit():
+        return _DIGIT_EM
+    return _UPPER_EM if ch.isupper() else _LETTER_EM
+
+
+_TABLE = {chr(i): _char_em(chr(i)) for i in range(32, 127)} | _EM
+
+
+@lru_cache(maxsize=65536)  # the terms of a sum repeat from step to step
 def text_em(text: str) -> float:
     """The width of ``text`` (Plotly's small HTML tags ignored) in em: multiply by the font size for px."""
-    plain = re.sub(r"<[^>]*>", "", text)
-    total = 0.0
-    for ch in plain:
-        if ch in _EM:
-            total += _EM[ch]
-        elif ch.isdigit():
-            total += _DIGIT_EM
-        elif ch.isupper():
-            total += _UPPER_EM
-        else:
-            total += _LETTER_EM
-    return total
+    plain = re.sub(r"<[^>]*>", "", text) if "<" in text else text
+    table = _TABLE
+    return sum(table[ch] if ch in table else _char_em(ch) for ch in plain)
 
 
 def fit_font(
