@@ -1,8 +1,10 @@
 """A stack of layers (convolution, activation, pooling), the shape at every stage, and the founding chain.
 
 A stack is described by :class:`LayerSpec` values (plain data: what the UI edits and the URL
-stores); :func:`build_layers` turns them into layers with weights (seeded random filters), and
-:func:`run_stack` pushes an image through, keeping every stage's tensor. The founding chain::
+stores); :func:`build_layers` turns them into layers with weights (seeded random filters, or given
+ones such as a trained model's), and :func:`run_stack` pushes an image through, keeping every stage's
+tensor. What each kind of layer does (checks, shape, label, forward, backward) is defined once, in
+:data:`visualizer.layers.KINDS`; this module only walks the stack. The founding chain::
 
     5x5x1 -- 15 [3x3x1] --> 3x3x15 -- ReLU --> 3x3x15 -- 10 [1x1x15] --> 3x3x10 -- 6 [3x3x10] --> 1x1x6
 """
