@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..numbers import fmt
+from . import style
+from .toolkit import fit_font
+
 
 def pixel_grid_figure(gray: np.ndarray, *, cell_px: int = 36) -> dict:
     """A figure dict of ``gray`` ``(H, W)`` in [0, 1], values written in the cells, every cell clickable.
@@ -13,7 +17,8 @@ def pixel_grid_figure(gray: np.ndarray, *, cell_px: int = 36) -> dict:
     """
     h, w = gray.shape
     ys, xs = np.mgrid[0:h, 0:w]
-    text = [[f"{v:.2g}" for v in row] for row in gray]
+    text = [[fmt(v, 2) for v in row] for row in gray]
+    font = fit_font([t for row in text for t in row], cell_px, max_font=14, min_font=9) if max(h, w) <= 12 else None
     heat = {
         "type": "heatmap",
         "z": gray.tolist(),
@@ -23,8 +28,8 @@ def pixel_grid_figure(gray: np.ndarray, *, cell_px: int = 36) -> dict:
         "reversescale": True,
         "showscale": False,
         "text": text,
-        "texttemplate": "%{text}" if max(h, w) <= 12 else "",
-        "textfont": {"size": 14},
+        "texttemplate": "%{text}" if font else "",
+        "textfont": {"size": font or 14},
         "hoverinfo": "skip",
         "xgap": 1,
         "ygap": 1,
@@ -35,7 +40,7 @@ def pixel_grid_figure(gray: np.ndarray, *, cell_px: int = 36) -> dict:
         "x": xs.ravel().tolist(),
         "y": ys.ravel().tolist(),
         "customdata": np.stack([ys.ravel(), xs.ravel()], axis=1).tolist(),
-        "marker": {"size": max(8, cell_px - 4), "symbol": "square", "opacity": 0.01, "color": "#1f6feb"},
+        "marker": {"size": max(8, cell_px - 4), "symbol": "square", "opacity": 0.01, "color": style.ACCENT},
         "hovertemplate": "row %{customdata[0]}, column %{customdata[1]}: click to toggle<extra></extra>",
         "showlegend": False,
     }
@@ -51,6 +56,6 @@ def pixel_grid_figure(gray: np.ndarray, *, cell_px: int = 36) -> dict:
                       "scaleanchor": "x", "constrain": "domain"},
             "dragmode": False,
             "clickmode": "event+select",
-            "plot_bgcolor": "#ffffff",
+            "plot_bgcolor": style.BACKGROUND,
         },
     }
