@@ -170,6 +170,21 @@ def test_conv_transpose2d_refuses_impossible_arguments(kwargs, words):
         conv_transpose2d(np.ones((3, 3, 2)), np.ones((2, 3, 3, 1)), **kwargs)
 
 
+@pytest.mark.parametrize("bad", [np.full((3, 3, 2), np.nan), np.zeros((0, 3, 2)), np.zeros((3, 2)), "x"])
+def test_bad_inputs_get_a_message(bad):
+    with pytest.raises(ValueError, match="the input"):
+        conv_transpose2d(bad, np.ones((2, 3, 3, 1)))
+    with pytest.raises(ValueError, match="the input"):
+        conv2d_grad(bad, np.ones((2, 1, 1, 2)), np.ones((3, 3, 2)))
+
+
+def test_work_beyond_the_size_limit_is_refused_before_it_starts():
+    with pytest.raises(ValueError, match="too large"):
+        conv_transpose2d(np.ones((1, 1, 1)), np.ones((1, 3, 3, 1)), stride=1, dilation=5000)
+    with pytest.raises(ValueError, match="too large"):
+        conv2d_grad(np.ones((2000, 2000, 1)), np.ones((1, 7, 7, 1)), np.ones((1994, 1994, 1)))
+
+
 def test_conv_transpose2d_needs_one_input_channel_per_filter():
     with pytest.raises(ValueError, match="one channel per filter"):
         conv_transpose2d(np.ones((3, 3, 3)), np.ones((2, 3, 3, 1)))

@@ -21,7 +21,17 @@ from __future__ import annotations
 import numpy as np
 
 from .activations import LEAKY_SLOPE
-from .conv import PaddingArg, PairArg, _pair, as_filters, output_shape, real_array, resolve_padding, windows
+from .conv import (
+    MAX_VALUES,
+    PaddingArg,
+    PairArg,
+    _pair,
+    as_filters,
+    output_shape,
+    real_array,
+    resolve_padding,
+    windows,
+)
 
 ConvCache = tuple  # (patches, x shape, filters, out_hw, stride, padding, dilation)
 
@@ -29,15 +39,22 @@ ConvCache = tuple  # (patches, x shape, filters, out_hw, stride, padding, dilati
 def _batch(x: object, what: str, ndim_single: int = 3) -> tuple[np.ndarray, bool]:
     """``x`` as a float64 batch ``(B, H, W, C)``, and whether it was a single ``(H, W, C)`` array."""
     arr = real_array(x, what).astype(np.float64, copy=False)
-    if arr.ndim == ndim_single:
-        return arr[None], True
-    if arr.ndim != ndim_single + 1:
+    if arr.ndim not in (ndim_single, ndim_single + 1):
         raise ValueError(f"{what} must be (H, W, C) or a batch (B, H, W, C); got {arr.ndim} dimensions")
     if 0 in arr.shape:
         raise ValueError(f"{what} is empty: its shape is {arr.shape}")
     if not np.isfinite(arr).all():
         raise ValueError(f"{what} contains NaN or infinite values")
-    return arr, False
+    return (arr[None], True) if arr.ndim == ndim_single else (arr, False)
+
+
+def _check_size(values: int, what: str) -> None:
+    """Refuse work whose largest array would exceed :data:`visualizer.conv.MAX_VALUES` values."""
+    if values > MAX_VALUES:
+        raise ValueError(
+            f"this is too large: {what} would hold {values:,} values; the limit is {MAX_VALUES:,}. "
+            "Use a smaller image, batch or kernel"
+        )
 
 
 def _hyper(
@@ -130,7 +147,7 @@ def conv_backward(cache: ConvCache, grad_y: np.ndarray) -> tuple[np.ndarray, np.
     Returns ``(grad_x (B, H, W, C), grad_filters (N, kh, kw, C), grad_bias (N,))``.
     """
     patches, x_shape, filters, out_hw, stride, padding, dilation = cache
-    n, kh, kw, c = filters.shape
+    n = filters.shape[0]
     g = grad_y.reshape(-1, n)
     grad_filters = (g.T @ patches).reshape(filters.shape)
     grad_x = stamp(grad_y.reshape(-1, *out_hw, n), filters, x_shape, stride, padding, dilation)
@@ -164,6 +181,7 @@ def conv2d_grad(
         raise ValueError(
             f"the output gradient must have conv2d's output shape {want[single:]}, not {np.shape(grad_out)}"
         )
+    _check_size(xb.shape[0] * ho * wo * bank[0].size, "the patch matrix")
     patches, _ = im2col(xb, bank.shape[1:3], s, p, d)  # what the forward pass would cache, without its product
     grad_x, grad_filters, grad_bias = conv_backward((patches, xb.shape, bank, (ho, wo), s, p, d), gb)
     return (grad_x[0] if single else grad_x), grad_filters, grad_bias
@@ -231,6 +249,7 @@ def conv_transpose2d(
     op = _pair(output_padding, "output_padding", minimum=0)
     b, h, w, _ = xb.shape
     out_hw = transpose_output_shape((h, w), (kh, kw), stride=s, padding=p, dilation=d, output_padding=op)
+    _check_size(b * (out_hw[0] + 2 * p[0]) * (out_hw[1] + 2 * p[1]) * c, "the padded output")
     out = stamp(xb, bank, (b, *out_hw, c), s, p, d)
     return out[0] if single else out
 
