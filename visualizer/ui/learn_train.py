@@ -96,6 +96,7 @@ def train_now(name: str, epochs: int, lr: float, live: Live, *, slow: bool = Fal
     if not take_training_slot():
         return
     run = None
+    ending = "stopped"  # unless training returns on its own: a click stopped this script run mid-epoch
     try:
         model = learn.new_model(specs_for(name), tuple(train.images.shape[1:]), list(train.class_names), seed=0)
         run = TrainingRun(name, model, epochs)
@@ -116,16 +117,12 @@ def train_now(name: str, epochs: int, lr: float, live: Live, *, slow: bool = Fal
 
         learn.train(model, train, test, epochs=epochs, lr=lr, seed=0, time_limit_s=TIME_LIMIT_S,
                     on_epoch=on_epoch)
-        if run.stop_requested:
-            run.status = "stopped"
-        else:
-            run.status = "finished" if len(run.history) >= epochs else "time limit"
+        if not run.stop_requested:
+            ending = "finished" if len(run.history) >= epochs else "time limit"
     finally:
-        # Also when a click stopped this script run in the middle of an epoch's redraw.
         if run is not None:
-            if run.status == "running":
-                run.status = "stopped"
             run.confusion = learn.confusion_matrix(run.model, test)
+            run.status = ending  # last: the page run waiting for this one reads the results once this is set
         TRAIN_SLOTS.release()
 
 
