@@ -298,10 +298,13 @@ def _natural_widths(trace: ConvTrace, row_px: float, out_px: float, sizes: Sizes
     hp, wp = trace.padded.shape[:2]
     kh, kw = trace.kernel.shape[:2]
     ho, wo = trace.out_shape
+    out_cell = min(out_px / ho, sizes.max_cell)
+    if trace.kernel.shape[2] > 1:  # the output spans the channel rows: keep its cells near the input's
+        out_cell = min(out_cell, 1.5 * row_px / hp)
     return (
         wp * min(row_px / hp, sizes.max_cell),
         kw * min(row_px / kh, sizes.kernel_cell),
-        wo * min(out_px / ho, sizes.max_cell),
+        wo * out_cell,
     )
 
 
@@ -386,6 +389,9 @@ def plan_layout(
         y_domains.append([round(max(y1 - row_px / block, 0.0), 5), round(y1, 5)])
     out_px = min(block, sizes.panel) if height is None else block
     in_w, k_w, out_w = _natural_widths(trace, row_px, out_px, sizes)
+    # Width left over (a wide screen): the output may take it, up to its own uncapped size.
+    left = usable * (1 - PANEL_GAP * 3 * per_row) - per_row * (in_w + 2 * k_w) - out_w
+    out_w = min(out_w + max(left, 0.0), wo * min(out_px / ho, sizes.max_cell))
     x_domains = split_domain([in_w, k_w, k_w] * per_row + [out_w], PANEL_GAP)
     out_y = [y_domains[-1][0], y_domains[0][1]]
     return Plan(

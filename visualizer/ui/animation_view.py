@@ -25,7 +25,9 @@ from .studio_model import studio_state
 PLAYER_KEY = "w_player"
 LAYOUT_KEY = "_studio_player_layout"  # {"width", "avail"}: the pixels the page reported for the figure
 DEFAULT_LAYOUT = {"width": 1180, "avail": 520}
-MAX_PLAYER_FRAMES = 4_900  # one frame per step for every animation the studio allows (70x70 outputs)
+MAX_PLAYER_FRAMES = 4_900  # one frame per step for every animation the studio allows (70x70 outputs) ...
+FIGURE_BUDGET_BYTES = 2_000_000  # ... as long as the figure stays under this; beyond, frames are thinned
+DENSE_FRAMES = 40  # and every step within this many of the current one keeps its frame (step by step there)
 MIN_HEIGHT, MAX_HEIGHT = 380, 1100
 
 
@@ -63,17 +65,40 @@ def figure_height(avail: int, width: int, channels: int) -> int | None:
     return int(np.clip(min(avail, width * 0.55 + 230), MIN_HEIGHT, MAX_HEIGHT))
 
 
+def frame_budget(kernel: np.ndarray) -> int:
+    """How many frames fit ``FIGURE_BUDGET_BYTES``: a frame carries the products (about 45 bytes a value
+    in JSON), the window, cover and cell paths, the caption and the sum (measured: 0.8 kB for a 3x3
+    grayscale kernel, 1.9 kB for 3x3x3)."""
+    kh, kw, c = kernel.shape
+    per_frame = 300 + c * (kh * kw * 45 + 60)
+    return int(np.clip(FIGURE_BUDGET_BYTES // per_frame, 150, MAX_PLAYER_FRAMES))
+
+
+def _dense_anchor(step: int, steps: int, budget: int) -> int:
+    """The step the dense frames are centred on, moved in whole windows so that stepping one by one
+    needs a new figure only every ``DENSE_FRAMES`` steps (and the figure stays cached meanwhile)."""
+    if steps <= budget:
+        return 0
+    return int(min(steps - 1, round(step / DENSE_FRAMES) * DENSE_FRAMES))
+
+
 @st.cache_data(max_entries=CACHE_ENTRIES, ttl=CACHE_TTL, show_spinner=False)
 def player_figure(
     image: np.ndarray, kernel: np.ndarray, bias: float, stride: int, padding: int, dilation: int,
-    presentation: bool, width: int, height: int | None,
+    presentation: bool, width: int, height: int | None, anchor: int,
 ) -> tuple[dict, str]:
-    """The player's figure (a frame per step, no Plotly controls) and an id that changes with it."""
+    """The player's figure (no Plotly controls) and an id that changes with it.
+
+    One frame per step while the figure fits the budget; beyond, every k-th step plus every step within
+    ``DENSE_FRAMES`` of ``anchor``. The player asks for a new anchor when a person steps outside.
+    """
     trace = cached_trace(image, kernel, bias, stride, padding, dilation)
-    figure = sliding_figure(trace, max_frames=MAX_PLAYER_FRAMES, controls=False, presentation=presentation,
-                            width_px=width, height=height)
+    figure = sliding_figure(trace, step=min(anchor, trace.steps - 1), max_frames=frame_budget(kernel),
+                            dense_frames=DENSE_FRAMES, controls=False, presentation=presentation, width_px=width,
+                            height=height)
     digest = hashlib.sha256()
-    for part in (image, kernel, np.array([bias, stride, padding, dilation, presentation, width, height or 0], float)):
+    numbers = [bias, stride, padding, dilation, presentation, width, height or 0, anchor]
+    for part in (image, kernel, np.array(numbers, float)):
         digest.update(np.ascontiguousarray(part).tobytes())
     return figure, digest.hexdigest()[:20]
 
@@ -90,8 +115,9 @@ def animation_section(state: StudioState, image: np.ndarray) -> ConvTrace | None
     state.step = min(state.step, trace.steps - 1)
     layout = st.session_state.get(LAYOUT_KEY) or DEFAULT_LAYOUT
     height = figure_height(layout["avail"], layout["width"], image.shape[2])
+    anchor = _dense_anchor(state.step, trace.steps, frame_budget(kernel))
     figure, fig_id = player_figure(image, kernel, bias, state.stride, state.padding, state.dilation,
-                                   state.presentation, layout["width"], height)
+                                   state.presentation, layout["width"], height, anchor)
     sliding_player(figure, fig_id=fig_id, steps=trace.steps, step=state.step, speed_ms=state.speed_ms,
                    presentation=state.presentation, layout=layout, key=PLAYER_KEY, on_change=_on_player)
     seconds = trace.steps * state.speed_ms / 1000

@@ -63,8 +63,20 @@
 
   function go(step, tell) {
     if (!state.names.length) return Promise.resolve();
-    const name = state.names[indexOfStep(Math.max(0, Math.min(step, state.steps - 1)))];
+    const wanted = Math.max(0, Math.min(step, state.steps - 1));
     stop(false);
+    if (!state.names.includes(String(wanted))) {
+      // A large animation keeps a frame for every k-th step and for the steps near the current one:
+      // for any other step, ask the app for a figure around it (it answers with a new render).
+      state.current = wanted;
+      showLabel();
+      report();
+      return Promise.resolve();
+    }
+    return showFrame(String(wanted), tell);
+  }
+
+  function showFrame(name, tell) {
     state.current = Number(name);
     showLabel();
     const done = Plotly.animate(gd, [name], {
@@ -75,8 +87,8 @@
   }
 
   function move(delta) {
-    const i = indexOfStep(state.current) + delta;
-    if (i >= 0 && i < state.names.length) go(Number(state.names[i]), true);
+    const target = state.current + delta;
+    if (target >= 0 && target < state.steps) go(target, true);
   }
 
   function play() {
@@ -113,27 +125,35 @@
     return Plotly.newPlot(gd, { data: fig.data, layout: layout, frames: fig.frames, config: config });
   }
 
+  // Renders come in order; drawing is asynchronous. Chain every change on the previous one, so a step is
+  // never applied to a figure that is still being replaced (the label and the chart always agree).
   function render(args) {
     state.speed = Number(args.speed_ms) || 400;
     el("speed").value = String(state.speed);
     state.presentation = Boolean(args.presentation);
     document.body.classList.toggle("presentation", state.presentation);
     const target = Math.max(0, Math.min(Number(args.step) || 0, args.steps - 1));
+    const previous = state.drawing || Promise.resolve();
     if (args.fig_id !== state.figId) {
       state.figId = args.fig_id;
-      const wasPlaying = state.playing;
-      state.drawing = draw(args).then(() => {
-        bindChart();
-        return go(wasPlaying ? state.current : target, false);
+      state.drawing = previous.then(() => {
+        const wasPlaying = state.playing;
+        return draw(args).then(() => {
+          bindChart();
+          return go(wasPlaying ? state.current : target, false);
+        });
       }).then(() => {
         setHeight();
         const size = measure();
         const used = args.layout || {};
         const off = (a, b) => !b || Math.abs(a - b) / b > 0.08;
         if (off(size.width, used.width) || off(size.avail, used.avail)) report();
-      });
-    } else if (!state.playing && target !== state.current) {
-      go(target, false);
+      }).catch((err) => console.error(err));
+    } else {
+      state.drawing = previous.then(() => {
+        if (!state.playing && target !== state.current) return go(target, false);
+        return null;
+      }).catch((err) => console.error(err));
     }
   }
 
@@ -160,8 +180,14 @@
   el("back").addEventListener("click", () => move(-1));
   el("next").addEventListener("click", () => move(1));
   el("play").addEventListener("click", () => (state.playing ? stop(true) : play()));
-  el("scrub").addEventListener("input", () => go(Number(el("scrub").value) - 1, false));
-  el("scrub").addEventListener("change", () => report());
+  // While dragging, show the nearest frame; on release, the exact step.
+  el("scrub").addEventListener("input", () => {
+    stop(false);
+    const step = Number(el("scrub").value) - 1;
+    showFrame(state.names[indexOfStep(step)], false);
+    el("label").textContent = `Step ${step + 1} of ${state.steps}`;
+  });
+  el("scrub").addEventListener("change", () => go(Number(el("scrub").value) - 1, true));
   el("speed").addEventListener("change", () => {
     state.speed = Number(el("speed").value);
     if (state.playing) { stop(false); play(); }
