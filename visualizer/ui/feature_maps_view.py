@@ -36,7 +36,7 @@ def _maps(values: np.ndarray, titles: list[str], key: str) -> None:
     cols = st.columns(TILE_COLUMNS)
     for i in range(n):
         tile = png_bytes(colorize(values[:, :, i], limit=limit), scale=scale)
-        cols[i % TILE_COLUMNS].image(tile, caption=md_text(titles[i]))
+        cols[i % TILE_COLUMNS].image(tile, caption=md_text(titles[i]), alt=f"Feature map {i + 1} in colour")
     st.caption(f"Colours: blue negative, white 0, orange positive; one scale for all maps (±{limit:.3g}).")
 
 

@@ -72,7 +72,8 @@ def _preview(state: StudioState) -> None:
     scale = max(1, 96 // max(h, w))
     pixels = np.repeat(np.repeat(np.clip(image * 255, 0, 255).round().astype(np.uint8), scale, 0), scale, 1)
     st.image(pixels if image.shape[2] == 3 else pixels[:, :, 0],
-             caption=f"The animation's input, {h}x{w}" + (" in colour" if image.shape[2] == 3 else ""))
+             caption=f"The animation's input, {h}x{w}" + (" in colour" if image.shape[2] == 3 else ""),
+             alt=f"The animation's input image, {h} by {w} pixels")
 
 
 def _header(state: StudioState, image: np.ndarray) -> tuple[int, int] | None:
