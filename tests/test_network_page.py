@@ -201,7 +201,8 @@ def test_the_page_opens_from_the_app_navigation() -> None:
 
 def test_removing_the_last_layer_ends_the_chain_at_3x3x10() -> None:
     at = _app().run()
-    at.button(key="net_remove_3").click().run()
+    at.selectbox(key="net_pick").set_value(3).run()
+    at.button(key="net_remove").click().run()
     assert not at.exception
     assert _shapes(at) == FOUNDING_SHAPES[:4]
     assert len(at.session_state["net_stack"]) == 3
@@ -287,7 +288,8 @@ def test_a_pooling_window_larger_than_its_input_is_refused() -> None:
 
 def test_moving_relu_first_keeps_the_input_shape_for_it() -> None:
     at = _app().run()
-    at.button(key="net_up_1").click().run()
+    at.selectbox(key="net_pick").set_value(1).run()
+    at.button(key="net_up").click().run()
     kinds = [d["kind"] for d in at.session_state["net_stack"]]
     assert kinds == ["activation", "conv", "conv", "conv"]
     assert _shapes(at) == ["[5 x 5 x 1]", "[5 x 5 x 1]", "[3 x 3 x 15]", "[3 x 3 x 10]", "[1 x 1 x 6]"]
@@ -300,7 +302,8 @@ def test_a_move_that_breaks_the_stack_is_refused() -> None:
     at.session_state["net_stack"] = stack
     at.run()
     assert _shapes(at) == ["[5 x 5 x 1]", "[7 x 7 x 2]", "[1 x 1 x 4]"]
-    at.button(key="net_up_1").click().run()  # the 7x7 filters would meet the 5x5 input
+    at.selectbox(key="net_pick").set_value(1).run()
+    at.button(key="net_up").click().run()  # the 7x7 filters would meet the 5x5 input
     message = _errors(at)
     assert "Layer 1" in message and "4 x [7x7x1]" in message
     assert "floor((5 + 2*0 - 1*(7-1) - 1) / 1) + 1 = -1" in message
@@ -310,8 +313,10 @@ def test_a_move_that_breaks_the_stack_is_refused() -> None:
 
 def test_reset_restores_the_founding_chain() -> None:
     at = _app().run()
-    at.button(key="net_remove_0").click().run()
-    at.button(key="net_remove_0").click().run()
+    at.selectbox(key="net_pick").set_value(0).run()
+    at.button(key="net_remove").click().run()
+    at.selectbox(key="net_pick").set_value(0).run()
+    at.button(key="net_remove").click().run()
     assert len(at.session_state["net_stack"]) == 2
     at.button(key="net_reset").click().run()
     assert _shapes(at) == FOUNDING_SHAPES
@@ -502,7 +507,8 @@ def test_the_studio_image_is_made_5x5_grayscale_for_the_trained_chain() -> None:
 
 def test_an_edited_stack_runs_with_random_weights_and_says_why() -> None:
     at = _app().run()
-    at.button(key="net_remove_3").click().run()
+    at.selectbox(key="net_pick").set_value(3).run()
+    at.button(key="net_remove").click().run()
     assert not at.exception
     assert "seeded random weights" in " ".join(i.value for i in at.info)
     assert not [c for c in (json.loads(c.proto.spec) for c in at.get("plotly_chart"))

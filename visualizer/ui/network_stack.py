@@ -221,17 +221,23 @@ def stack_editor(input_shape: tuple[int, int, int]) -> None:
         shapes = []
     st.markdown(f"Input **[{' x '.join(map(str, input_shape))}]**")
     for i, spec in enumerate(specs):
-        cols = st.columns([3.4, 1, 1, 1], gap="small", vertical_alignment="center")
         channels = shapes[i][2] if shapes else None
         out = f"  \n:small[:gray[→ {'x'.join(map(str, shapes[i + 1]))}]]" if shapes else ""
-        cols[0].markdown(f"**{i + 1}.** {spec.label(channels)}{out}")
-        # Words, not icon-only buttons: an icon's name is what a screen reader would announce.
-        cols[1].button("↑", key=f"net_up_{i}", help=f"Move layer {i + 1} up", disabled=i == 0,
-                       on_click=_move, args=(i, -1, input_shape))
-        cols[2].button("↓", key=f"net_down_{i}", help=f"Move layer {i + 1} down",
-                       disabled=i == len(specs) - 1, on_click=_move, args=(i, 1, input_shape))
-        cols[3].button("✕", key=f"net_remove_{i}", help=f"Remove layer {i + 1}",
-                       on_click=_remove, args=(i, input_shape))
+        st.markdown(f"**{i + 1}.** {spec.label(channels)}{out}")
+    if specs:
+        # One picker and three buttons named in words (icon-only buttons are announced by their icon's name).
+        if ss.get("net_pick") not in range(len(specs)):
+            ss["net_pick"] = len(specs) - 1
+        st.selectbox("Layer to move or remove", range(len(specs)), key="net_pick",
+                     format_func=lambda i: f"{i + 1}. {specs[i].label(shapes[i][2] if shapes else None)}")
+        pick = int(ss["net_pick"])
+        c1, c2, c3 = st.columns(3, gap="small")
+        c1.button("Up", key="net_up", help="Move this layer one place up", disabled=pick == 0, width="stretch",
+                  on_click=_move, args=(pick, -1, input_shape))
+        c2.button("Down", key="net_down", help="Move this layer one place down", disabled=pick == len(specs) - 1,
+                  width="stretch", on_click=_move, args=(pick, 1, input_shape))
+        c3.button("Remove", key="net_remove", help="Remove this layer", width="stretch",
+                  on_click=_remove, args=(pick, input_shape))
     if not specs:
         st.caption("No layers: the input is the output.")
     if ss.get(REFUSAL):
