@@ -32,6 +32,8 @@ ROW_WRAP = 5  # at most this many stages per row once it wraps
 ROW_UNITS = 2.2  # vertical distance between rows, in units of a stage's slot width
 BOX_MAX = 0.72  # the largest front face, in units of a stage's slot width
 DEPTH_MAX = 0.28  # the oblique depth of the stage with the most channels
+STAGE_SLOT_PX = 190  # a stage (box and arrow) needs about this much width at full label size
+STAGE_UNIT_PX = 150  # px per slot width at which the stage labels are drawn full size
 MIX_AXIS_PX = 56  # under the channel-mixing panels: the channel axis and its title, above Play and the slider
 MIX_CONTROL_FONT = 15
 MIX_CONTROLS_PX = MIX_AXIS_PX + controls_px(MIX_CONTROL_FONT)
@@ -144,12 +146,13 @@ def _cuboid(cx: float, cy: float, shape: tuple[int, int, int], size: tuple[float
     return shapes
 
 
-def stage_rows(n: int) -> list[list[int]]:
-    """The stages of each row of the diagram: one row up to :data:`ROW_MAX` stages, else rows of at most
-    :data:`ROW_WRAP` (as even as can be), so that the boxes and the labels on the arrows stay readable."""
-    if n <= ROW_MAX:
+def stage_rows(n: int, row_max: int = ROW_MAX) -> list[list[int]]:
+    """The stages of each row of the diagram: one row up to ``row_max`` stages, else rows of at most
+    :data:`ROW_WRAP` (or ``row_max`` if smaller; as even as can be), so that the boxes and the labels on
+    the arrows stay readable."""
+    if n <= row_max:
         return [list(range(n))]
-    rows = math.ceil(n / ROW_WRAP)
+    rows = math.ceil(n / min(ROW_WRAP, row_max))
     per_row = math.ceil(n / rows)
     return [list(range(i, min(n, i + per_row))) for i in range(0, n, per_row)]
 
@@ -163,6 +166,7 @@ def stage_row_figure(
     names: list[str] | None = None,
     input_image: np.ndarray | None = None,
     row_height: int = 300,
+    width_px: int | None = None,
 ) -> dict:
     """The stack as a row of boxes, one per stage, with the layer written on the arrow between two stages.
 
@@ -172,7 +176,9 @@ def stage_row_figure(
     - kinds: one per stage: ``"input"``, ``"conv"``, ``"activation"`` or ``"pool"`` (the box colour);
     - selected: the stage drawn outlined; names: a short name under each shape (``"feature maps"``);
     - input_image: ``(H, W)`` or ``(H, W, 3)`` in [0, 1], painted on the front of the input's box;
-    - row_height: pixels per row of boxes (a long stack wraps onto several rows, see :func:`stage_rows`).
+    - row_height: pixels per row of boxes (a long stack wraps onto several rows, see :func:`stage_rows`);
+    - width_px: the width it is drawn at, when known: a narrow screen gets fewer stages a row and
+      smaller labels, so that no label runs into the next.
     Every box is clickable: an invisible marker at its centre carries ``customdata = stage index``.
     A row after the first starts with the arrow (and label) of the layer that leads into it.
     """
@@ -182,9 +188,13 @@ def stage_row_figure(
                          f"{len(kinds)}")
     side_max = max(max(s[0], s[1]) for s in shapes)
     cmax = max(s[2] for s in shapes)
-    rows = stage_rows(n)
+    across = usable_px(width_px)
+    rows = stage_rows(n, max(2, min(ROW_MAX, int(across // STAGE_SLOT_PX))))
     slot, gap = 1.0, 1.0
-    big, small = 19, 15
+    units = max(len(row) * (slot + gap) - gap + (gap if r else 0.0) for r, row in enumerate(rows)) + 0.3
+    scale = min(1.0, across / units / STAGE_UNIT_PX)  # px per unit below what the labels need: shrink them
+    big, small = max(10, round(19 * scale)), max(9, round(15 * scale))
+    row_height = min(row_height, round(ROW_UNITS * across / units + 40))
     centres: list[tuple[float, float]] = []
     for r, row in enumerate(rows):
         lead = gap if r else 0.0
