@@ -13,7 +13,7 @@ convolution ``out[b, y, x, n] = bias[n] + sum over (u, v, c) of xp[b, y*s + u*d,
 
 The forward pass and ``grad_filters`` use the patch matrix ("im2col", built from
 :func:`visualizer.conv.windows`); ``grad_x`` and the transposed convolution use its adjoint
-(:func:`stamp`, "col2im"), one matrix product and one strided addition per kernel tap.
+(:func:`stamp`, "col2im"): one matrix product, then one strided addition per kernel tap.
 """
 
 from __future__ import annotations
@@ -102,24 +102,22 @@ def stamp(
     filter, scaled by the value, back onto the input window it was read from; overlaps add up.
 
     Inputs: grad_out ``(B, H', W', N)``; filters ``(N, kh, kw, C)``; x_shape ``(B, H, W, C)`` to rebuild.
-    Returns ``(B, H, W, C)``. One kernel tap ``(u, v)`` at a time: a ``(B*H'*W', N) @ (N, C)`` product,
-    added to rows ``u*d, u*d + s, ...`` and columns ``v*d, v*d + s, ...`` of the padded input in one
-    strided addition; what lands in the padding is dropped.
+    Returns ``(B, H, W, C)``. One matrix product gives every tap's contribution, held as channel planes
+    ``(kh, kw, C, B, H', W')``; then each tap ``(u, v)`` is one strided addition into rows
+    ``u*d, u*d + s, ...`` and columns ``v*d, v*d + s, ...`` of the padded input (whole image rows at a
+    time, which is why the planes); what lands in the padding is dropped.
     """
     b, h, w, c = x_shape
     _, ho, wo, n = grad_out.shape
     _, kh, kw, _ = filters.shape
     (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
-    full = np.zeros((b, h + 2 * ph, w + 2 * pw, c))
-    g = grad_out.reshape(-1, n)
+    taps = (filters.transpose(1, 2, 3, 0).reshape(-1, n) @ grad_out.reshape(-1, n).T).reshape(kh, kw, c, b, ho, wo)
+    planes = np.zeros((c, b, h + 2 * ph, w + 2 * pw))
     for u in range(kh):
         for v in range(kw):
             y0, x0 = u * dh, v * dw
-            tap = (g @ filters[:, u, v, :]).reshape(b, ho, wo, c)
-            full[:, y0 : y0 + (ho - 1) * sh + 1 : sh, x0 : x0 + (wo - 1) * sw + 1 : sw] += tap
-    if ph == 0 and pw == 0:
-        return full
-    return np.ascontiguousarray(full[:, ph : ph + h, pw : pw + w])
+            planes[:, :, y0 : y0 + (ho - 1) * sh + 1 : sh, x0 : x0 + (wo - 1) * sw + 1 : sw] += taps[u, v]
+    return np.ascontiguousarray(planes[:, :, ph : ph + h, pw : pw + w].transpose(1, 2, 3, 0))
 
 
 def conv_forward(
