@@ -117,7 +117,7 @@ def _upload_panel(state: StudioState) -> None:
     if upload is None:
         return
     data = upload.getvalue()
-    digest = hashlib.sha256(data).hexdigest()
+    digest = hashlib.sha256(upload.name.encode("utf-8", "replace") + b"\0" + data).hexdigest()
     if ss.get("upload_digest") == digest:
         return
     ss["upload_digest"] = digest

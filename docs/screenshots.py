@@ -1,0 +1,85 @@
+"""Take the README's and the design review's screenshots of the running app in headless Chromium.
+
+    python docs/screenshots.py            # writes docs/screens/*.png and docs/studio.png
+
+Starts the app on a free local port (and stops that server, by its process id), opens each view at
+390x844, 1366x768 and 1920x1080, waits for the chart, and saves what a person would see on the first
+screen (no scrolling): that is the point of the pictures.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from playwright.sync_api import Page, sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "docs" / "screens"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+SIZES = {"phone": (390, 844), "laptop": (1366, 768), "projector": (1920, 1080)}
+VIEWS = {
+    "studio": "/studio",
+    "studio-rgb": "/studio?example=Shapes%20(64x64,%20colour)&channels=3&size=16",
+    "presentation": "/studio?present=1",
+    "network": "/network",
+    "learn": "/learn",
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_for_chart(page: Page, timeout_s: float = 60) -> None:
+    """Until a Plotly chart is drawn in the page or in any of its frames (the studio's player is a frame)."""
+    end = time.time() + timeout_s
+    while time.time() < end:
+        for frame in page.frames:
+            try:
+                if frame.locator(".js-plotly-plot .main-svg").count():
+                    page.wait_for_timeout(2500)  # the player re-lays out once for the window it is in
+                    return
+            except Exception:  # a frame that went away while we looked
+                continue
+        page.wait_for_timeout(250)
+
+
+def main() -> int:
+    OUT.mkdir(parents=True, exist_ok=True)
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"), "--server.port", str(port),
+         "--server.headless", "true", "--server.address", "127.0.0.1"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+                "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+            for size, (width, height) in SIZES.items():
+                for view, path in VIEWS.items():
+                    page = browser.new_page(viewport={"width": width, "height": height})
+                    page.goto(f"http://127.0.0.1:{port}{path}", timeout=60_000)
+                    _wait_for_chart(page)
+                    target = OUT / f"{view}-{size}.png"
+                    page.screenshot(path=str(target))
+                    page.close()
+                    print(target.relative_to(ROOT))
+            browser.close()
+        shutil.copyfile(OUT / "studio-laptop.png", ROOT / "docs" / "studio.png")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
