@@ -32,7 +32,7 @@ TEST_COLOUR = "#d6007f"  # the highlight magenta: the number that matters (held-
 BAR_COLOUR = "#6baed6"
 BAR_TOP_COLOUR = "#08519c"
 COUNT_SCALE = [[0.0, "#ffffff"], [1.0, "#08519c"]]  # confusion counts: white (none) to dark blue (many)
-FRAME = "#9e9e9e"  # behind small images: their gaps and edges, so that white pixels do not melt into the page
+FRAME = "#9e9e9e"  # around small images, so that white pixels at an edge do not melt into the page
 CURVES_PX = 330
 FILTER_CELL_PX = 30  # one cell of a first-layer filter in the live grid
 MAX_LABEL_CHARS = 24
@@ -190,7 +190,6 @@ def image_grid_figure(images: np.ndarray, titles: Sequence[str], *, cols: int = 
     label_px = 44
     plot_px = rows * panel_px + (rows - 1) * label_px
     layout = base_layout(label_px + plot_px + 10, {"l": 10, "r": 10, "t": label_px, "b": 10})
-    layout["plot_bgcolor"] = FRAME
     x_domains = split_domain([1.0] * cols, 0.03)
     if cols < 6:  # a short row keeps its panels at their size instead of stretching across the page
         x_domains = split_domain([1.0] * cols, 0.03, 0.0, min(1.0, cols / 6))
@@ -200,6 +199,9 @@ def image_grid_figure(images: np.ndarray, titles: Sequence[str], *, cols: int = 
         y1 = 1.0 - r * (panel_px + label_px) / plot_px
         y_domain = [round(max(y1 - panel_px / plot_px, 0.0), 5), round(y1, 5)]
         layout.update(panel_axes(i + 1, x_domains[c], y_domain, h, w, autorange=True))
+        xid, yid = ("x", "y") if i == 0 else (f"x{i + 1}", f"y{i + 1}")
+        layout["shapes"].append({"type": "rect", "xref": xid, "yref": yid, "x0": -0.5, "x1": w - 0.5, "y0": -0.5,
+                                 "y1": h - 0.5, "line": {"color": FRAME, "width": 2}})
         title = "<br>".join(plotly_text(part, 2 * MAX_LABEL_CHARS) for part in str(titles[i]).split("\n"))
         layout["annotations"].append(title_annotation(title, x_domains[c], y_domain[1], size=13))
         data.append(heatmap(arr[i], i + 1, zmin=0.0, zmax=1.0, colorscale=style.GRAYSCALE, show_values=False,

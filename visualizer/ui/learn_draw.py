@@ -10,6 +10,7 @@ import streamlit as st
 from PIL import Image
 
 from visualizer import learn
+from visualizer.figures import image_figure
 
 from .common import error_boundary
 from .learn_common import cached_split, drawing_grid, prediction_view
@@ -18,6 +19,7 @@ UCI_BITMAP = 32  # the UCI digits were 32x32 black-and-white bitmaps ...
 UCI_BLOCK = 4  # ... cut into 4x4 blocks, each block's count of ink pixels (0..16) one of the 8x8 values
 CANVAS_PX = 224
 INK_LEVEL = 0.25
+SEEN_PX = 240  # the 8x8 digit the network sees, drawn about as large as the canvas
 
 
 def canvas_to_digit(pixels: np.ndarray) -> np.ndarray | None:
@@ -81,10 +83,9 @@ def _canvas_digit(key: str) -> np.ndarray | None:
         else:
             st.caption("What the network sees: your drawing centred and counted in 4x4 blocks into 8x8 values "
                        "from 0 to 16 (shown / 16), as the UCI digits were made.")
-            from visualizer.figures import image_figure
-
-            st.plotly_chart(image_figure(digit, show_values=False), key=f"{key}_seen",
-                            config={"displayModeBar": False, "scrollZoom": False})
+            fig = image_figure(digit, show_values=False)
+            fig["layout"]["height"] = SEEN_PX  # square cells (scaleanchor): the panel shrinks to fit
+            st.plotly_chart(fig, key=f"{key}_seen", config={"displayModeBar": False, "scrollZoom": False})
     return digit
 
 
