@@ -196,6 +196,21 @@ def _bar_chart(at: AppTest) -> dict:
     return bars[0]
 
 
+def test_the_learn_page_is_in_the_app_navigation_without_an_icon() -> None:
+    from pathlib import Path
+
+    app = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "streamlit_app.py"), default_timeout=TIMEOUT)
+    app.run()
+    pages = {info.get("url_pathname"): (h, info) for h, info in app._registered_pages.items()}
+    assert "learn" in pages
+    page_hash, info = pages["learn"]
+    assert not info.get("icon")  # a :material/ icon would fetch a web font from outside the app's host
+    app._page_hash = page_hash
+    app.run()
+    assert not app.exception
+    assert app.title[0].value == "Learn"
+
+
 def test_the_page_opens_with_the_shipped_network_before_any_training() -> None:
     at = _app().run()
     assert not at.exception

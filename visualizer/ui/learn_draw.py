@@ -11,6 +11,7 @@ from PIL import Image
 
 from visualizer import learn
 from visualizer.figures import image_figure
+from visualizer.figures.learn import FRAME
 
 from .common import error_boundary
 from .learn_common import cached_split, drawing_grid, prediction_view
@@ -85,6 +86,8 @@ def _canvas_digit(key: str) -> np.ndarray | None:
                        "from 0 to 16 (shown / 16), as the UCI digits were made.")
             fig = image_figure(digit, show_values=False)
             fig["layout"]["height"] = SEEN_PX  # square cells (scaleanchor): the panel shrinks to fit
+            fig["layout"]["shapes"] = [{"type": "rect", "xref": "x", "yref": "y", "x0": -0.5, "x1": 7.5, "y0": -0.5,
+                                        "y1": 7.5, "line": {"color": FRAME, "width": 2}}]  # white ink at an edge
             st.plotly_chart(fig, key=f"{key}_seen", config={"displayModeBar": False, "scrollZoom": False})
     return digit
 
