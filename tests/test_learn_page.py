@@ -373,10 +373,12 @@ def test_a_drawing_is_shifted_to_every_place_it_fits() -> None:
 def test_teach_it_yourself_asks_for_three_drawings_of_every_class() -> None:
     at = _app(learn_section="own").run()
     at.number_input(key="learn_own_k").set_value(2).run()
+    at.text_input(key="learn_own_label_1").set_value("**bold**").run()
     _draw_and_add(at, np.eye(5), 0)
     at.button(key="learn_own_train").click().run()
     assert not at.exception
     assert "at least 3 drawings" in _texts(at, "warning")
+    assert "\\*\\*bold\\*\\*: 0" in _texts(at, "warning")  # the typed label escaped in the Markdown message
     assert at.session_state["learn_own"].model is None
 
 

@@ -12,6 +12,7 @@ from PIL import Image
 from visualizer import learn
 from visualizer.figures import image_figure
 from visualizer.figures.learn import FRAME
+from visualizer.text import md_text
 
 from .common import error_boundary
 from .learn_common import cached_split, drawing_grid, prediction_view
@@ -96,7 +97,7 @@ def _held_out(name: str, key: str) -> np.ndarray:
     _, test = cached_split(name)
     n = len(test.labels)
     i = int(st.number_input(f"Held-out image (0 to {n - 1})", 0, n - 1, 0, key=f"{key}_index"))
-    st.caption(f"Its true class: {test.class_names[int(test.labels[i])]}")
+    st.caption(f"Its true class: {md_text(test.class_names[int(test.labels[i])])}")
     return test.images[i]
 
 

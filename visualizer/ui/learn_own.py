@@ -16,7 +16,7 @@ import streamlit as st
 from visualizer import learn
 from visualizer.figures.learn import curves_figure, image_grid_figure
 from visualizer.network import founding_specs
-from visualizer.text import plain
+from visualizer.text import md_text, plain
 
 from .common import error_boundary
 from .learn_common import PLOT_CONFIG, TRAIN_SLOTS, drawing_grid, prediction_view, set_drawing, take_training_slot
@@ -161,7 +161,7 @@ def own_specs(k: int) -> list:
 def train_own(data: OwnData, labels: list[str]) -> str | None:
     """Train the founding chain from random weights on the drawings; returns a message when it cannot."""
     counts = data.counts(len(labels))
-    short = [f"{labels[i]}: {c}" for i, c in enumerate(counts) if c < MIN_PER_CLASS]
+    short = [f"{md_text(labels[i])}: {c}" for i, c in enumerate(counts) if c < MIN_PER_CLASS]  # shown as Markdown
     if short:
         return (f"Every class needs at least {MIN_PER_CLASS} drawings before training; still short: "
                 + ", ".join(short) + ".")

@@ -18,6 +18,7 @@ import streamlit as st
 from visualizer import learn
 from visualizer.figures.learn import confusion_figure, curves_figure, filter_grid_figure, image_grid_figure
 from visualizer.network import founding_specs
+from visualizer.text import md_text
 
 from .common import error_boundary
 from .learn_common import (
@@ -173,8 +174,8 @@ def train_section(name: str) -> learn.Model:
     ss = st.session_state
     train, test = cached_split(name)
     st.caption(f"{len(train.labels)} training images and {len(test.labels)} held-out images of "
-               f"{len(train.class_names)} classes ({', '.join(train.class_names)}). Each epoch goes once through "
-               "the training images in small batches; after each batch the weights move a little against their "
+               f"{len(train.class_names)} classes ({md_text(', '.join(train.class_names))}). Each epoch goes once "
+               "through the training images in small batches; after each batch the weights move a little against their "
                "gradient (Adam). The held-out images are never trained on: they measure what was learned.")
     c1, c2, c3 = st.columns([2, 2, 2], vertical_alignment="bottom")
     epochs = c1.number_input("Epochs", 1, MAX_EPOCHS, DEFAULT_EPOCHS[name], key=f"learn_epochs_{name}")
