@@ -284,6 +284,153 @@ def mixing_pixels(height: int, width: int, n_filters: int, *, start: int = 0,
     return [divmod(p, width) for p in range(start, min(total, start + count))]
 
 
+# Paper domains of the channel-mixing figure: the pixel locator on the left; the input row above W; the
+# products below W; the output column right of W, its rows aligned with W's rows.
+MIX_X, MIX_OUT_X, MIX_LOCATOR_X = (0.2, 0.8), (0.87, 0.93), (0.0, 0.13)
+MIX_IN_Y, MIX_W_Y, MIX_PROD_Y, MIX_LOCATOR_Y = (0.80, 0.87), (0.18, 0.72), (0.03, 0.10), (0.42, 0.72)
+MIX_TOP_PX = 70
+
+
+class _Mixing:
+    """The numbers and sizes of one channel-mixing figure: what its traces, layout and frames read."""
+
+    def __init__(self, x: np.ndarray, filters: np.ndarray, bias: np.ndarray | None, height: int,
+                 width_px: int | None) -> None:
+        self.x = np.asarray(x, dtype=np.float64)
+        self.h, self.w, self.c = self.x.shape
+        self.wm = np.asarray(filters, dtype=np.float64).reshape(-1, self.c)  # (N, C)
+        self.nf = self.wm.shape[0]
+        self.b = np.zeros(self.nf) if bias is None else np.asarray(bias, dtype=np.float64).reshape(self.nf)
+        self.out = np.einsum("hwc,nc->hwn", self.x, self.wm) + self.b  # every output, so frames only read
+        self.prods = self.x[:, :, None, :] * self.wm[None, None]
+        self.height = height
+        self.plot_px = height - MIX_TOP_PX - MIX_CONTROLS_PX
+        self.across = usable_px(width_px)
+        cell_w = (MIX_X[1] - MIX_X[0]) * self.across / self.c
+        w_row = (MIX_W_Y[1] - MIX_W_Y[0]) * self.plot_px / self.nf
+        row_px = (MIX_IN_Y[1] - MIX_IN_Y[0]) * self.plot_px
+        self.row_fit = _cell_fit(np.concatenate([self.x.ravel(), self.prods.ravel()]), cell_w, row_px, 2, 17)
+        self.w_fit = _cell_fit(self.wm, cell_w, w_row, 2, 17)
+        self.out_fit = _cell_fit(self.out, (MIX_OUT_X[1] - MIX_OUT_X[0]) * self.across, w_row, 3, 18)
+
+    def row_text(self, values: np.ndarray) -> list | None:
+        return [[fmt(t, self.row_fit[0]) for t in values]] if self.row_fit else None
+
+    def out_col(self, y: int, xx: int, n: int) -> tuple[list, list]:
+        """The output column at pixel ``(y, xx)`` with filters up to ``n`` computed (the rest empty)."""
+        col = [[float(self.out[y, xx, k])] if k <= n else [None] for k in range(self.nf)]
+        d = self.out_fit[0] if self.out_fit else 0
+        txt = [[fmt(self.out[y, xx, k], d) if self.out_fit and k <= n else ""] for k in range(self.nf)]
+        return col, txt
+
+    def equation(self, y: int, xx: int, n: int) -> dict:
+        """The sum of one (pixel, filter) step, as long as the width allows."""
+        bias_txt = f" + bias {math_fmt(self.b[n])}" if self.b[n] != 0 else ""
+        value = math_fmt(self.out[y, xx, n], 3, operand=False)
+        head = f"<b>out[{y}, {xx}, {n}]</b>"
+        return _fitted_label([f"{head} = the sum of the {self.c} products below{bias_txt} = <b>{value}</b>",
+                              f"{head} = {self.c} products{bias_txt} = <b>{value}</b>", f"{head} = <b>{value}</b>"],
+                             0.5, 1.03, self.across, 20)
+
+    def shapes(self, y: int, xx: int, n: int) -> list[dict]:
+        """The current pixel, filter row and output cell outlined."""
+        return [
+            _rect(xx - 0.5, xx + 0.5, y - 0.5, y + 0.5, xref="x", yref="y"),
+            _rect(-0.5, self.c - 0.5, n - 0.5, n + 0.5, xref="x3", yref="y3"),
+            _rect(-0.5, 0.5, n - 0.5, n + 0.5, xref="x5", yref="y5"),
+        ]
+
+    def traces(self, y0: int, x0: int) -> list[dict]:
+        """Locator, input row, W, products row, output column (the frames update 1, 3 and 4)."""
+        h, w, wm = self.h, self.w, self.wm
+        grid_text = [[f"({i},{j})" for j in range(w)] for i in range(h)] if max(h, w) <= 8 else None
+        grid_font = fit_font([t for row in grid_text or [] for t in row],
+                             min(0.13 * self.across / w, 0.3 * self.plot_px / h), max_font=12, min_font=9)
+        z_o, t_o = self.out_col(y0, x0, 0)
+        lim_in, lim_w, lim_p, lim_out = abs_limit(self.x), abs_limit(wm), abs_limit(self.prods), abs_limit(self.out)
+        row_font = self.row_fit[1] if self.row_fit else None
+        grey = [[0, "#f0f3f7"], [1, "#f0f3f7"]]
+        return [
+            heatmap(np.zeros((h, w)), 1, zmin=-1.0, zmax=1.0, colorscale=grey, text=grid_text if grid_font else None,
+                    font_size=grid_font, gap=2, hovertemplate="pixel (%{y}, %{x})<extra></extra>"),
+            heatmap(self.x[y0, x0][None, :], 2, zmin=-lim_in, zmax=lim_in, colorscale=DIVERGING, gap=2,
+                    text=self.row_text(self.x[y0, x0]), font_size=row_font,
+                    hovertemplate="in[y, x, c=%{x}] = %{z:.3f}<extra></extra>"),
+            heatmap(wm, 3, zmin=-lim_w, zmax=lim_w, colorscale=DIVERGING, gap=2,
+                    text=[[fmt(t, self.w_fit[0]) for t in row] for row in wm] if self.w_fit else None,
+                    font_size=self.w_fit[1] if self.w_fit else None,
+                    hovertemplate="w[n=%{y}, c=%{x}] = %{z:.3f}<extra></extra>"),
+            heatmap(self.prods[y0, x0, 0][None, :], 4, zmin=-lim_p, zmax=lim_p, colorscale=DIVERGING, gap=2,
+                    text=self.row_text(self.prods[y0, x0, 0]), font_size=row_font,
+                    hovertemplate="product c=%{x}: %{z:.3f}<extra></extra>"),
+            heatmap(np.array(z_o, dtype=np.float64), 5, zmin=-lim_out, zmax=lim_out, colorscale=DIVERGING, gap=2,
+                    text=t_o, font_size=self.out_fit[1] if self.out_fit else None,
+                    hovertemplate="out[y, x, n=%{y}] = %{z:.3f}<extra></extra>"),
+        ]
+
+    def layout(self, y0: int, x0: int) -> dict:
+        """Axes, labels (the step's sum first: frames replace it) and the first step's outlines."""
+        h, w, c, nf, across = self.h, self.w, self.c, self.nf, self.across
+        (mx0, mx1), (ox0, ox1), mid = MIX_X, MIX_OUT_X, (MIX_X[0] + MIX_X[1]) / 2
+        span = (mx1 - mx0) * across
+        return {
+            "height": self.height,
+            "margin": {"l": 20, "r": 20, "t": MIX_TOP_PX, "b": MIX_CONTROLS_PX},
+            "plot_bgcolor": BACKGROUND,
+            "paper_bgcolor": BACKGROUND,
+            "font": {"family": FONT_FAMILY, "color": TEXT},
+            "dragmode": False,
+            "xaxis": axis(MIX_LOCATOR_X, w, anchor="y", ticks=[str(j) for j in range(w)] if w <= 16 else None),
+            "yaxis": {**axis(MIX_LOCATOR_Y, h, down=True, anchor="x",
+                             ticks=[str(i) for i in range(h)] if h <= 16 else None), "scaleanchor": "x"},
+            "xaxis2": axis(MIX_X, c, anchor="y2"),
+            "yaxis2": axis(MIX_IN_Y, 1, anchor="x2"),
+            "xaxis3": axis(MIX_X, c, anchor="y3"),
+            "yaxis3": axis(MIX_W_Y, nf, down=True, anchor="x3",
+                           ticks=[f"n={k}" for k in range(nf)] if nf <= 32 else None),
+            "xaxis4": axis(MIX_X, c, anchor="y4", ticks=[str(k) for k in range(c)] if c <= 32 else None,
+                           title="channel c"),
+            "yaxis4": axis(MIX_PROD_Y, 1, anchor="x4"),
+            "xaxis5": axis(MIX_OUT_X, 1, anchor="y5"),
+            "yaxis5": axis(MIX_W_Y, nf, down=True, anchor="x5"),
+            "annotations": [
+                self.equation(y0, x0, 0),
+                _fitted_label(["pixel (y, x)", "pixel"], 0.065, 0.74, 0.15 * across, 15, color=MUTED),
+                _fitted_label([f"in[y, x, :]: the {c} channel values at this pixel", "in[y, x, :]"], mid,
+                              MIX_IN_Y[1] + 0.005, span, 15, color=MUTED),
+                _fitted_label([f"w: {nf} filters of 1x1x{c}, one row each", f"w: {nf} x {c}", "w"], mid,
+                              MIX_W_Y[1] + 0.005, span, 15, color=MUTED),
+                _fitted_label(["products in · w[n]", "in · w[n]"], mid, MIX_PROD_Y[1] + 0.005, span, 15, color=MUTED),
+                _fitted_label([f"out[y, x, :]<br>{nf} values", "out"], (ox0 + ox1) / 2, MIX_W_Y[1] + 0.005,
+                              0.12 * across, 15, color=MUTED),
+                label("→", (mx1 + ox0) / 2, sum(MIX_W_Y) / 2, size=30 if across > 600 else 16, color=MUTED,
+                      yanchor="middle"),
+            ],
+            "shapes": self.shapes(y0, x0, 0),
+        }
+
+    def frames(self, pixels: list[tuple[int, int]]) -> list[dict]:
+        """One lean frame per (pixel, filter): the input row, products and output column, the outlines and
+        the sum (``annotations[0]``; Plotly merges a frame's annotations into the layout's by index)."""
+        frames = []
+        for y, xx in pixels:
+            upd_in = {"type": "heatmap", "z": [self.x[y, xx].tolist()]}
+            upd_in |= {"text": self.row_text(self.x[y, xx])} if self.row_fit else {}
+            for n in range(self.nf):
+                z_o, t_o = self.out_col(y, xx, n)
+                upd_p = {"type": "heatmap", "z": [self.prods[y, xx, n].tolist()]}
+                upd_p |= {"text": self.row_text(self.prods[y, xx, n])} if self.row_fit else {}
+                eq = self.equation(y, xx, n)
+                frames.append({
+                    "name": f"({y},{xx}) n={n}",
+                    "data": [upd_in, upd_p, {"type": "heatmap", "z": z_o, "text": t_o}],
+                    "traces": [1, 3, 4],
+                    "layout": {"shapes": self.shapes(y, xx, n),
+                               "annotations": [{"text": eq["text"], "font": {"size": eq["font"]["size"]}}]},
+                })
+        return frames
+
+
 def channel_mixing_figure(
     x: np.ndarray,
     filters: np.ndarray,
@@ -302,138 +449,18 @@ def channel_mixing_figure(
     The figure shows the pixel in its ``H x W`` grid, the ``C`` input values at that pixel, the
     ``N x C`` weight matrix (one row per filter), the ``C`` products of the current row, and the
     ``N`` outputs at that pixel filling in. One frame per (pixel, filter): ``out[y, x, n] =
-    b[n] + sum over c of in[y, x, c] * w[n, c]``.
+    b[n] + sum over c of in[y, x, c] * w[n, c]``; ``layout.annotations[0]`` is that sum.
     """
-    x = np.asarray(x, dtype=np.float64)
-    h, w, c = x.shape
-    wm = np.asarray(filters, dtype=np.float64).reshape(-1, c)  # (N, C)
-    nf = wm.shape[0]
-    b = np.zeros(nf) if bias is None else np.asarray(bias, dtype=np.float64).reshape(nf)
+    mix = _Mixing(x, filters, bias, height, width_px)
     if pixels is None:
-        pixels = mixing_pixels(h, w, nf)
-    out = np.einsum("hwc,nc->hwn", x, wm) + b  # every output, so frames only read
-    prods = x[:, :, None, :] * wm[None, None]
-    lim_in, lim_w, lim_p, lim_out = abs_limit(x), abs_limit(wm), abs_limit(prods), abs_limit(out)
-
-    # Domains (paper coordinates): locator on the left; the input row above W; products below W;
-    # the output column right of W, its rows aligned with W's rows.
-    mx0, mx1 = 0.2, 0.8
-    ox0, ox1 = 0.87, 0.93
-    row_h = 0.07
-    in_y = [0.80, 0.80 + row_h]
-    w_y = [0.18, 0.72]
-    prod_y = [0.03, 0.03 + row_h]
-    top = 70
-    plot_px = height - top - MIX_CONTROLS_PX
-    across = usable_px(width_px)
-    cell_w, w_row = (mx1 - mx0) * across / c, (w_y[1] - w_y[0]) * plot_px / nf
-    row_fit = _cell_fit(np.concatenate([x.ravel(), prods.ravel()]), cell_w, row_h * plot_px, 2, 17)
-    w_fit = _cell_fit(wm, cell_w, w_row, 2, 17)
-    out_fit = _cell_fit(out, (ox1 - ox0) * across, w_row, 3, 18)
-
-    def texts(values: np.ndarray, fit) -> list | None:
-        return [[fmt(t, fit[0]) for t in values]] if fit else None
-
-    def out_col(y: int, xx: int, n: int) -> tuple[list, list]:
-        col = [[float(out[y, xx, k])] if k <= n else [None] for k in range(nf)]
-        txt = [[fmt(out[y, xx, k], out_fit[0]) if out_fit and k <= n else ""] for k in range(nf)]
-        return col, txt
-
-    def equation_label(y: int, xx: int, n: int) -> dict:
-        bias_txt = f" + bias {math_fmt(b[n])}" if b[n] != 0 else ""
-        value = math_fmt(out[y, xx, n], 3, operand=False)
-        head = f"<b>out[{y}, {xx}, {n}]</b>"
-        return _fitted_label([f"{head} = the sum of the {c} products below{bias_txt} = <b>{value}</b>",
-                              f"{head} = {c} products{bias_txt} = <b>{value}</b>", f"{head} = <b>{value}</b>"],
-                             0.5, 1.03, across, 20)
-
-    def frame_shapes(y: int, xx: int, n: int) -> list[dict]:
-        return [
-            _rect(xx - 0.5, xx + 0.5, y - 0.5, y + 0.5, xref="x", yref="y"),
-            _rect(-0.5, c - 0.5, n - 0.5, n + 0.5, xref="x3", yref="y3"),
-            _rect(-0.5, 0.5, n - 0.5, n + 0.5, xref="x5", yref="y5"),
-        ]
-
+        pixels = mixing_pixels(mix.h, mix.w, mix.nf)
     y0, x0 = pixels[0]
-    z_o, t_o = out_col(y0, x0, 0)
-    grid_text = [[f"({i},{j})" for j in range(w)] for i in range(h)] if max(h, w) <= 8 else None
-    grid_font = fit_font([t for row in grid_text or [] for t in row], min(0.13 * across / w, 0.3 * plot_px / h),
-                         max_font=12, min_font=9)
-    grid_text = grid_text if grid_font else None
-    grey = [[0, "#f0f3f7"], [1, "#f0f3f7"]]
-    row_font = row_fit[1] if row_fit else None
-    data = [
-        heatmap(np.zeros((h, w)), 1, zmin=-1.0, zmax=1.0, colorscale=grey, text=grid_text, font_size=grid_font, gap=2,
-                hovertemplate="pixel (%{y}, %{x})<extra></extra>"),
-        heatmap(x[y0, x0][None, :], 2, zmin=-lim_in, zmax=lim_in, colorscale=DIVERGING, gap=2,
-                text=texts(x[y0, x0], row_fit), font_size=row_font,
-                hovertemplate="in[y, x, c=%{x}] = %{z:.3f}<extra></extra>"),
-        heatmap(wm, 3, zmin=-lim_w, zmax=lim_w, colorscale=DIVERGING, gap=2,
-                text=[[fmt(t, w_fit[0]) for t in row] for row in wm] if w_fit else None,
-                font_size=w_fit[1] if w_fit else None, hovertemplate="w[n=%{y}, c=%{x}] = %{z:.3f}<extra></extra>"),
-        heatmap(prods[y0, x0, 0][None, :], 4, zmin=-lim_p, zmax=lim_p, colorscale=DIVERGING, gap=2,
-                text=texts(prods[y0, x0, 0], row_fit), font_size=row_font,
-                hovertemplate="product c=%{x}: %{z:.3f}<extra></extra>"),
-        heatmap(np.array(z_o, dtype=np.float64), 5, zmin=-lim_out, zmax=lim_out, colorscale=DIVERGING, gap=2,
-                text=t_o, font_size=out_fit[1] if out_fit else None,
-                hovertemplate="out[y, x, n=%{y}] = %{z:.3f}<extra></extra>"),
-    ]
-    chan_ticks = [str(k) for k in range(c)] if c <= 32 else None
-    filt_ticks = [f"n={k}" for k in range(nf)] if nf <= 32 else None
-    layout = {
-        "height": height,
-        "margin": {"l": 20, "r": 20, "t": top, "b": MIX_CONTROLS_PX},
-        "plot_bgcolor": BACKGROUND,
-        "paper_bgcolor": BACKGROUND,
-        "font": {"family": FONT_FAMILY, "color": TEXT},
-        "dragmode": False,
-        "xaxis": axis([0.0, 0.13], w, anchor="y", ticks=[str(j) for j in range(w)] if w <= 16 else None),
-        "yaxis": {**axis([0.42, 0.72], h, down=True, anchor="x",
-                         ticks=[str(i) for i in range(h)] if h <= 16 else None), "scaleanchor": "x"},
-        "xaxis2": axis([mx0, mx1], c, anchor="y2"),
-        "yaxis2": axis(in_y, 1, anchor="x2"),
-        "xaxis3": axis([mx0, mx1], c, anchor="y3"),
-        "yaxis3": axis(w_y, nf, down=True, anchor="x3", ticks=filt_ticks),
-        "xaxis4": axis([mx0, mx1], c, anchor="y4", ticks=chan_ticks, title="channel c"),
-        "yaxis4": axis(prod_y, 1, anchor="x4"),
-        "xaxis5": axis([ox0, ox1], 1, anchor="y5"),
-        "yaxis5": axis(w_y, nf, down=True, anchor="x5"),
-        "annotations": [
-            _fitted_label(["pixel (y, x)", "pixel"], 0.065, 0.74, 0.15 * across, 15, color=MUTED),
-            _fitted_label([f"in[y, x, :]: the {c} channel values at this pixel", "in[y, x, :]"], (mx0 + mx1) / 2,
-                          in_y[1] + 0.005, (mx1 - mx0) * across, 15, color=MUTED),
-            _fitted_label([f"w: {nf} filters of 1x1x{c}, one row each", f"w: {nf} x {c}", "w"], (mx0 + mx1) / 2,
-                          w_y[1] + 0.005, (mx1 - mx0) * across, 15, color=MUTED),
-            _fitted_label(["products in · w[n]", "in · w[n]"], (mx0 + mx1) / 2, prod_y[1] + 0.005,
-                          (mx1 - mx0) * across, 15, color=MUTED),
-            _fitted_label([f"out[y, x, :]<br>{nf} values", "out"], (ox0 + ox1) / 2, w_y[1] + 0.005,
-                          0.12 * across, 15, color=MUTED),
-            label("→", (mx1 + ox0) / 2, sum(w_y) / 2, size=30 if across > 600 else 16, color=MUTED,
-                  yanchor="middle"),
-            equation_label(y0, x0, 0),
-        ],
-        "shapes": frame_shapes(y0, x0, 0),
-    }
-    frames = []
-    names = []
-    for y, xx in pixels:
-        upd_in = {"type": "heatmap", "z": [x[y, xx].tolist()]} | ({"text": texts(x[y, xx], row_fit)} if row_fit else {})
-        for n in range(nf):
-            z_o, t_o = out_col(y, xx, n)
-            name = f"({y},{xx}) n={n}"
-            names.append(name)
-            upd_p = {"type": "heatmap", "z": [prods[y, xx, n].tolist()]}
-            upd_p |= {"text": texts(prods[y, xx, n], row_fit)} if row_fit else {}
-            frames.append({
-                "name": name,
-                "data": [upd_in, upd_p, {"type": "heatmap", "z": z_o, "text": t_o}],
-                "traces": [1, 3, 4],
-                "layout": {"shapes": frame_shapes(y, xx, n),
-                           "annotations": layout["annotations"][:-1] + [equation_label(y, xx, n)]},
-            })
+    layout = mix.layout(y0, x0)
+    frames = mix.frames(pixels)
+    names = [f["name"] for f in frames]
     layout["updatemenus"], layout["sliders"] = play_controls(names, names, frame_ms=frame_ms, top_px=MIX_AXIS_PX,
                                                              prefix="pixel and filter: ", font_size=MIX_CONTROL_FONT)
-    return {"data": data, "layout": layout, "frames": frames}
+    return {"data": mix.traces(y0, x0), "layout": layout, "frames": frames}
 
 
 # --------------------------------------------------------------------------------------------------
