@@ -144,7 +144,7 @@ def downloads(state: StudioState, trace: ConvTrace, name: str) -> None:
     )
     c2.download_button(
         "Download the animation (HTML page)",
-        data=lambda: standalone_html(sliding_figure(trace, frame_ms=frame_ms, max_frames=MAX_PLAYER_FRAMES),
+        data=lambda: standalone_html(sliding_figure(trace, frame_ms=frame_ms, max_frames=frame_budget(trace.kernel)),
                                      title=f"Convolution: {name}"),
         file_name="convolution.html",
         mime="text/html",
