@@ -173,10 +173,6 @@ def train_section(name: str) -> learn.Model:
     the shipped one)."""
     ss = st.session_state
     train, test = cached_split(name)
-    st.caption(f"{len(train.labels)} training images and {len(test.labels)} held-out images of "
-               f"{len(train.class_names)} classes ({md_text(', '.join(train.class_names))}). Each epoch goes once "
-               "through the training images in small batches; after each batch the weights move a little against their "
-               "gradient (Adam). The held-out images are never trained on: they measure what was learned.")
     c1, c2, c3 = st.columns([2, 2, 2], vertical_alignment="bottom")
     epochs = c1.number_input("Epochs", 1, MAX_EPOCHS, DEFAULT_EPOCHS[name], key=f"learn_epochs_{name}")
     lr = c2.select_slider("Learning rate", LEARNING_RATES, value=0.01, key=f"learn_lr_{name}")
@@ -186,6 +182,10 @@ def train_section(name: str) -> learn.Model:
     start = b1.button("Train", key="learn_train", type="primary", width="stretch")
     b2.button("Stop", key="learn_stop", on_click=_request_stop, args=(name,), width="stretch")
     live = Live(st.empty(), st.empty(), st.empty())
+    st.caption(f"{len(train.labels)} training images and {len(test.labels)} held-out images of "
+               f"{len(train.class_names)} classes ({md_text(', '.join(train.class_names))}). Each epoch goes once "
+               "through the training images in small batches; after each batch the weights move a little against their "
+               "gradient (Adam). The held-out images are never trained on: they measure what was learned.")
     if start:
         _wait_for_stopped_run(ss.get(run_key(name)))
         train_now(name, int(epochs), float(lr), live, slow=bool(slow))
