@@ -34,7 +34,7 @@ def test_curves_grow_into_a_fixed_frame_of_all_epochs() -> None:
     loss, train, test = fig["data"]
     assert loss["y"] == [1.5, 0.9, 0.4]
     assert train["y"] == pytest.approx([50, 70, 90]) and test["y"] == pytest.approx([40, 65, 85])
-    assert fig["layout"]["xaxis"]["range"] == [0.5, 30.5] == fig["layout"]["xaxis2"]["range"]
+    assert fig["layout"]["xaxis"]["range"] == [-0.5, 30.5] == fig["layout"]["xaxis2"]["range"]
     assert fig["layout"]["yaxis2"]["range"] == [0.0, 101.0]
     no_test = curves_figure([1], [1.0], [0.5], [0.5], total_epochs=5, test_name=None)
     assert len(no_test["data"]) == 2
@@ -227,7 +227,9 @@ def test_training_draws_curves_filters_and_ends_with_a_confusion_matrix() -> Non
     assert not at.exception
     assert "Trained for all 3 epochs" in _texts(at, "success")
     run = at.session_state["learn_run_shapes"]
-    assert [r.epoch for r in run.history] == [1, 2, 3] and run.status == "finished"
+    assert [r.epoch for r in run.history] == [0, 1, 2, 3] and run.status == "finished"
+    start = run.history[0]  # the random starting weights: about chance, 1 in 6 right and a loss near log 6
+    assert start.train_acc < 0.5 and start.loss > 1.0
     charts = _charts(at)
     curves = [c for c in charts if c["data"] and c["data"][0].get("name") == "loss"]
     assert curves and curves[-1]["data"][0]["y"] == pytest.approx([r.loss for r in run.history])
@@ -271,7 +273,7 @@ def test_a_stop_request_ends_training_after_the_current_epoch() -> None:
     at.button(key="learn_train").click().run()
     assert not at.exception
     run = at.session_state["learn_run_shapes"]
-    assert run.status == "stopped" and len(run.history) == 2
+    assert run.status == "stopped" and [r.epoch for r in run.history] == [0, 1, 2]
     assert "Stopped after 2 of 50 epochs" in _texts(at, "success")
     assert run.confusion is not None  # the stopped network is measured and shown
 

@@ -56,8 +56,8 @@ def curves_figure(
 ) -> dict:
     """Loss (left) and accuracy on the training and the held-out set (right), one point per epoch.
 
-    Inputs: four sequences of equal length E (epochs counted from 1; accuracies in [0, 1]);
-    total_epochs: the x axes run from 1 to it from the first epoch on, so the curves grow into a fixed frame;
+    Inputs: four sequences of equal length E (epoch 0 is before training; accuracies in [0, 1]);
+    total_epochs: the x axes run from 0 to it from the first point on, so the curves grow into a fixed frame;
     test_name: the legend of the second accuracy curve (None: no such curve, when there is no held-out set).
     Returns a figure dict with scatter traces: loss, train accuracy, test accuracy (in percent).
     """
@@ -77,7 +77,7 @@ def curves_figure(
     loss_top = max(finite_loss, default=1.0) * 1.1 or 1.0
     for k, (domain, title) in enumerate(zip(domains, ["loss (cross-entropy)", "accuracy (%)"], strict=True), 1):
         suffix = "" if k == 1 else str(k)
-        layout[f"xaxis{suffix}"] = {"domain": domain, "range": [0.5, top + 0.5], "title": {"text": "epoch"},
+        layout[f"xaxis{suffix}"] = {"domain": domain, "range": [-0.5, top + 0.5], "title": {"text": "epoch"},
                                     "fixedrange": True, "zeroline": False, "anchor": f"y{suffix}",
                                     "gridcolor": "#eeeeee"}
         layout[f"yaxis{suffix}"] = {"domain": [0.0, 1.0], "fixedrange": True, "anchor": f"x{suffix}",

@@ -44,10 +44,15 @@ class TrainingRun:
     dataset: str
     model: learn.Model
     total_epochs: int
-    history: list = field(default_factory=list)  # EpochReport, one per finished epoch
+    history: list = field(default_factory=list)  # EpochReport: epoch 0 (before training), then one per epoch
     status: str = "running"
     confusion: np.ndarray | None = None
     stop_requested: bool = False
+
+    @property
+    def epochs_done(self) -> int:
+        """Epochs trained so far (``history`` starts with epoch 0: the random weights before training)."""
+        return sum(1 for r in self.history if r.epoch > 0)
 
 
 def run_key(dataset: str) -> str:

@@ -39,6 +39,7 @@ UPDATE_EVERY_S = 0.25  # redraw the live charts at most this often (and after th
 SLOW_EPOCH_S = 0.2  # "slow motion": an epoch of the shapes takes ~0.02 s, too fast to watch the filters change
 STOP_WAIT_S = 5.0  # after Stop, wait at most this long for the stopped run to finish its epoch
 MAX_MISTAKES = 18
+BEFORE_SAMPLE = 2000  # training images measured before the first epoch (enough for the curves' first point)
 
 
 @dataclass
@@ -72,7 +73,7 @@ def _wait_for_stopped_run(run: TrainingRun | None) -> None:
 def draw_live(run: TrainingRun, live: Live) -> None:
     """Progress, curves and first-layer filters of ``run`` as they are now, into the placeholders."""
     live.draws += 1
-    done = len(run.history)
+    done = run.epochs_done
     last = run.history[-1] if run.history else None
     text = f"Epoch {done} of {run.total_epochs}"
     if last is not None:
@@ -89,6 +90,14 @@ def draw_live(run: TrainingRun, live: Live) -> None:
                               config=PLOT_CONFIG)
 
 
+def before_training(model: learn.Model, train: learn.Dataset, test: learn.Dataset) -> learn.EpochReport:
+    """Epoch 0: the loss and the accuracies of the random starting weights, where the curves begin (about
+    chance: 1 in K right, loss near log K)."""
+    sample = train.subset(np.arange(min(len(train), BEFORE_SAMPLE)))
+    loss, _ = learn.softmax_cross_entropy(model.forward(sample.images), sample.labels)
+    return learn.EpochReport(0, loss, learn.accuracy(model, sample), learn.accuracy(model, test), 0.0)
+
+
 def train_now(name: str, epochs: int, lr: float, live: Live, *, slow: bool = False) -> None:
     """Train a new network on ``name`` for ``epochs`` epochs, redrawing ``live`` as it learns (after every
     epoch, each taking at least ``SLOW_EPOCH_S``, when ``slow``)."""
@@ -100,9 +109,10 @@ def train_now(name: str, epochs: int, lr: float, live: Live, *, slow: bool = Fal
     ending = "stopped"  # unless training returns on its own: a click stopped this script run mid-epoch
     try:
         model = learn.new_model(specs_for(name), tuple(train.images.shape[1:]), list(train.class_names), seed=0)
-        run = TrainingRun(name, model, epochs)
+        run = TrainingRun(name, model, epochs, history=[before_training(model, train, test)])
         ss[run_key(name)] = run
-        last_draw = [0.0]
+        draw_live(run, live)  # the random starting filters and the curves' first point, before epoch 1
+        last_draw = [time.monotonic()]
 
         def on_epoch(report: learn.EpochReport, _model: learn.Model) -> bool:
             run.history.append(report)
@@ -119,7 +129,7 @@ def train_now(name: str, epochs: int, lr: float, live: Live, *, slow: bool = Fal
         learn.train(model, train, test, epochs=epochs, lr=lr, seed=0, time_limit_s=TIME_LIMIT_S,
                     on_epoch=on_epoch)
         if not run.stop_requested:
-            ending = "finished" if len(run.history) >= epochs else "time limit"
+            ending = "finished" if run.epochs_done >= epochs else "time limit"
     finally:
         if run is not None:
             run.confusion = learn.confusion_matrix(run.model, test)
@@ -128,7 +138,7 @@ def train_now(name: str, epochs: int, lr: float, live: Live, *, slow: bool = Fal
 
 
 def _ending(run: TrainingRun) -> str:
-    n = len(run.history)
+    n = run.epochs_done
     seconds = sum(r.seconds for r in run.history)
     how = {
         "finished": f"Trained for all {n} epochs",
