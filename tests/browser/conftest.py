@@ -113,6 +113,10 @@ def app_url() -> Iterator[str]:
         "--server.port", str(port),
         "--server.address", "127.0.0.1",
         "--browser.gatherUsageStats", "false",
+        # The code under test stays as it was at start: without this, an edit anywhere in visualizer/ (other
+        # work in the same checkout) makes Streamlit re-import the modules mid-test, and a session's state,
+        # an instance of the old StudioState class, is no longer recognised and starts again from defaults.
+        "--server.fileWatcherType", "none",
     ]  # fmt: skip
     with log_path.open("wb") as log:
         process = subprocess.Popen(
