@@ -40,6 +40,12 @@ def test_curves_grow_into_a_fixed_frame_of_all_epochs() -> None:
     assert len(no_test["data"]) == 2
 
 
+def test_an_infinite_loss_is_a_gap_in_the_curve_not_invalid_json() -> None:
+    fig = curves_figure([0, 1, 2], [1.8, float("inf"), float("nan")], [0.2, 0.1, 0.1], [0.2, 0.1, 0.1], total_epochs=3)
+    assert fig["data"][0]["y"] == [1.8, None, None]
+    json.loads(json.dumps(fig, allow_nan=False))
+
+
 def test_curves_refuse_a_missing_value() -> None:
     with pytest.raises(ValueError, match="one loss and two accuracies per epoch"):
         curves_figure([1, 2], [1.0], [0.5, 0.6], [0.5, 0.6], total_epochs=5)

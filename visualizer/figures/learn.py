@@ -66,6 +66,10 @@ def curves_figure(
         raise ValueError(f"curves need one loss and two accuracies per epoch; got {n} epochs, {len(loss)} losses, "
                          f"{len(train_acc)} and {len(test_acc)} accuracies")
     xs = [int(e) for e in epochs]
+
+    def finite(values: Sequence[float], scale: float = 1.0) -> list:
+        return [scale * float(v) if math.isfinite(float(v)) else None for v in values]  # a gap, not NaN
+
     top = max(int(total_epochs), max(xs, default=1), 2)
     layout = base_layout(CURVES_PX, {"l": 60, "r": 20, "t": 40, "b": 90})
     layout["showlegend"] = True
@@ -86,15 +90,15 @@ def curves_figure(
         layout["annotations"].append(title_annotation(title, domain, 1.0, size=style.TITLE_SIZE - 4))
     mode = "lines+markers" if n <= 60 else "lines"
     data = [
-        {"type": "scatter", "mode": mode, "x": xs, "y": [float(v) for v in loss], "name": "loss",
+        {"type": "scatter", "mode": mode, "x": xs, "y": finite(loss), "name": "loss",
          "line": {"color": LOSS_COLOUR, "width": 3}, "xaxis": "x", "yaxis": "y",
          "hovertemplate": "epoch %{x}: loss %{y:.4f}<extra></extra>"},
-        {"type": "scatter", "mode": mode, "x": xs, "y": [100.0 * float(v) for v in train_acc],
+        {"type": "scatter", "mode": mode, "x": xs, "y": finite(train_acc, 100.0),
          "name": "training set", "line": {"color": TRAIN_COLOUR, "width": 3, "dash": "dot"},
          "xaxis": "x2", "yaxis": "y2", "hovertemplate": "training set: %{y:.1f}%<extra></extra>"},
     ]
     if test_name is not None:
-        data.append({"type": "scatter", "mode": mode, "x": xs, "y": [100.0 * float(v) for v in test_acc],
+        data.append({"type": "scatter", "mode": mode, "x": xs, "y": finite(test_acc, 100.0),
                      "name": label_text(test_name), "line": {"color": TEST_COLOUR, "width": 3}, "xaxis": "x2",
                      "yaxis": "y2", "hovertemplate": f"{label_text(test_name)}: %{{y:.1f}}%<extra></extra>"})
     return {"data": data, "layout": layout}

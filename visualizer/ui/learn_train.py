@@ -9,6 +9,7 @@ the stopped network: curves, filters, confusion matrix, misclassified examples.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 
@@ -85,6 +86,9 @@ def draw_live(run: TrainingRun, live: Live) -> None:
                         [r.test_acc for r in h], total_epochs=run.total_epochs)
     live.curves.plotly_chart(fig, key=f"learn_curves_{live.draws}", config=PLOT_CONFIG)
     filters = run.model.params[0]["filters"]
+    if not np.isfinite(filters).all():
+        live.filters.warning("The first layer's weights are no longer finite numbers: the training diverged.")
+        return
     title = f"The first layer's {filters.shape[0]} filters ({filters.shape[1]}x{filters.shape[2]}), after epoch {done}"
     live.filters.plotly_chart(filter_grid_figure(filters, title=title), key=f"learn_filters_{live.draws}",
                               config=PLOT_CONFIG)
@@ -128,7 +132,9 @@ def train_now(name: str, epochs: int, lr: float, live: Live, *, slow: bool = Fal
 
         learn.train(model, train, test, epochs=epochs, lr=lr, seed=0, time_limit_s=TIME_LIMIT_S,
                     on_epoch=on_epoch)
-        if not run.stop_requested:
+        if not math.isfinite(run.history[-1].loss):
+            ending = "diverged"
+        elif not run.stop_requested:
             ending = "finished" if run.epochs_done >= epochs else "time limit"
     finally:
         if run is not None:
@@ -144,6 +150,8 @@ def _ending(run: TrainingRun) -> str:
         "finished": f"Trained for all {n} epochs",
         "stopped": f"Stopped after {n} of {run.total_epochs} epochs",
         "time limit": f"Stopped by the {TIME_LIMIT_S:.0f}-second limit after {n} of {run.total_epochs} epochs",
+        "diverged": f"Stopped after {n} epochs: the loss became infinite, the weights blew up. The learning rate "
+                    "is too large for this network; try a smaller one",
     }.get(run.status, f"{n} epochs")
     return f"{how} ({seconds:.1f} s)."
 
@@ -212,6 +220,6 @@ def train_section(name: str) -> learn.Model:
         live.progress.info("A training is still running; its charts appear when it ends.")
         return cached_trained(name)
     draw_live(run, live)
-    st.success(_ending(run))
+    (st.warning if run.status == "diverged" else st.success)(_ending(run))
     results_view(run.model, test, run.confusion, "learn_results")
     return run.model
