@@ -1,10 +1,13 @@
 """The Learn page in a real browser: train and stop, draw a shape and see the prediction, teach the chain two
-classes of drawings; and the network view's trained chain. Screenshots go to test-output/screenshots/learn-*.png."""
+classes of drawings, accessibility and no foreign requests; and the network view's trained chain.
+Screenshots go to test-output/screenshots/learn-*.png."""
 
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
+from axe_playwright_python.sync_playwright import Axe
 from browser_helpers import PLOTLY_CHART, screenshot, wait_for_app
 from playwright.sync_api import Page, expect
 
@@ -87,17 +90,19 @@ def test_teach_it_yourself_from_drawings(page: Page, app_url: str) -> None:
     classes = page.get_by_label("How many classes")
     classes.fill("2")
     classes.press("Enter")
-    wait_for_app(page, timeout_ms=TIMEOUT_MS)
+    wait_for_app(page, timeout_ms=TIMEOUT_MS, settle_ms=500)
     for n, text in ((1, "floor"), (2, "<b>wall</b>")):
         label = page.get_by_label(f"Label of class {n}")
         label.fill(text)
         label.press("Enter")
-        wait_for_app(page, timeout_ms=TIMEOUT_MS)
+        wait_for_app(page, timeout_ms=TIMEOUT_MS, settle_ms=500)
     # two clicks a drawing keep the test short: horizontal pairs are "floor", vertical pairs "wall"
     rows = [[(1, 1), (1, 2)], [(0, 0), (0, 1)], [(3, 2), (3, 3)]]
     cols = [[(0, 1), (1, 1)], [(1, 3), (2, 3)], [(3, 0), (4, 0)]]
     for target, examples in ((0, rows), (1, cols)):
-        page.get_by_label("This drawing is a").click()
+        picker = page.get_by_label("This drawing is a")
+        expect(picker).to_be_visible(timeout=TIMEOUT_MS)
+        picker.click()
         page.get_by_role("option").nth(target).click()
         wait_for_app(page, timeout_ms=TIMEOUT_MS)
         for cells in examples:
@@ -125,3 +130,19 @@ def test_the_network_view_classifies_with_the_trained_chain(page: Page, app_url:
     wait_for_app(page, timeout_ms=TIMEOUT_MS)
     expect(page.get_by_text("mean nothing yet")).to_be_visible()
     screenshot(page, "learn-network-random", full_page=False)
+
+
+def test_the_learn_page_is_accessible_and_fetches_nothing_from_outside(page: Page, app_url: str) -> None:
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    _open(page, app_url)
+    page.get_by_text("Digits (8x8, UCI)").click()  # the drawing canvas, a component with its own assets
+    wait_for_app(page, timeout_ms=TIMEOUT_MS)
+    expect(page.locator("canvas.upper-canvas")).to_have_count(1)
+    results = Axe().run(page)
+    serious = [f"{v['id']}: {node['html'][:120]}" for v in results.response["violations"]
+               if v["impact"] in ("serious", "critical") for node in v["nodes"]]
+    assert serious == [], "\n".join(serious)
+    foreign = sorted({url for url in requests if urlsplit(url).scheme not in ("data", "blob", "about")
+                      and urlsplit(url).hostname not in ("127.0.0.1", "localhost")})
+    assert foreign == [], f"requests that left the app's host: {foreign}"
