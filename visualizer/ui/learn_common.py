@@ -145,7 +145,7 @@ def prediction_view(model: learn.Model, image: np.ndarray, key: str) -> None:
     with c1:
         st.markdown("**The network's answer**")
         st.text(f"{plain(names[best], 24)}  ({100 * probs[best]:.1f}% sure)")
-        st.caption("Softmax turns the six (or ten, or your) scores of the last stage into probabilities: "
+        st.caption(f"The last stage is {len(names)} scores, one per class. Softmax turns them into probabilities: "
                    "e^score divided by the sum of all e^score. The largest score wins.")
     with c2, error_boundary("probabilities"):
         st.plotly_chart(probability_figure(probs, names, logits), key=f"{key}_probs", config=PLOT_CONFIG)

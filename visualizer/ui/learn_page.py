@@ -37,7 +37,10 @@ def render() -> None:
     name = st.radio("Data", list(DATASETS), key="learn_dataset", format_func=DATASETS.get, horizontal=True)
     if section == "gradient":
         run = ss.get(f"learn_run_{name}")
-        model = run.model if run is not None and run.status != "running" else cached_trained(name)
+        mine = run is not None and run.status != "running"
+        model = run.model if mine else cached_trained(name)
+        st.caption("With the network you trained on this page." if mine else
+                   "With the network we trained and ship (train one in the first section to use yours).")
         with error_boundary("gradient view"):
             gradient_section(model, name)
         return
