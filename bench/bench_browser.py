@@ -68,9 +68,17 @@ PLAY_SLOW_BUDGET = 0.95  # at least this share of the asked rate at 400 ms (time
 
 # Added to every frame before its own scripts run. Records, per chart, each change of what it shows.
 WATCHER_JS = r"""
-(() => {
-  if (window.__bench) return;
-  const B = window.__bench = {events: [], last: {}, dirty: true};
+(function benchInstall() {
+  // One watcher per document. An iframe's first document (about:blank) hands its window to the page it then
+  // loads, and Playwright does not run this script again for it: so each watcher also installs itself into its
+  // same-origin iframes whenever their document changes (within one animation frame). Events are kept.
+  const B = window.__bench || (window.__bench = {events: [], last: {}, dirty: true, doc: null});
+  if (B.doc === document) return;
+  B.doc = document;
+  B.dirty = true;
+  const doc = document;
+  new MutationObserver(() => { B.dirty = true; }).observe(doc, {subtree: true, childList: true,
+    attributes: true, characterData: true});
   const now = () => performance.timeOrigin + performance.now();
   const hash = (s) => {
     let h = 2166136261;
@@ -90,17 +98,24 @@ WATCHER_JS = r"""
     for (const s of gd.querySelectorAll('svg.main-svg')) parts.push(s.textContent);
     return hash(parts.join('|'));
   };
-  const playButtonHere = () => [...document.querySelectorAll('button')].some(
-    (b) => /\bPlay\b/.test((b.getAttribute('aria-label') || '') + ' ' + b.textContent));
+  const playButtonHere = () => [...doc.querySelectorAll('button')].some(
+    (b) => /\b(Play|Pause)\b/.test((b.getAttribute('aria-label') || '') + ' ' + b.textContent));
   const isAnimation = (gd) =>
     [...gd.querySelectorAll('.updatemenu-button')].some((b) => /Play/.test(b.textContent)) ||
     (window !== window.top && playButtonHere());
   const DRAWN = '.heatmaplayer image, .hm image, .scatterlayer .trace, .barlayer .trace';
   const tick = () => {
-    if (B.dirty) {
+    if (B.doc !== doc) return;  // a newer document took over this window
+    for (const frame of doc.querySelectorAll('iframe')) {
+      try {
+        const w = frame.contentWindow;
+        if (w && w.document && (!w.__bench || w.__bench.doc !== w.document)) w.eval('(' + benchInstall + ')()');
+      } catch (err) { /* another origin: Playwright's init script covers it */ }
+    }
+    if (B.dirty) try {
       B.dirty = false;
       const t = now();
-      document.querySelectorAll('.js-plotly-plot').forEach((gd, i) => {
+      doc.querySelectorAll('.js-plotly-plot').forEach((gd, i) => {
         if (!gd.querySelector('svg.main-svg') || !gd.querySelector(DRAWN)) return;
         const key = location.pathname + location.search + '#' + i;
         const h = signature(gd);
@@ -110,11 +125,9 @@ WATCHER_JS = r"""
           B.events.push({t, key, h, shapes, anim: isAnimation(gd)});
         }
       });
-    }
+    } catch (err) { B.error = String(err); }
     requestAnimationFrame(tick);
   };
-  new MutationObserver(() => { B.dirty = true; }).observe(document, {subtree: true, childList: true,
-    attributes: true, characterData: true});
   requestAnimationFrame(tick);
 })();
 """
@@ -469,8 +482,10 @@ def _values(runs: list[dict], pick: Callable[[dict], object]) -> tuple[list[floa
             continue
         try:
             value = pick(run)
-        except (KeyError, TypeError):
+        except KeyError:
             value = None
+        except TypeError:  # the measurement gave a reason (a string) instead of its numbers
+            value = next((v for v in run.values() if isinstance(v, str)), None)
         if isinstance(value, (int, float)):
             values.append(float(value))
         else:
