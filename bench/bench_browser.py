@@ -302,7 +302,7 @@ def open_page(v: Visit, url: str) -> dict:
         except Exception:  # noqa: BLE001 - failed or unfinished requests have no sizes
             pass
     return {"first_chart_s": first_s, "requests": len(v.requests), "bytes": transferred, "foreign": foreign,
-            "ws_bytes": v.ws_bytes}
+            "ws_bytes": v.ws_bytes, "paths": sorted({urlparse(r.url).path for r in v.requests})}
 
 
 def _settled_requests(v: Visit, count: int) -> bool:
@@ -552,7 +552,10 @@ def results(app_runs: list[dict], floor_runs: list[dict]) -> list[dict]:
                       higher_is_better=True, digits=2,
                       floor_value=round(statistics.median(floor[0]), 2) if floor[0] else None))
     app, floor = both(lambda r: r["requests"])
-    lines.append(line("browser: requests to open the studio", "requests", app, floor_name, floor, digits=0))
+    floor_paths = {p for r in floor_runs for p in r.get("paths", [])}
+    extra = sorted({p for r in app_runs for p in r.get("paths", [])} - floor_paths)
+    lines.append(line("browser: requests to open the studio", "requests", app, floor_name, floor, digits=0,
+                      paths_not_in_floor=extra))
     app, floor = both(lambda r: r["bytes"] / 1e6)
     lines.append(line("browser: bytes transferred to open the studio (HTTP, headers included)", "MB", app,
                       floor_name, floor))
