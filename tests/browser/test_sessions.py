@@ -11,17 +11,17 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
-from urllib.parse import quote
 
 import numpy as np
 import pytest
 from browser_helpers import screenshot, wait_for_app
 from PIL import Image
 from playwright.sync_api import Browser, Page
+from studio_helpers import link_state, share_link
 
 SIDEBAR = '[data-testid="stSidebar"]'
 MAIN = '[data-testid="stMain"]'
-BANNER = f'{MAIN} [data-testid="stMarkdown"] h4'
+BANNER = f'{MAIN} [data-testid="stMarkdown"] strong'
 EXCEPTION = '[data-testid="stException"]'
 VIEWPORT = {"width": 1600, "height": 1000}
 APP_TIMEOUT_MS = 90_000  # three sessions share two cores: a run can take several seconds
@@ -74,7 +74,7 @@ def set_number(page: Page, key: str, value: int) -> None:
 
 def choose_example(page: Page, name: str) -> None:
     """Open the sidebar's Example selectbox and pick ``name`` (no wait)."""
-    page.locator(f"{SIDEBAR} .st-key-example [role='combobox']").click()
+    page.locator(f"{SIDEBAR} .st-key-w_example [role='combobox']").click()
     page.get_by_role("option", name=name, exact=True).click()
 
 
@@ -93,15 +93,6 @@ def photo_png(width: int = 40, height: int = 30) -> bytes:
     return buffer.getvalue()
 
 
-def share_query(page: Page) -> str:
-    """The query string in the "Share this view" expander."""
-    expander = page.locator(f"{MAIN} [data-testid='stExpander']").filter(has_text="Share this view")
-    expander.locator("summary").click()
-    code = expander.locator("[data-testid='stCode']").first
-    code.wait_for(timeout=APP_TIMEOUT_MS)
-    return code.inner_text().strip()
-
-
 def test_three_sessions_at_once_each_keep_their_own_image_and_filters(pages: list[Page], app_url: str) -> None:
     a, b, c = pages
     for page in pages:
@@ -112,34 +103,34 @@ def test_three_sessions_at_once_each_keep_their_own_image_and_filters(pages: lis
 
     # All three act before any of them is waited for: the server runs their scripts at the same time.
     choose_example(a, "Checkerboard (16x16)")
-    set_number(b, "n_filters", 7)
+    set_number(b, "w_filters", 7)
     upload(c, "photo.png", photo_png())
     wait_for_banner(a, "Input [16 x 16 x 1]")
-    wait_for_banner(c, "Input [18 x 24 x 1]")
-    set_number(a, "n_filters", 2)
-    set_number(c, "stride", 2)
-    set_number(b, "padding", 1)
+    wait_for_banner(c, "Input [12 x 16 x 1]")  # 40x30, a new picture animated at 16 pixels a side
+    set_number(a, "w_filters", 2)
+    set_number(c, "w_stride", 2)
+    set_number(b, "w_padding", 1)
 
     seen = {
         "A": wait_for_banner(a, "Input [16 x 16 x 1]", "2 filters", "output [14 x 14 x 2]"),
         "B": wait_for_banner(b, "Input [5 x 5 x 1]", "7 filters", "output [5 x 5 x 7]"),
-        "C": wait_for_banner(c, "Input [18 x 24 x 1]", "4 filters", "output [8 x 11 x 4]"),
+        "C": wait_for_banner(c, "Input [12 x 16 x 1]", "4 filters", "output [5 x 7 x 4]"),
     }
     for name, page in zip("ABC", pages, strict=True):
         assert_no_exception(page)
         screenshot(page, f"sessions-{name}")
     assert "16 x 16" not in seen["B"] + seen["C"] and "7 filters" not in seen["A"] + seen["C"]
-    assert a.get_by_text("Input: Checkerboard (16x16).").count() == 1
-    assert c.get_by_text("Input: upload: photo.png.").count() == 1
+    assert "(Checkerboard (16x16))" in a.locator(MAIN).inner_text()
+    assert "(photo.png)" in c.locator(MAIN).inner_text()
 
     # A change in one session after the others settled reaches nobody else.
-    set_number(b, "n_filters", 9)
+    set_number(b, "w_filters", 9)
     wait_for_banner(b, "9 filters")
     a.reload()
     settle(a)
-    c.locator(".st-key-stride input").press("Enter")  # rerun C: its own state, not B's new one
+    c.locator(".st-key-w_stride input").press("Enter")  # rerun C: its own state, not B's new one
     settle(c)
-    assert "4 filters" in banner(c) and "Input [18 x 24 x 1]" in banner(c)
+    assert "4 filters" in banner(c) and "Input [12 x 16 x 1]" in banner(c)
     # A reload is a new session: the defaults, not B's nine filters nor C's upload.
     assert "Input [5 x 5 x 1]" in banner(a) and "4 filters" in banner(a)
 
@@ -152,32 +143,36 @@ def test_a_shared_link_restores_one_session_in_another_without_touching_the_firs
     settle(a)
     choose_example(a, "Checkerboard (16x16)")
     wait_for_banner(a, "Input [16 x 16 x 1]")
-    set_number(a, "n_filters", 6)
-    set_number(a, "stride", 3)
+    set_number(a, "w_filters", 6)
+    set_number(a, "w_stride", 3)
     expected = wait_for_banner(a, "6 filters", "output [5 x 5 x 6]")
-    query = share_query(a)
-    assert query.startswith("?") and "example=Checkerboard" in query and "filters=6" in query
+    link = share_link(a)
+    assert "/studio?" in link and "example=Checkerboard" in link
+    sent = link_state(link)
+    assert sent.n_filters == 6 and sent.stride == 3
 
-    b.goto(app_url.rstrip("/") + "/" + quote(query, safe="?=&,;|()+"))
+    b.goto(link)
     restored = wait_for_banner(b, "Input [16 x 16 x 1]", "6 filters")
     assert restored == expected
     assert b.locator('[data-testid="stAlert"]').filter(has_text="link were not used").count() == 0
+    assert link_state(share_link(b)).bank.tobytes() == sent.bank.tobytes()
     assert_no_exception(b)
 
-    set_number(b, "n_filters", 1)
+    set_number(b, "w_filters", 1)
     wait_for_banner(b, "1 filter ")
-    set_number(a, "padding", 1)
+    set_number(a, "w_padding", 1)
     assert "6 filters" in wait_for_banner(a, "output [6 x 6 x 6]")
 
 
 def test_a_link_with_hostile_values_gives_one_warning_and_the_defaults(page: Page, app_url: str) -> None:
-    hostile = "?stride=0&size=-9&kernel=nan,1&example=%3Cscript%3Ealert(1)%3C/script%3E&filters=1e9"
+    hostile = "?stride=0&size=-9&bank=nan,1&example=%3Cscript%3Ealert(1)%3C/script%3E&filter=1e9"
     page.goto(app_url.rstrip("/") + "/" + hostile)
     text = wait_for_banner(page, "Input [5 x 5 x 1]", "4 filters")
     warning = page.locator('[data-testid="stAlert"]').filter(has_text="link were not used")
     warning.first.wait_for(timeout=APP_TIMEOUT_MS)
     assert warning.count() == 1
     said = warning.first.inner_text()
-    assert "stride must be from 1 to 4" in said and "<script>" not in said
+    assert "stride must be a whole number from 1 to 4" in said and "<script>" not in said
+    assert "filters are not in the link" in said and "example must be one of" in said
     assert "output [3 x 3 x 4]" in text
     assert_no_exception(page)
