@@ -10,14 +10,15 @@ reruns and the share link carries it (as ``step=k``, 1-based).
 from __future__ import annotations
 
 import re
+import sys
 import time
 from urllib.parse import parse_qs, urlsplit
 
 from browser_helpers import REPO_ROOT, wait_for_app
 from playwright.sync_api import Frame, Page
 
-if str(REPO_ROOT) not in __import__("sys").path:
-    __import__("sys").path.insert(0, str(REPO_ROOT))
+if str(REPO_ROOT) not in sys.path:  # the app's own parser reads the share links
+    sys.path.insert(0, str(REPO_ROOT))
 
 from visualizer.studio_state import StudioState, from_query  # noqa: E402
 
@@ -121,7 +122,6 @@ def wait_until_paused(page: Page) -> None:
 
 def assert_views_agree(page: Page, k: int) -> None:
     """The label and the figure's caption both say step ``k`` (the figure's frame is the label's step)."""
-    page.wait_for_function("() => true")  # let the last animation frame paint
     player(page).wait_for_function(
         """(k) => [...document.querySelectorAll('#plot .annotation-text')].some(
                (e) => e.textContent.startsWith(`Step ${k} of`))""", arg=k, timeout=UI_TIMEOUT_MS)
