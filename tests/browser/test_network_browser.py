@@ -9,6 +9,7 @@ from playwright.sync_api import Page
 TIMEOUT_MS = 120_000  # the first run imports NumPy, Plotly and the engine; shared CI machines can be slow
 TALL = {"width": 1600, "height": 2600}  # tall enough for the whole inspector in one screenshot
 CHART = f"{PLOTLY_CHART}"
+INSPECTOR = 2  # charts: the stage row, the class scores of the 1x1x6 output, then the inspector's animation
 SHAPES = ["[5 x 5 x 1]", "[3 x 3 x 15]", "[3 x 3 x 10]", "[1 x 1 x 6]"]
 LAYERS = ["15 x [3x3x1]", "ReLU", "10 x [1x1x15]", "6 x [3x3x10]"]
 
@@ -65,13 +66,13 @@ def test_clicking_the_1x1_stage_shows_channel_mixing_and_it_plays(page: Page, ap
     _click_stage(page, 3)
     _no_exception(page)
     assert page.get_by_role("heading", name="Stage 3").count() == 1
-    mixing = page.locator(CHART).nth(1)
+    mixing = page.locator(CHART).nth(INSPECTOR)
     assert mixing.locator(".updatemenu-button").count() == 2  # Play and Pause
-    assert "one row each" in " ".join(_svg_texts(page, 1))
-    assert _slider_label(page, 1).endswith("(0,0) n=0")
-    _play(page, 1)
+    assert "one row each" in " ".join(_svg_texts(page, INSPECTOR))
+    assert _slider_label(page, INSPECTOR).endswith("(0,0) n=0")
+    _play(page, INSPECTOR)
     page.wait_for_timeout(2500)
-    assert _slider_label(page, 1) != "pixel and filter: (0,0) n=0", "Play did not move the animation"
+    assert _slider_label(page, INSPECTOR) != "pixel and filter: (0,0) n=0", "Play did not move the animation"
     screenshot(page, "network-stage3-channel-mixing", full_page=False)
 
 
@@ -81,11 +82,11 @@ def test_clicking_a_3x3_stage_shows_the_sliding_animation_and_it_plays(page: Pag
     _click_stage(page, 1)  # back from another stage: the click, not the default, selects it
     _no_exception(page)
     assert page.get_by_role("heading", name="Stage 1").count() == 1
-    before = _slider_label(page, 1)
+    before = _slider_label(page, INSPECTOR)
     assert "1" in before
-    _play(page, 1)
+    _play(page, INSPECTOR)
     page.wait_for_timeout(2000)
-    assert _slider_label(page, 1) != before, "Play did not move the sliding animation"
+    assert _slider_label(page, INSPECTOR) != before, "Play did not move the sliding animation"
     screenshot(page, "network-stage1-sliding", full_page=False)
 
 
@@ -94,7 +95,7 @@ def test_the_full_size_stage_shows_the_dense_layer_and_the_computed_equality(pag
     _click_stage(page, 4)
     _no_exception(page)
     assert page.get_by_text("Equal.", exact=False).count() >= 1
-    texts = " ".join(_svg_texts(page, 1))
+    texts = " ".join(_svg_texts(page, INSPECTOR))
     assert "flatten(x)" in texts and "6 x 90" in texts
     screenshot(page, "network-stage4-dense", full_page=False)
 
@@ -131,6 +132,8 @@ def test_an_image_chosen_in_the_studio_goes_through_the_network(page: Page, app_
     page.get_by_role("link", name="Network view").click()
     wait_for_app(page, timeout_ms=TIMEOUT_MS)
     page.locator('[data-testid="stSidebar"]').get_by_text("Image from the studio").click()
+    wait_for_app(page, timeout_ms=TIMEOUT_MS, settle_ms=500)
+    page.locator('[data-testid="stSidebar"]').get_by_text("Random (seeded)").click()  # the trained chain takes 5x5
     wait_for_app(page, timeout_ms=TIMEOUT_MS, settle_ms=500)
     _no_exception(page)
     texts = _svg_texts(page, 0)
