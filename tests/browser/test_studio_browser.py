@@ -249,6 +249,7 @@ def test_studio_screenshot_for_the_readme(page: Page, app_url: str) -> None:
         press(page, "Next")
         assert_views_agree(page, step)
     wait_for_share(page, "step", "5")
+    page.evaluate("document.querySelectorAll('*').forEach((e) => { if (e.scrollTop) e.scrollTop = 0; })")  # the top
     page.evaluate("document.activeElement && document.activeElement.blur()")
     page.mouse.move(FIRST_SCREEN["width"] - 1, FIRST_SCREEN["height"] - 1)  # no hover highlight
     readme = screenshot(page, "studio-readme", full_page=False)
