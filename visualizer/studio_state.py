@@ -274,7 +274,8 @@ def set_kernel_values(state: StudioState, index: int, channel: int | None, value
 
 def set_bias(state: StudioState, index: int, value: float) -> str | None:
     """Set filter ``index``'s bias; returns an error message when ``value`` is not a usable number."""
-    if not isinstance(value, (int, float, np.integer, np.floating)) or not math.isfinite(float(value)):
+    if (isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating))
+            or not math.isfinite(float(value))):
         return "the bias must be a finite number"
     if abs(float(value)) > KERNEL_LIMIT:
         return "the bias must be between -1,000,000 and 1,000,000"

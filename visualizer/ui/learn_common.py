@@ -59,13 +59,13 @@ def run_key(dataset: str) -> str:
     return f"learn_run_{dataset}"
 
 
-@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+@st.cache_data(max_entries=2, ttl=CACHE_TTL, show_spinner=False)  # two data sets
 def cached_split(name: str) -> tuple[learn.Dataset, learn.Dataset]:
     """The shipped data set ``name`` split into (training, held-out), the same split for everyone."""
     return learn.load_dataset(name).split(0.2, 0)
 
 
-@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+@st.cache_data(max_entries=2, ttl=CACHE_TTL, show_spinner=False)  # two networks
 def cached_trained(name: str) -> learn.Model:
     """The shipped trained network for ``name`` (each caller gets its own copy)."""
     return learn.load_trained(name)

@@ -34,7 +34,7 @@ STAGE = "net_stage"
 CHART = "net_chart"
 
 
-@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+@st.cache_data(max_entries=1, ttl=CACHE_TTL, show_spinner=False)  # one network
 def trained_model() -> learn.Model:
     """The founding chain trained on the six shapes (shipped in assets/), a copy per caller."""
     return learn.load_trained("shapes")

@@ -9,6 +9,7 @@ edit costs one run). The share link is read once per session, before any widget.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import fields
 from typing import Any
 
 import numpy as np
@@ -27,6 +28,10 @@ def studio_state() -> StudioState:
     """This visitor's studio state (made on first use, from the share link if the page was opened with one)."""
     ss = st.session_state
     state = ss.get(STATE_KEY)
+    if type(state).__name__ == "StudioState" and not isinstance(state, StudioState):
+        # The module was imported again (a code change on a running server): keep the visitor's settings.
+        state = StudioState(**{f.name: getattr(state, f.name) for f in fields(StudioState) if hasattr(state, f.name)})
+        ss[STATE_KEY] = state
     if not isinstance(state, StudioState):
         state = StudioState()
         if not ss.get(LINK_APPLIED):
