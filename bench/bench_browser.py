@@ -545,7 +545,10 @@ def results(app_runs: list[dict], floor_runs: list[dict]) -> list[dict]:
     lines.append(line(f"browser: Play at {PLAY_FAST_MS} ms a step, distinct frames drawn per second", "frames/s",
                       app, f"a Plotly animation at {PLAY_FAST_MS} ms on the {floor_name}", floor, PLAY_FAST_BUDGET,
                       higher_is_better=True, digits=2, asked=1000 / PLAY_FAST_MS,
-                      frames_drawn=_values(app_runs, lambda r: r[f"play_{PLAY_FAST_MS}"]["frames"])[0]))
+                      frames_drawn=_values(app_runs, lambda r: r[f"play_{PLAY_FAST_MS}"]["frames"])[0],
+                      first_frame_after_click_s=_values(app_runs, lambda r: r[f"play_{PLAY_FAST_MS}"]["start_s"])[0],
+                      floor_first_frame_after_click_s=_values(
+                          floor_runs, lambda r: r[f"play_{PLAY_FAST_MS}"]["start_s"])[0]))
     app, floor = both(lambda r: r[f"play_{PLAY_SLOW_MS}"]["fps"])
     lines.append(line(f"browser: Play at {PLAY_SLOW_MS} ms a step, distinct frames drawn per second", "frames/s",
                       app, f"the asked rate (1 / {PLAY_SLOW_MS} ms)", 1000 / PLAY_SLOW_MS, PLAY_SLOW_BUDGET,
