@@ -106,7 +106,9 @@ def app_url() -> Iterator[str]:
         pytest.fail(f"{script} does not exist: there is no app to test")
     port = _free_port()
     OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
-    log_path = OUTPUT_DIR / "streamlit-server.log"
+    # One server per test session; with pytest-xdist, one per worker, each with its own log.
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    log_path = OUTPUT_DIR / f"streamlit-server{'-' + worker if worker else ''}.log"
     command = [
         sys.executable, "-m", "streamlit", "run", APP_SCRIPT,
         "--server.headless", "true",
