@@ -103,6 +103,15 @@ def player_figure(
     return figure, digest.hexdigest()[:20]
 
 
+def studio_trace(state: StudioState, image: np.ndarray) -> ConvTrace | None:
+    """The trace of the selected filter sliding over ``image`` ``(H, W, C)`` (cached), or None if impossible."""
+    try:
+        return cached_trace(image, state.bank[state.selected], float(state.effective_bias[state.selected]),
+                            state.stride, state.padding, state.dilation)
+    except ValueError:
+        return None
+
+
 def animation_section(state: StudioState, image: np.ndarray) -> ConvTrace | None:
     """The player for the selected filter sliding over ``image`` ``(H, W, C)``; returns its trace."""
     kernel = state.bank[state.selected]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
+import plotly.graph_objects as go
 import streamlit as st
 
 from visualizer import ACTIVATION_LABELS, RELU_VS_STEP, activate, pool2d
@@ -21,6 +24,29 @@ POOLS = {"none": "No pooling", "max": "Max pool 2x2", "avg": "Average pool 2x2"}
 TILE_COLUMNS = 4
 
 
+MAPS_FIGURES = "_studio_maps_figures"  # this visitor's last validated feature-map figures, by content
+KEPT_FIGURES = 4
+
+
+def maps_chart(values: np.ndarray, titles: tuple[str, ...]) -> go.Figure:
+    """The feature maps as a Plotly Figure, validated once per visitor and content.
+
+    ``st.plotly_chart`` validates a figure given as a dict on every page run (about 20 ms for a small grid,
+    paid by every interaction of every visitor); a Figure it only copies. The last few are kept in the
+    visitor's own session (nothing is shared between visitors).
+    """
+    digest = hashlib.sha256(np.ascontiguousarray(values).tobytes() + str(values.shape).encode())
+    digest.update("\0".join(titles).encode("utf-8", "replace"))
+    key = digest.hexdigest()
+    kept = dict(st.session_state.get(MAPS_FIGURES, {}))
+    figure = kept.pop(key, None)
+    if figure is None:
+        figure = go.Figure(feature_maps_figure(values, titles=[plotly_text(t) for t in titles]))
+    kept[key] = figure  # most recent last
+    st.session_state[MAPS_FIGURES] = dict(list(kept.items())[-KEPT_FIGURES:])
+    return figure
+
+
 def _maps(values: np.ndarray, titles: list[str], key: str) -> None:
     """Heatmaps with numbers for small maps; exact colour tiles (shared scale) for large ones.
 
@@ -28,8 +54,7 @@ def _maps(values: np.ndarray, titles: list[str], key: str) -> None:
     """
     h, w, n = values.shape
     if max(h, w) <= 64:
-        st.plotly_chart(feature_maps_figure(values, titles=[plotly_text(t) for t in titles]), key=key,
-                        config={"displayModeBar": False})
+        st.plotly_chart(maps_chart(values, tuple(titles)), key=key, config={"displayModeBar": False})
         return
     limit = float(np.abs(values).max()) or 1.0
     scale = upscale_for_display(h, w)

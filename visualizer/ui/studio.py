@@ -18,7 +18,7 @@ from visualizer.network import size_arithmetic
 from visualizer.studio_state import MAX_WORKING, MIN_WORKING, StudioState, set_channels, to_query
 from visualizer.text import md_text, plain
 
-from .animation_view import animation_section, downloads
+from .animation_view import animation_section, downloads, studio_trace
 from .code_view import code_section
 from .common import INPUT_IMAGE, INPUT_NAME, error_boundary, shape_label
 from .feature_maps_view import feature_maps_section
@@ -148,6 +148,16 @@ def _share(state: StudioState) -> None:
         st.code(share_link(state), language=None, wrap_lines=True)
 
 
+@st.fragment
+def _player_and_link(state: StudioState, image: np.ndarray) -> None:
+    """The player and the share link: when the player reports a step, only this part runs again (the
+    link carries the step; nothing else on the page depends on it)."""
+    with error_boundary("animation"):
+        animation_section(state, image)
+    if not state.presentation:
+        _share(state)
+
+
 def render() -> None:
     state = studio_state()
     ss = st.session_state
@@ -163,10 +173,8 @@ def render() -> None:
     fits = _header(state, image)
     if ss.get(CHANNEL_NOTE) and not state.presentation:
         st.info(ss[CHANNEL_NOTE])
-    trace = None
     if fits is not None:
-        with error_boundary("animation"):
-            trace = animation_section(state, image)
+        _player_and_link(state, image)
     if fits is None:
         return
     if not state.presentation:
@@ -176,6 +184,7 @@ def render() -> None:
         feature_maps_section(state, image)
     if state.presentation:
         return
+    trace = studio_trace(state, image)
     if trace is not None:
         with error_boundary("quiz"):
             quiz_section(trace)
@@ -183,4 +192,3 @@ def render() -> None:
             downloads(state, trace, state.names[state.selected])
     with error_boundary("code"):
         code_section(image, state.bank, state.effective_bias, state.stride, state.padding, state.dilation)
-    _share(state)
