@@ -15,7 +15,7 @@
   const gd = document.getElementById("plot");
   const el = (id) => document.getElementById(id);
   const state = { figId: null, names: [], steps: 1, current: 0, playing: false, speed: 400, seq: 0,
-                  presentation: false, drawing: null, sent: null };
+                  presentation: false, drawing: null, sent: null, bound: false };
 
   // --- Sizes the app needs to lay the figure out: our width and the height left in the window. -------------
   function measure() {
@@ -122,7 +122,11 @@
     const layout = Object.assign({}, fig.layout, { autosize: true });
     const config = { displayModeBar: false, responsive: true, scrollZoom: false, doubleClick: false,
                      showTips: false };
-    return Plotly.newPlot(gd, { data: fig.data, layout: layout, frames: fig.frames, config: config });
+    // Plotly.react redraws only what changed (an edit usually changes numbers, not the panels), and
+    // replaces the frames; the first figure is drawn with newPlot, and the chart's events are bound once.
+    const figure = { data: fig.data, layout: layout, frames: fig.frames, config: config };
+    if (state.bound) return Plotly.react(gd, figure);
+    return Plotly.newPlot(gd, figure).then(() => { bindChart(); state.bound = true; });
   }
 
   // Renders come in order; drawing is asynchronous. Chain every change on the previous one, so a step is
@@ -139,7 +143,6 @@
       state.drawing = previous.then(() => {
         const wasPlaying = state.playing;
         return draw(args).then(() => {
-          bindChart();
           return go(wasPlaying ? state.current : target, false);
         });
       }).then(() => {
