@@ -8,7 +8,10 @@ times the same work, each line with the machine's load average:
   format Pillow writes...) through ``accept_upload`` inside an AppTest, the slowest single decision against
   the 2 s a visitor may wait (a slow decompression bomb shows here);
 - ``hardening: long typed text refused``: the test that 20 MB of typed kernel and pixel text is refused before
-  it is parsed, timed against 0.5 s.
+  it is parsed, timed against 0.5 s;
+- ``hardening: image bombs refused``: the two image tests of ``tests/test_images.py`` that refuse a PNG header
+  claiming 100,000 x 100,000 pixels and a real 7000 x 7000 decompression bomb from the header, each timed
+  against 1 s (their memory bound is asserted in the tests).
 
 The worst allowed request (32 filters of 7x7 on 64x64 RGB) is timed by ``bench_limits.py``.
 Run alone: ``python bench/bench_hardening.py``; or through ``bench/run.py``.
@@ -27,6 +30,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 UPLOAD_BUDGET_S = 2.0
 TEXT_BUDGET_S = 0.5
+BOMB_BUDGET_S = 1.0
 
 
 def _line(metric: str, value: float | None, budget_s: float, **extra) -> dict:
@@ -73,8 +77,35 @@ def text_line(repeats: int) -> dict:
                  runs=repeats)
 
 
+def bomb_lines(repeats: int) -> list[dict]:
+    for path in (str(ROOT), str(ROOT / "tests")):
+        if path not in sys.path:
+            sys.path.insert(0, path)
+    import test_images
+
+    lines = []
+    for metric, test in (
+        ("hardening: PNG header claiming 100000x100000 pixels refused (best of runs)",
+         test_images.test_png_header_claiming_100000_by_100000_pixels_is_refused_from_its_header),
+        ("hardening: 7000x7000 decompression bomb refused (best of runs)",
+         test_images.test_real_decompression_bomb_over_the_pixel_limit_is_refused_before_decoding),
+    ):
+        best = float("inf")
+        for _ in range(repeats):
+            start = time.perf_counter()
+            test()  # the test's own assertions (message, memory) hold on every run
+            best = min(best, time.perf_counter() - start)
+        lines.append(_line(metric, best, BOMB_BUDGET_S, runs=repeats))
+    return lines
+
+
 def run(quick: bool) -> list[dict]:
     lines = []
+    try:
+        lines += bomb_lines(2 if quick else 5)
+    except Exception as exc:  # noqa: BLE001 - the line says what failed; the others still run
+        lines.append({"metric": "hardening: image bombs", "value": None, "unit": "s", "reference": None,
+                      "ratio": None, "unavailable": f"{type(exc).__name__}: {exc}"})
     for name, make in (("hardening: uploads", upload_line), ("hardening: typed text", lambda: text_line(3))):
         try:
             lines.append(make())

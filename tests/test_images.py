@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import re
 import struct
-import time
 import tracemalloc
 import zlib
 
@@ -315,9 +314,9 @@ def test_files_that_are_not_images_raise_image_error(data, words):
     assert_is_image_error(err)
 
 
-def test_png_header_claiming_100000_by_100000_pixels_is_refused_quickly():
+def test_png_header_claiming_100000_by_100000_pixels_is_refused_from_its_header():
+    # Refused before any pixel is allocated (bounded memory); its time is measured by bench/bench_hardening.py.
     data = raw_png(100_000, 100_000, zlib.compress(b"\x00" * 1000))
-    start = time.perf_counter()
     tracemalloc.start()
     try:
         with image_error("too many pixels|decompression bomb") as err:
@@ -325,17 +324,22 @@ def test_png_header_claiming_100000_by_100000_pixels_is_refused_quickly():
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert time.perf_counter() - start < 1.0
     assert peak < 10e6
     assert_is_image_error(err)
 
 
 def test_real_decompression_bomb_over_the_pixel_limit_is_refused_before_decoding():
+    # Decoding 49 million pixels would need about 150 MB: bounded peak memory shows it was refused from the
+    # header. Its time is measured by bench/bench_hardening.py, not asserted here.
     data = zero_png(7000, 7000)  # 49 million pixels in about 50 kB
-    start = time.perf_counter()
-    with image_error("decompression bomb") as err:
-        load_image(data)
-    assert time.perf_counter() - start < 1.0
+    tracemalloc.start()
+    try:
+        with image_error("decompression bomb") as err:
+            load_image(data)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 10e6
     assert_is_image_error(err)
 
 
