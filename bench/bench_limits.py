@@ -107,8 +107,9 @@ def chart_spec(fig: dict) -> str:
 
 
 def request(uploads: list[bytes], channels: int, size: int, n: int, k: int, padding: int, maps: str) -> dict:
-    """One studio run as the app does it, the feature maps computed on the ``maps`` image ("animation" or
-    "full", the two choices of feature_maps_view.RESOLUTIONS); returns output sizes, so nothing is skipped."""
+    """One studio run as the app does it (a :class:`StudioState` and the studio's own helpers), the feature maps
+    computed on the ``maps`` image ("animation" or "full", the two choices of feature_maps_view.RESOLUTIONS);
+    returns output sizes, so nothing is skipped."""
     import pickle
 
     import numpy as np
@@ -116,23 +117,34 @@ def request(uploads: list[bytes], channels: int, size: int, n: int, k: int, padd
     from visualizer import activate, conv2d, load_example, pool2d, trace_convolution
     from visualizer.codegen import reproduction_code
     from visualizer.figures import feature_maps_figure, sliding_figure
+    from visualizer.figures.export import feature_sheet_png
     from visualizer.figures.raster import colorize, png_bytes, upscale_for_display
+    from visualizer.studio_state import StudioState, resize_bank
+    from visualizer.ui.animation_view import DEFAULT_LAYOUT, DENSE_FRAMES, figure_height, frame_budget
     from visualizer.ui.feature_maps_view import RESOLUTIONS
-    from visualizer.ui.inputs import decode_upload, working_image
+    from visualizer.ui.inputs import decode_upload, set_source
+    from visualizer.ui.studio_model import working_image
 
-    source = load_example("Founding 5x5 (binary)", channels=3)
-    for data in uploads:  # accept_upload: decode (one at a time), keep at most SOURCE_MAX_SIDE a side
-        source = decode_upload(data)
+    state = StudioState(channels=channels, working_size=size, padding=padding, example="Founding 5x5 (binary)")
+    state.image = load_example(state.example, channels=3)
+    for data in uploads:  # accept_upload: decode (one at a time, at most SOURCE_MAX_SIDE a side), then keep it
+        set_source(state, decode_upload(data), "upload.png", "upload")
+    state.working_size = size  # a new upload starts small; the visitor then moves the slider to the largest
+    resize_bank(state, n, k, k)
     rng = np.random.default_rng(1)
-    bank = rng.normal(size=(n, k, k, channels))
-    bias = np.zeros(n)
-    image = working_image(source, channels, size)
-    trace = pickle.loads(pickle.dumps(trace_convolution(image, bank[0], 0.0, padding=padding)))  # cache_data
-    sizes = {"animation_spec": len(chart_spec(sliding_figure(trace, step=0, frame_ms=400)))}
-    titles = [f"{i + 1}: filter" for i in range(n)]
-    side = RESOLUTIONS[list(RESOLUTIONS)[0 if maps == "animation" else 1]]
-    src = image if side is None else working_image(source, channels, side)
-    out = pickle.loads(pickle.dumps(conv2d(src, bank, bias, padding=padding)))  # cache_data
+    state.bank = rng.normal(size=(n, k, k, channels))
+    image = working_image(state)
+    kernel, bias = state.bank[0], float(state.effective_bias[0])
+    trace = pickle.loads(pickle.dumps(trace_convolution(image, kernel, bias, padding=padding)))  # cache_data
+    layout = DEFAULT_LAYOUT
+    figure = sliding_figure(trace, step=0, max_frames=frame_budget(kernel), dense_frames=DENSE_FRAMES,
+                            controls=False, presentation=False, width_px=layout["width"],
+                            height=figure_height(layout["avail"], layout["width"], channels))
+    sizes = {"animation_json": len(json.dumps(figure))}  # the player component's argument, sent as JSON
+    titles = [f"{i + 1}: {name}" for i, name in enumerate(state.names)]
+    side = RESOLUTIONS[maps][1]
+    src = image if side is None else working_image(state, side)
+    out = pickle.loads(pickle.dumps(conv2d(src, state.bank, state.effective_bias, padding=padding)))  # cache_data
     after = activate(out, "relu")
     sizes["maps"] = 0
     for values in (out, after, pool2d(after, 2, mode="max")):
@@ -143,11 +155,9 @@ def request(uploads: list[bytes], channels: int, size: int, n: int, k: int, padd
             scale = upscale_for_display(*values.shape[:2])
             sizes["maps"] += sum(len(png_bytes(colorize(values[:, :, i], limit=limit), scale=scale))
                                  for i in range(values.shape[2]))
-    limit = float(np.abs(after).max()) or 1.0
-    sheet = np.concatenate([np.pad(colorize(after[:, :, i], limit=limit), ((1, 1), (1, 1), (0, 0)),
-                                   constant_values=255) for i in range(n)], axis=1)
-    sizes["sheet_png"] = len(png_bytes(sheet, scale=upscale_for_display(*sheet.shape[:2], target=1600)))
-    sizes["code"] = len(reproduction_code(image, bank, bias, stride=1, padding=padding, dilation=1))
+    sizes["sheet_png"] = len(feature_sheet_png(after, titles, title="Feature maps after ReLU"))
+    sizes["code"] = len(reproduction_code(image, state.bank, state.effective_bias, stride=1, padding=padding,
+                                          dilation=1))
     return sizes
 
 
@@ -175,8 +185,7 @@ def measure(args: dict, repeats: int) -> dict:
 def worker(quick: bool) -> None:
     """In a fresh process: the default request (warm-up, time reference), then each worst one (with
     ``quick``: only the feature maps on the full image, the heavier choice, timed once)."""
-    from visualizer.ui.filter_state import MAX_FILTERS, MAX_KERNEL
-    from visualizer.ui.inputs import MAX_WORKING
+    from visualizer.studio_state import MAX_FILTERS, MAX_KERNEL, MAX_WORKING
 
     uploads = [zero_png(6000, 6000), photo_png()]
     assert all(len(u) < 5 * 2**20 for u in uploads), [len(u) for u in uploads]
@@ -283,19 +292,26 @@ def stop_server(process: subprocess.Popen) -> None:
 
 
 def worst_link(i: int) -> str:
-    """The worst case as a link the app's url_state reads; kernel values differ per session (no shared cache)."""
-    kernel = ";".join(",".join(f"{((u * 7 + v + i) % 9 - 4) / (i + 1):g}" for v in range(7)) for u in range(7))
-    return "?" + urlencode({"example": "Landscape photo (256x256, colour)", "channels": 3, "size": 64,
-                            "filters": 32, "padding": 3, "kernel": kernel, "maps": "full"}, safe=",;()")
+    """The worst case as a share link the studio reads; kernel values differ per session (no shared cache)."""
+    import numpy as np
+
+    from visualizer.studio_state import MAX_FILTERS, MAX_KERNEL, MAX_WORKING, StudioState, resize_bank, to_query
+
+    state = StudioState(example="Landscape photo (256x256, colour)", channels=3, working_size=MAX_WORKING,
+                        padding=3, maps="full")
+    resize_bank(state, MAX_FILTERS, MAX_KERNEL, MAX_KERNEL)
+    state.bank = np.random.default_rng(i).integers(-4, 5, size=state.bank.shape) / (i + 1)
+    return "studio?" + urlencode(to_query(state), safe=",()")
 
 
 def wait_done(page, banner: str) -> None:
-    """The run finished: connected, not running, the banner shows the worst case, every chart has drawn."""
+    """The run finished: connected, not running, the studio's shapes line says ``banner`` (e.g. "output [64 x 64 x
+    32]"), every chart has drawn."""
     app = '[data-testid="stApp"]'
     page.wait_for_selector(f'{app}[data-test-connection-state="CONNECTED"]', state="attached",
                            timeout=SESSION_TIMEOUT_MS)
     page.wait_for_function(
-        """(banner) => [...document.querySelectorAll('[data-testid="stMarkdown"] h4')]
+        """(banner) => [...document.querySelectorAll('[data-testid="stMarkdown"]')]
                .some((h) => h.innerText.replace(/\\u00a0/g, ' ').includes(banner))""",
         arg=banner, timeout=SESSION_TIMEOUT_MS)
     page.wait_for_selector(f'{app}[data-test-script-state="notRunning"]', state="attached",
@@ -307,6 +323,8 @@ def wait_done(page, banner: str) -> None:
 
 def server_lines() -> list[dict]:
     from playwright.sync_api import sync_playwright
+
+    from visualizer.studio_state import StudioState
 
     log = ROOT / "test-output" / "bench-limits-server.log"
     log.parent.mkdir(exist_ok=True)
@@ -335,7 +353,7 @@ def server_lines() -> list[dict]:
             try:
                 first = browser.new_context().new_page()  # one default visit: the app's modules are loaded
                 first.goto(url)
-                wait_done(first, "output [3 x 3 x 4]")
+                wait_done(first, f"output [3 x 3 x {StudioState().n_filters}]")
                 first.context.close()
                 warm = status_bytes(process.pid, "VmRSS")
                 contexts = [browser.new_context(viewport={"width": 1400, "height": 900}) for _ in range(SESSIONS)]
