@@ -17,21 +17,28 @@ APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 BUDGET_S = 0.5
 
 
-def _edit_times(example: str, channels: str, size: int, repeats: int) -> list[float]:
+def _edit_times(example: str, channels: int, size: int, repeats: int) -> list[float]:
+    """Seconds of each rerun after new kernel values are typed into the first filter's text box and used."""
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(APP, default_timeout=120)
     at.run()
-    at.selectbox(key="example").set_value(example)
+    at.selectbox(key="w_example").set_value(example)
     at.run()
-    at.radio(key="channels_choice").set_value(channels)
+    at.radio(key="w_channels").set_value(channels)
     at.run()
-    at.slider(key="working_size").set_value(size)
+    at.slider(key="w_working_size").set_value(size)
     at.run()
+    if at.exception:
+        raise RuntimeError(f"the app raised: {at.exception}")
+    state = at.session_state["studio_state"]
+    if (state.example, state.channels, state.working_size) != (example, channels, size):
+        raise RuntimeError(f"the studio did not take the settings: {state.example}, {state.channels}, "
+                           f"{state.working_size}")
     times = []
     for i in range(repeats + 1):  # the first edit warms caches and imports: not counted
-        version = at.session_state["editor_version"]
-        at.text_area(key=f"kernel_text_0_{version}").set_value(f"0 {i + 1} 0\n1 -4 1\n0 1 0")
+        text_key = next(t.key for t in at.text_area if t.key and t.key.startswith("kernel_text_0_"))
+        at.text_area(key=text_key).set_value(f"0 {i + 1} 0\n1 -4 1\n0 1 0")
         at.button(key="use_kernel_text").click()
         start = time.perf_counter()
         at.run()
@@ -39,13 +46,16 @@ def _edit_times(example: str, channels: str, size: int, repeats: int) -> list[fl
             raise RuntimeError(f"the app raised: {at.exception}")
         if i:
             times.append(time.perf_counter() - start)
+        kernel = at.session_state["studio_state"].bank[0]
+        if kernel.shape[:2] != (3, 3) or kernel[0, 1, 0] != i + 1:
+            raise RuntimeError(f"the edit did not reach the studio's state: {kernel[:, :, 0].tolist()}")
     return times
 
 
 def run(quick: bool) -> list[dict]:
     repeats = 3 if quick else 7
-    big = _edit_times("Landscape photo (256x256, colour)", "RGB (3 channels)", 64, repeats)
-    small = _edit_times("Founding 5x5 (binary)", "Grayscale (1 channel)", 5, repeats)
+    big = _edit_times("Landscape photo (256x256, colour)", 3, 64, repeats)
+    small = _edit_times("Founding 5x5 (binary)", 1, 5, repeats)
     value, reference = statistics.median(big), statistics.median(small)
     return [
         {
