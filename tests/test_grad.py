@@ -5,29 +5,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from finite_differences import numeric_grad
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from visualizer import conv2d, conv2d_grad, conv_transpose2d
 from visualizer.activations import ACTIVATIONS
 from visualizer.grad import activation_backward, pool_backward, pool_forward
-
-EPS = 1e-6
-
-
-def numeric_grad(f, x: np.ndarray) -> np.ndarray:
-    """Central finite differences of the scalar function ``f`` at ``x``, one entry at a time."""
-    grad = np.zeros_like(x)
-    flat, out = x.reshape(-1), grad.reshape(-1)
-    for i in range(flat.size):
-        keep = flat[i]
-        flat[i] = keep + EPS
-        up = f()
-        flat[i] = keep - EPS
-        down = f()
-        flat[i] = keep
-        out[i] = (up - down) / (2 * EPS)
-    return grad
 
 
 def batch_conv(x, w, b, s, p, d):

@@ -7,28 +7,13 @@ import inspect
 
 import numpy as np
 import pytest
+from finite_differences import numeric_grad
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from visualizer import network
 from visualizer.layers import KINDS, LayerKind, StackError
 from visualizer.network import LayerSpec, plan_shapes, run_stack
-
-EPS = 1e-6
-
-
-def numeric_grad(f, x):
-    grad = np.zeros_like(x)
-    flat, out = x.reshape(-1), grad.reshape(-1)
-    for i in range(flat.size):
-        keep = flat[i]
-        flat[i] = keep + EPS
-        up = f()
-        flat[i] = keep - EPS
-        down = f()
-        flat[i] = keep
-        out[i] = (up - down) / (2 * EPS)
-    return grad
 
 
 @st.composite

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from finite_differences import numeric_grad
 
 from visualizer import founding_image, founding_specs
 from visualizer.learn import (
@@ -29,21 +30,8 @@ from visualizer.network import LayerSpec, StackError
 # What assets/train_networks.py printed when it made the shipped weights (and assets/README.md reports).
 REPORTED_ACCURACY = {"shapes": 0.9722, "digits": 0.9749}
 FOUNDING_SHAPES = [(5, 5, 1), (3, 3, 15), (3, 3, 15), (3, 3, 10), (1, 1, 6)]
-EPS = 1e-6
 
 
-def numeric_grad(f, x):
-    grad = np.zeros_like(x)
-    flat, out = x.reshape(-1), grad.reshape(-1)
-    for i in range(flat.size):
-        keep = flat[i]
-        flat[i] = keep + EPS
-        up = f()
-        flat[i] = keep - EPS
-        down = f()
-        flat[i] = keep
-        out[i] = (up - down) / (2 * EPS)
-    return grad
 
 
 # --- shipped data and weights ---------------------------------------------------------------------

@@ -11,10 +11,11 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
 from .. import numbers
 from . import style
+from .gif import font
 from .raster import colorize, png_bytes
 
 SHEET_TILE_PX = 192  # each map is drawn about this big (whole-number upscaling, never blurred)
@@ -23,15 +24,6 @@ SHEET_GAP = 16
 SHEET_BAR_W = 22
 
 
-def _font(size: int) -> tuple[ImageFont.ImageFont, bool]:
-    """DejaVu Sans when the system has it (with the minus sign), else Pillow's own font."""
-    try:
-        return ImageFont.truetype("DejaVuSans.ttf", size), True
-    except OSError:
-        try:
-            return ImageFont.load_default(size=size), False
-        except TypeError:  # Pillow without FreeType
-            return ImageFont.load_default(), False
 
 
 def _clip_text(draw: ImageDraw.ImageDraw, text: str, width: float, font) -> str:
@@ -77,8 +69,8 @@ def feature_sheet_png(maps: np.ndarray, titles: Sequence[str], *, title: str) ->
     tw, th = tiles[0].size
     cols = min(n, SHEET_MAX_COLS)
     rows = math.ceil(n / cols)
-    head_font, math_ok = _font(22)
-    label_font, _ = _font(15)
+    head_font, math_ok = font(22)
+    label_font, _ = font(15)
     head_px, label_px = 40, 22
     cell_w = max(tw, 90)
     grid_w = cols * cell_w + (cols - 1) * SHEET_GAP
