@@ -15,7 +15,7 @@ from PIL import Image, ImageDraw
 
 from .. import numbers
 from . import style
-from .gif import font
+from .gif import load_font
 from .raster import colorize, png_bytes
 
 SHEET_TILE_PX = 192  # each map is drawn about this big (whole-number upscaling, never blurred)
@@ -69,8 +69,8 @@ def feature_sheet_png(maps: np.ndarray, titles: Sequence[str], *, title: str) ->
     tw, th = tiles[0].size
     cols = min(n, SHEET_MAX_COLS)
     rows = math.ceil(n / cols)
-    head_font, math_ok = font(22)
-    label_font, _ = font(15)
+    head_font, math_ok = load_font(22)
+    label_font, _ = load_font(15)
     head_px, label_px = 40, 22
     cell_w = max(tw, 90)
     grid_w = cols * cell_w + (cols - 1) * SHEET_GAP

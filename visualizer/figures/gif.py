@@ -44,7 +44,7 @@ TEXT_PX = 16  # font of titles, caption and sum
 MARGIN = 8
 
 
-def font(size: int) -> tuple[ImageFont.ImageFont, bool]:
+def load_font(size: int) -> tuple[ImageFont.ImageFont, bool]:
     """A font and whether it has the math signs (× and −): DejaVu Sans where the system has it, else
     Pillow's own font (then the sum is written with ``x`` and ``-``)."""
     try:
@@ -113,7 +113,7 @@ def _fitted_font(draw: ImageDraw.ImageDraw, texts: list[str], cell: int):
     """The largest font (16 px down to 9) in which every one of ``texts`` fits a ``cell`` px cell, or None."""
     unique = sorted(set(texts), key=len, reverse=True)[:40]
     for size in range(min(16, cell // 2), 8, -1):
-        font, _ = font(size)
+        font, _ = load_font(size)
         if all(draw.textlength(t, font=font) <= cell * 0.86 for t in unique):
             return font
     return None
@@ -153,7 +153,7 @@ def gif_frames(trace: ConvTrace, *, cell: int | None = None, max_frames: int = M
     kh, kw = trace.kernel.shape[:2]
     ph, pw = trace.padding
     g = gif_geometry(trace, cell)
-    font, math_glyphs = font(TEXT_PX)
+    font, math_glyphs = load_font(TEXT_PX)
     steps = [int(v) for v in np.unique(np.linspace(0, trace.steps - 1, min(trace.steps, max_frames)).round())]
     names = channel_names(c)
     measure = ImageDraw.Draw(Image.new("RGB", (1, 1)))
