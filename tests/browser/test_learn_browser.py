@@ -33,15 +33,36 @@ def _grid(page: Page, nth: int = 0) -> int:
     return grids[nth]
 
 
+def _grid_key(page: Page, nth: int = 0) -> str:
+    """The Streamlit key of the ``nth`` grid chart, ``<drawing>_chart_<version>`` (its container's ``st-key-`` class).
+
+    The app draws the grid anew under the next version after every toggle (and after Clear or Add), so the
+    key names one drawing of the grid: the click is done when the next version has drawn.
+    """
+    chart = page.locator(PLOTLY_CHART).nth(_grid(page, nth))
+    classes = chart.evaluate("(el) => el.closest('[class*=\"st-key-\"]').className")
+    match = re.search(r"st-key-(\S+_chart_\d+)", classes)
+    assert match, f"the grid chart has no key: {classes!r}"
+    return match.group(1)
+
+
+def _next_grid(page: Page, key: str) -> None:
+    """Wait until the grid ``key`` (``..._chart_<v>``) is replaced by version v + 1, drawn, and the run is over."""
+    stem, version = key.rsplit("_", 1)
+    page.wait_for_selector(f".st-key-{stem}_{int(version) + 1} {PLOTLY_CHART} .main-svg", timeout=TIMEOUT_MS)
+    wait_for_app(page, timeout_ms=TIMEOUT_MS)
+
+
 def _click_cells(page: Page, cells: list[tuple[int, int]], nth: int = 0) -> None:
-    """Toggle ``cells`` of a pixel grid; each click reruns the page (and redraws the grid)."""
+    """Toggle ``cells`` of a pixel grid; each click reruns the page, which draws the grid anew (a new chart)."""
     for y, x in cells:
-        point = page.locator(PLOTLY_CHART).nth(_grid(page, nth)).locator(".scatterlayer .point").nth(y * SIDE + x)
+        key = _grid_key(page, nth)
+        point = page.locator(f".st-key-{key} {PLOTLY_CHART} .scatterlayer .point").nth(y * SIDE + x)
         point.scroll_into_view_if_needed()
         box = point.bounding_box()
         assert box is not None
         page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-        wait_for_app(page, timeout_ms=TIMEOUT_MS, settle_ms=300)
+        _next_grid(page, key)
 
 
 def _answer(page: Page) -> str:
@@ -91,7 +112,8 @@ def test_teach_it_yourself_from_drawings(page: Page, app_url: str) -> None:
     classes.fill("2")
     classes.press("Enter")
     wait_for_app(page, timeout_ms=TIMEOUT_MS, settle_ms=500)
-    for n, text in ((1, "floor"), (2, "<b>wall</b>")):
+    labels = ("floor", "<b>wall</b>")
+    for n, text in enumerate(labels, start=1):
         label = page.get_by_label(f"Label of class {n}")
         label.fill(text)
         label.press("Enter")
@@ -104,16 +126,20 @@ def test_teach_it_yourself_from_drawings(page: Page, app_url: str) -> None:
         expect(picker).to_be_visible(timeout=TIMEOUT_MS)
         picker.click()
         page.get_by_role("option").nth(target).click()
+        expect(picker).to_have_value(labels[target], timeout=TIMEOUT_MS)
         wait_for_app(page, timeout_ms=TIMEOUT_MS)
-        for cells in examples:
+        for k, cells in enumerate(examples, start=1):
             _click_cells(page, cells)
+            key = _grid_key(page)
             page.get_by_role("button", name="Add the drawing to this class").click()
-            wait_for_app(page, timeout_ms=TIMEOUT_MS)
+            _next_grid(page, key)  # the drawing was added and the grid cleared (a new chart)
+            added = re.compile(rf"{re.escape(labels[target])}\s+{k} drawing")
+            expect(page.locator('[data-testid="stText"]').filter(has_text=added)).to_have_count(1, timeout=TIMEOUT_MS)
     counts = " ".join(page.locator('[data-testid="stText"]').all_inner_texts())
     assert re.search(r"floor\s+3 drawings", counts) and re.search(r"<b>wall</b>\s+3 drawings", counts), counts
     page.get_by_role("button", name=re.compile("Train on your drawings")).click()
     wait_for_app(page, timeout_ms=TIMEOUT_MS)
-    expect(page.get_by_text(re.compile(r"Trained for \d+ epochs"))).to_be_visible()
+    expect(page.get_by_text(re.compile(r"Trained for \d+ epochs"))).to_be_visible(timeout=TIMEOUT_MS)
     _click_cells(page, [(2, 2), (3, 2)], nth=1)  # a new wall, in a column never drawn
     _no_exception(page)
     assert _answer(page).startswith("<b>wall</b>")  # the typed label, shown as typed (plain text)
