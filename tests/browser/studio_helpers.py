@@ -129,6 +129,32 @@ def assert_views_agree(page: Page, k: int) -> None:
     assert step_of(caption(page)) == k, caption(page)
 
 
+# The steps the app sent back to the player (Streamlit's render messages), recorded in the player's frame from
+# the moment ``watch_renders`` is called. In presentation mode there is no share link to show that the app has
+# taken a reported step; this does.
+RECORD_RENDERS_JS = """() => {
+    if (window.__renderedSteps) return;
+    window.__renderedSteps = [];
+    window.addEventListener("message", (event) => {
+        const data = event.data;
+        if (data && data.type === "streamlit:render") window.__renderedSteps.push(Number((data.args || {}).step));
+    });
+}"""
+
+
+def watch_renders(page: Page) -> None:
+    """Start recording the steps the app sends to the player (call before the key or click that reports one)."""
+    player(page).evaluate(RECORD_RENDERS_JS)
+
+
+def wait_for_app_step(page: Page, k: int, timeout_ms: float = UI_TIMEOUT_MS) -> None:
+    """Wait until the app's latest render hands the player step ``k`` (1-based) back: the app has taken the
+    player's report, so no render with an older step is still on its way (renders arrive in order)."""
+    player(page).wait_for_function("(s) => (window.__renderedSteps || []).at(-1) === s", arg=k - 1,
+                                   timeout=timeout_ms)
+    settle(page)
+
+
 # --- Sidebar and main-area widgets, by key ---------------------------------------------------------------------
 def set_number(page: Page, key: str, value: int, wait: bool = True) -> None:
     field = page.locator(f".st-key-{key} input")

@@ -39,9 +39,11 @@ from studio_helpers import (
     settle,
     share_link,
     step_of,
+    wait_for_app_step,
     wait_for_label,
     wait_for_share,
     wait_until_paused,
+    watch_renders,
 )
 
 from visualizer.studio_state import StudioState
@@ -234,12 +236,14 @@ def test_page_down_and_page_up_on_the_page_step_the_animation_in_presentation_mo
     open_app(page, f"{app_url}/studio?present=1")
     assert label(page) == "Step 1 of 9"
     page.evaluate("document.activeElement && document.activeElement.blur()")  # the page has the focus, as a clicker
-    page.keyboard.press("PageDown")
-    assert_views_agree(page, 2)
-    page.keyboard.press("PageDown")
-    assert_views_agree(page, 3)
-    page.keyboard.press("PageUp")
-    assert_views_agree(page, 2)
+    watch_renders(page)
+    # Each key moves the player at once; it reports the step, and the app sends it back. A presenter waits for
+    # the slide; the test waits for the app's answer before the next key (there is no share link to wait on).
+    for key, k in (("PageDown", 2), ("PageDown", 3), ("PageUp", 2)):
+        page.keyboard.press(key)
+        assert_views_agree(page, k)
+        wait_for_app_step(page, k)
+        assert_views_agree(page, k)  # the app's answer did not move the player
     play = player(page).get_by_role("button", name="Play", exact=True)
     box = play.bounding_box()  # relative to the main frame's viewport
     assert box is not None and box["y"] + box["height"] <= 1080, "Play is below the fold in presentation mode"

@@ -14,7 +14,7 @@ import re
 from urllib.parse import urlencode, urlsplit
 
 import pytest
-from browser_helpers import APP_IDLE, wait_for_app
+from browser_helpers import wait_for_app
 from hostile_text import FILE_NAME_SAFE, FOREIGN, HOSTILE
 from PIL import Image
 from playwright.sync_api import Page
@@ -41,6 +41,13 @@ PAGE_TEXT = """() => {
     for (const svg of document.querySelectorAll('svg')) parts.push(svg.textContent);
     return parts.join('\\n');
 }"""
+
+
+# The app's own text (its Markdown: the header's input name, the refusal message, the toast), outside the file
+# uploader, whose list shows a file's name as soon as the browser has it, before the app has read the file.
+APP_SHOWS = """(t) => [...document.querySelectorAll('[data-testid="stMarkdownContainer"]')]
+    .filter((e) => !e.closest('[data-testid="stFileUploader"]'))
+    .some((e) => e.innerText.replaceAll('\\u2060', '').replace(/\\s+/g, ' ').includes(t))"""
 
 
 def png_bytes(shade: int) -> bytes:
@@ -129,12 +136,12 @@ def test_hostile_file_names_of_uploads_show_as_text(page: Page, app_url: str) ->
         data = png_bytes(i) if i % 4 else b"not an image %d" % i  # every fourth is refused: the error names it
         file_input.set_input_files(files=[{"name": name, "mimeType": "image/png", "buffer": data}])
         typed = plain(as_sent(name))[:PREFIX]
-        try:
-            page.wait_for_function("(t) => document.body.innerText.replaceAll('\\u2060', '').replace(/\\s+/g, ' ')"
-                                   ".includes(t)", arg=typed, timeout=UPLOAD_TIMEOUT_MS)
+        try:  # the app's run for this file is over when the app (not the uploader's own list) shows the name
+            page.wait_for_function(APP_SHOWS, arg=typed, timeout=UPLOAD_TIMEOUT_MS)
         except PlaywrightTimeout:
-            pass  # said below, with what the page shows
-        page.wait_for_selector(APP_IDLE, state="attached", timeout=TIMEOUT_MS)  # the uploader is drawn anew
+            shown = watch.text()[:2500]
+            raise AssertionError(f"upload {i}: the app never showed {typed!r}; the page shows {shown!r}") from None
+        wait_for_app(page, timeout_ms=TIMEOUT_MS)
         watch.assert_clean(f"upload named {name[:60]!r}")
         assert typed in watch.text(), f"{typed!r} is not on the page: {watch.text()[:2500]!r}"
     wait_for_app(page, timeout_ms=TIMEOUT_MS)  # anything drawn late is checked too
