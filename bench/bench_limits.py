@@ -5,7 +5,7 @@ with five visitors doing it at once.
    allows, done the way the studio does it: an upload run that decodes the largest allowed files (a PNG of
    36 million pixels under the 5 MB limit, then a 1024x1024 RGB photo-like PNG) as ``accept_upload`` does; the
    64x64 RGB working image; 32 filters of 7x7x3 at padding 3; the trace through Streamlit's cache (a pickle
-   round trip), the sliding figure and the validation and serialisation ``st.plotly_chart`` does; the feature
+   round trip), the player's sliding figure and its JSON (what the player component is sent); the feature
    maps on either choice of image (64x64: heatmap figures; the full 256x256: one PNG tile a map), after ReLU
    and max pooling, the PNG sheet to download and the reproduction code. Both choices are measured and the
    worse is reported (``--quick``: the full image only). Memory is the worker's peak RSS (VmHWM, reset
