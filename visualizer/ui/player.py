@@ -19,6 +19,7 @@ import tempfile
 from pathlib import Path
 
 import plotly
+import streamlit as st
 import streamlit.components.v1 as components
 
 ASSETS = Path(__file__).resolve().parent / "player_assets"
@@ -64,11 +65,16 @@ def sliding_player(
 
     ``fig_id`` names the figure: the browser redraws only when it changes, and otherwise just moves to
     ``step``. ``layout`` is the ``{"width", "avail"}`` the figure was laid out for (pixels), so the page
-    can ask for a new layout when the window differs. Returns the last value the page sent:
+    can ask for a new layout when the window differs. The page is also told ``seen``, the number (``seq``) of
+    its last report this run has taken, so that it ignores a step from a run that has not seen its latest
+    report. Returns the last value the page sent:
     ``{"step", "speed_ms", "width", "avail", "seq"}`` or None.
     """
+    last = st.session_state.get(key)
+    seen = last.get("seq") if isinstance(last, dict) else None
     return _player(
         figure=figure,
+        seen=seen if isinstance(seen, int) and not isinstance(seen, bool) else 0,
         fig_id=fig_id,
         steps=int(steps),
         step=int(step),

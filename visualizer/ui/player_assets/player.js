@@ -113,18 +113,40 @@
   }
 
   // --- Drawing a new figure ----------------------------------------------------------------------------
-  function draw(args) {
+  // The figure as it looks at ``step``: that frame's products, shapes and texts merged into it, so the
+  // first picture of a new figure already shows the current step (never a flash of another step).
+  function atStep(fig, step) {
+    const frame = (fig.frames || []).find((f) => f.name === String(step));
+    if (!frame) return { data: fig.data, layout: fig.layout };
+    const data = fig.data.slice();
+    (frame.traces || []).forEach((t, i) => { data[t] = Object.assign({}, data[t], (frame.data || [])[i]); });
+    const layout = Object.assign({}, fig.layout);
+    for (const key of ["shapes", "annotations"]) {
+      const items = (frame.layout || {})[key];
+      if (!items || !layout[key]) continue;
+      layout[key] = layout[key].slice();
+      items.forEach((item, i) => { layout[key][i] = Object.assign({}, layout[key][i], item); });
+    }
+    return { data: data, layout: layout };
+  }
+
+  function draw(args, step) {
     const fig = args.figure;
     stop(false);
     state.names = (fig.frames || []).map((f) => f.name);
     state.steps = args.steps;
     el("scrub").max = String(Math.max(1, state.steps));
-    const layout = Object.assign({}, fig.layout, { autosize: true });
+    const shown = atStep(fig, step);
+    if (state.names.includes(String(step))) {
+      state.current = step;
+      showLabel();
+    }
+    const layout = Object.assign({}, shown.layout, { autosize: true });
     const config = { displayModeBar: false, responsive: true, scrollZoom: false, doubleClick: false,
                      showTips: false };
     // Plotly.react redraws only what changed (an edit usually changes numbers, not the panels), and
     // replaces the frames; the first figure is drawn with newPlot, and the chart's events are bound once.
-    const figure = { data: fig.data, layout: layout, frames: fig.frames, config: config };
+    const figure = { data: shown.data, layout: layout, frames: fig.frames, config: config };
     if (state.bound) return Plotly.react(gd, figure);
     return Plotly.newPlot(gd, figure).then(() => { bindChart(); state.bound = true; });
   }
@@ -136,15 +158,16 @@
     el("speed").value = String(state.speed);
     state.presentation = Boolean(args.presentation);
     document.body.classList.toggle("presentation", state.presentation);
-    const target = Math.max(0, Math.min(Number(args.step) || 0, args.steps - 1));
+    // The app answers the reports it had when it ran (``seen``: the number of the last one). A render that has
+    // not seen our latest report carries an older step: keep ours (the answer to that report is on its way).
+    const behind = Number(args.seen || 0) < state.seq;
+    const target = behind ? state.current : Math.max(0, Math.min(Number(args.step) || 0, args.steps - 1));
     const previous = state.drawing || Promise.resolve();
     if (args.fig_id !== state.figId) {
       state.figId = args.fig_id;
       state.drawing = previous.then(() => {
-        const wasPlaying = state.playing;
-        return draw(args).then(() => {
-          return go(wasPlaying ? state.current : target, false);
-        });
+        const step = state.playing ? state.current : target;
+        return draw(args, step).then(() => go(step, false));
       }).then(() => {
         setHeight();
         const size = measure();
