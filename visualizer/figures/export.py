@@ -16,6 +16,7 @@ from PIL import Image, ImageDraw
 from .. import numbers
 from . import style
 from .gif import load_font
+from .maps import as_hwn
 from .raster import colorize, png_bytes
 
 SHEET_TILE_PX = 192  # each map is drawn about this big (whole-number upscaling, never blurred)
@@ -54,13 +55,7 @@ def feature_sheet_png(maps: np.ndarray, titles: Sequence[str], *, title: str) ->
     Returns PNG bytes. Maps larger than ``SHEET_TILE_PX`` are sampled down, smaller ones upscaled
     without blur.
     """
-    arr = np.asarray(maps, dtype=np.float64)
-    if arr.ndim == 2:
-        arr = arr[:, :, None]
-    if arr.ndim != 3 or 0 in arr.shape:
-        raise ValueError(f"maps must be (H, W, N) with no empty side; got shape {arr.shape}")
-    if not np.isfinite(arr).all():
-        raise ValueError("maps contain NaN or infinite values")
+    arr = as_hwn(maps, "maps")
     n = arr.shape[2]
     if len(titles) != n:
         raise ValueError(f"{n} maps need {n} titles; got {len(titles)}")

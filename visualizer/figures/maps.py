@@ -55,7 +55,8 @@ def _grid_shape(n: int, cols: int | None) -> tuple[int, int]:
     return math.ceil(n / cols), cols
 
 
-def _as_hwn(maps: np.ndarray, name: str) -> np.ndarray:
+def as_hwn(maps: np.ndarray, name: str) -> np.ndarray:
+    """``maps`` as finite float ``(H, W, N)`` (a single ``(H, W)`` map gets N = 1), or a ValueError naming it."""
     arr = np.asarray(maps, dtype=np.float64)
     if arr.ndim == 2:
         arr = arr[:, :, None]
@@ -168,7 +169,7 @@ def kernel_figure(kernel: np.ndarray, *, width_px: int | None = None) -> dict:
     Inputs: kernel ``(kh, kw, C)`` (or ``(kh, kw)`` for one channel); width_px: the width the figure is
     drawn at, when known. One colour range, centred at zero, shared by all channels.
     """
-    k = _as_hwn(kernel, "kernel")
+    k = as_hwn(kernel, "kernel")
     kh, kw, c = k.shape
     zmin, zmax = symmetric_range(k)
     names = channel_names(c) if c > 1 else [f"kernel {kh}x{kw}"]
@@ -220,7 +221,7 @@ def feature_maps_figure(
     so). Maps with more than ``HEATMAP_MAX_VALUES`` values in all are sent as pixel-exact PNG images
     with a separate colour bar, since a JSON number per pixel would take megabytes.
     """
-    arr = _as_hwn(maps, "maps")
+    arr = as_hwn(maps, "maps")
     if len(titles) != arr.shape[2]:
         raise ValueError(f"{arr.shape[2]} maps need {arr.shape[2]} titles; got {len(titles)}")
     if zmid is None:
@@ -252,7 +253,7 @@ def image_figure(
     12x12 and they fit; or ``(H, W, 3)`` RGB in [0, 1], drawn as an ``image`` trace (a PNG when large).
     width_px: the width the figure is drawn at, when known.
     """
-    arr = _as_hwn(image, "image")
+    arr = as_hwn(image, "image")
     h, w, c = arr.shape
     if c not in (1, 3):
         raise ValueError(f"an image has 1 (grayscale) or 3 (RGB) channels; got {c}")
@@ -298,7 +299,7 @@ def tensor_figure(
     Only the first ``max_channels`` channels are drawn (the title says so). One colour range for all.
     Numbers are written where they fit the cells at ``width_px`` (when known, else the assumed width).
     """
-    arr = _as_hwn(tensor, "tensor")
+    arr = as_hwn(tensor, "tensor")
     h, w, c = arr.shape
     shown = min(c, max_channels)
     label = title + (f" (first {shown} of {c} channels)" if shown < c else "")
