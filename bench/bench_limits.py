@@ -25,14 +25,10 @@ from __future__ import annotations
 import io
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 import zlib
 from pathlib import Path
 from urllib.parse import urlencode
@@ -40,6 +36,8 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+from bench_browser import start_server, stop_server  # noqa: E402
 
 MEMORY_BUDGET = 0.5e9  # bytes, one worst request
 TIME_BUDGET_S = 5.0  # "a few seconds"
@@ -47,7 +45,6 @@ TIME_REPEATS = 2
 SERVER_BUDGET = 1.0e9  # bytes, Streamlit Community Cloud gives an app about 1 GB
 SESSIONS = 5
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-SERVER_TIMEOUT_S = 60
 SESSION_TIMEOUT_MS = 240_000
 
 
@@ -252,45 +249,6 @@ def worst_case_lines(quick: bool) -> list[dict]:
 
 
 # ------------------------------------------------------------------------------ 2. a real server, 5 visitors
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_server(port: int, log: Path) -> subprocess.Popen:
-    command = [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true",
-               "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    deadline = time.monotonic() + SERVER_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {process.returncode}: {log.read_text()[-1000:]}")
-        try:
-            with opener.open(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as response:
-                if response.read().decode().strip() == "ok":
-                    return process
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.25)
-    stop_server(process)
-    raise RuntimeError(f"streamlit did not start within {SERVER_TIMEOUT_S} s")
-
-
-def stop_server(process: subprocess.Popen) -> None:
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        if process.poll() is not None:
-            return
-        try:
-            os.killpg(process.pid, sig)
-            process.wait(timeout=10)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            continue
-
-
 def worst_link(i: int) -> str:
     """The worst case as a share link the studio reads; kernel values differ per session (no shared cache)."""
     import numpy as np
@@ -326,10 +284,8 @@ def server_lines() -> list[dict]:
 
     from visualizer.studio_state import StudioState
 
-    log = ROOT / "test-output" / "bench-limits-server.log"
-    log.parent.mkdir(exist_ok=True)
-    port = free_port()
-    process = start_server(port, log)
+    server = start_server("streamlit_app.py", ROOT / "test-output")  # bench_browser's: one way to start a server
+    process, port = server.process, server.port
     samples: list[int] = []
     stop = threading.Event()
     try:
@@ -373,7 +329,7 @@ def server_lines() -> list[dict]:
         peak = status_bytes(process.pid, "VmHWM")
     finally:
         stop.set()
-        stop_server(process)
+        stop_server(server)
     return [
         {
             "metric": "server_rss_5_sessions",
