@@ -1017,11 +1017,13 @@ def test_no_raw_html_eval_exec_or_pickle_in_the_app():
 
 
 def test_the_player_component_is_a_local_folder_never_a_url():
-    # Guards: player.py declares its component with path= (files served by this app), not url= (another host).
+    # Guards: player.py declares its components (the player, the static figures) with path= (files served by this
+    # app), not url= (another host).
     calls = [n for n in ast.walk(ast.parse(PLAYER_MODULE.read_text()))
              if isinstance(n, ast.Call) and ast.unparse(n.func).endswith("declare_component")]
-    assert len(calls) == 1
-    assert {kw.arg for kw in calls[0].keywords} == {"path"}
+    assert len(calls) == 2
+    for call in calls:
+        assert {kw.arg for kw in call.keywords} == {"path"}
 
 
 def test_the_security_scan_finds_what_it_looks_for(tmp_path: Path):
@@ -1110,9 +1112,9 @@ def broken_view_script(app: str, module: str, attribute: str) -> None:
 @pytest.mark.parametrize(
     "module, attribute, view, later",
     [
-        ("visualizer.ui.animation_view", "player_figure", "animation", "maps_before"),
+        ("visualizer.ui.animation_view", "player_figure", "animation", "plotly_figures"),
         ("visualizer.ui.feature_maps_view", "feature_maps_figure", "feature maps", "sliding_player"),
-        ("visualizer.ui.studio", "to_query", "share link", "maps_before"),
+        ("visualizer.ui.studio", "to_query", "share link", "plotly_figures"),
     ],
 )
 def test_a_bug_in_one_studio_view_leaves_the_others_working(

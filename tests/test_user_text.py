@@ -235,10 +235,15 @@ def markdown_values(at: AppTest) -> list[str]:
 
 
 def plotly_texts(at: AppTest) -> list[str]:
-    """Titles and annotations of every Plotly chart on the page."""
+    """Titles and annotations of every Plotly chart on the page (st.plotly_chart, and the figures our own
+    components draw: the player's and the feature maps')."""
+    layouts = [json.loads(element.proto.spec).get("layout", {}) for element in at.get("plotly_chart")]
+    for element in at.get("component_instance"):
+        args = json.loads(element.proto.json_args or "{}")
+        figures = args.get("figures") or ([args["figure"]] if isinstance(args.get("figure"), dict) else [])
+        layouts += [figure.get("layout", {}) for figure in figures]
     texts = []
-    for element in at.get("plotly_chart"):
-        layout = json.loads(element.proto.spec).get("layout", {})
+    for layout in layouts:
         title = layout.get("title")
         texts.append(title.get("text", "") if isinstance(title, dict) else str(title or ""))
         texts += [a["text"] for a in layout.get("annotations", []) if isinstance(a.get("text"), str)]

@@ -108,7 +108,14 @@ class Watch:
         assert self.page.locator('[data-testid="stException"]').count() == 0, f"{what}: the app shows an exception"
 
     def text(self) -> str:
-        return re.sub(r"\s+", " ", self.page.evaluate(PAGE_TEXT).replace(JOINER, ""))
+        """The text the page shows, its frames' included (the player and the feature maps draw in iframes)."""
+        parts = []
+        for frame in self.page.frames:
+            try:
+                parts.append(frame.evaluate(PAGE_TEXT))
+            except Exception:  # a frame that went away while we looked shows nothing
+                continue
+        return re.sub(r"\s+", " ", "\n".join(parts).replace(JOINER, ""))
 
 
 def open_clean(page: Page, url: str, app_url: str) -> Watch:

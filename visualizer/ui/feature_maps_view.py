@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 
 import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
 
 from visualizer import ACTIVATION_LABELS, RELU_VS_STEP, activate, pool2d
@@ -16,6 +15,7 @@ from visualizer.studio_state import StudioState
 from visualizer.text import md_text, plotly_text
 
 from .common import cached_conv2d, shape_label
+from .player import plotly_figures
 from .studio_model import bind, working_image
 
 ACTIVATION_CHOICES = ["relu", "step", "leaky_relu", "sigmoid", "tanh", "none"]
@@ -24,38 +24,31 @@ POOLS = {"none": "No pooling", "max": "Max pool 2x2", "avg": "Average pool 2x2"}
 TILE_COLUMNS = 4
 
 
-MAPS_FIGURES = "_studio_maps_figures"  # this visitor's last validated feature-map figures, by content
+MAPS_FIGURES = "_studio_maps_figures"  # this visitor's last feature-map figures, by content
 KEPT_FIGURES = 4
 
 
-def maps_chart(values: np.ndarray, titles: tuple[str, ...]) -> go.Figure:
-    """The feature maps as a Plotly Figure, validated once per visitor and content.
+def maps_chart(values: np.ndarray, titles: tuple[str, ...]) -> tuple[dict, str]:
+    """The feature maps as a Plotly figure dict, and a name for its content.
 
-    ``st.plotly_chart`` validates a figure given as a dict on every page run (about 20 ms for a small grid,
-    paid by every interaction of every visitor); a Figure it only copies. The last few are kept in the
-    visitor's own session (nothing is shared between visitors).
+    Built once per visitor and content: the last few are kept in the visitor's own session (nothing is shared
+    between visitors), so a run that changes nothing here (a step of the player) does not build them again.
     """
     digest = hashlib.sha256(np.ascontiguousarray(values).tobytes() + str(values.shape).encode())
     digest.update("\0".join(titles).encode("utf-8", "replace"))
-    key = digest.hexdigest()
+    key = digest.hexdigest()[:20]
     kept = dict(st.session_state.get(MAPS_FIGURES, {}))
     figure = kept.pop(key, None)
     if figure is None:
-        figure = go.Figure(feature_maps_figure(values, titles=[plotly_text(t) for t in titles]))
+        figure = feature_maps_figure(values, titles=[plotly_text(t) for t in titles])
     kept[key] = figure  # most recent last
     st.session_state[MAPS_FIGURES] = dict(list(kept.items())[-KEPT_FIGURES:])
-    return figure
+    return figure, key
 
 
-def _maps(values: np.ndarray, titles: list[str], key: str) -> None:
-    """Heatmaps with numbers for small maps; exact colour tiles (shared scale) for large ones.
-
-    ``titles`` are raw text (filter names can come from a share link): escaped here for each renderer.
-    """
+def _tiles(values: np.ndarray, titles: list[str]) -> None:
+    """Maps too large for numbers: exact colour tiles on one shared scale. ``titles`` are raw text."""
     h, w, n = values.shape
-    if max(h, w) <= 64:
-        st.plotly_chart(maps_chart(values, tuple(titles)), key=key, config={"displayModeBar": False})
-        return
     limit = float(np.abs(values).max()) or 1.0
     scale = upscale_for_display(h, w)
     cols = st.columns(TILE_COLUMNS)
@@ -63,6 +56,28 @@ def _maps(values: np.ndarray, titles: list[str], key: str) -> None:
         tile = png_bytes(colorize(values[:, :, i], limit=limit), scale=scale)
         cols[i % TILE_COLUMNS].image(tile, caption=md_text(titles[i]), alt=f"Feature map {i + 1} in colour")
     st.caption(f"Colours: blue negative, white 0, orange positive; one scale for all maps (±{limit:.3g}).")
+
+
+def _panels(panels: list[tuple[str, str, np.ndarray]], titles: list[str]) -> None:
+    """Each ``(name, sentence, maps)`` under its heading: heatmaps with numbers while the maps are at most 64
+    pixels a side, all in one frame (one plotly.js for the section), else colour tiles.
+
+    ``titles`` are raw text (filter names can come from a share link): escaped here for each renderer.
+    """
+    if max(panels[0][2].shape[:2]) > 64:
+        for name, sentence, values in panels:
+            st.markdown(f"**{md_text(name)}** {shape_label(values.shape)}: {md_text(sentence)}")
+            _tiles(values, titles)
+        return
+    figures, ids, headings, labels = [], [], [], []
+    for name, sentence, values in panels:
+        figure, fig_id = maps_chart(values, tuple(titles))
+        h, w, n = values.shape
+        figures.append(figure)
+        ids.append(fig_id)
+        headings.append([name, f" {shape_label(values.shape)}: {sentence}"])
+        labels.append(f"{name}: {n} maps of {h} by {w}")
+    plotly_figures(figures, fig_id="-".join(ids), headings=headings, labels=labels, key="feature_maps")
 
 
 def feature_maps_section(state: StudioState, image: np.ndarray) -> None:
@@ -83,24 +98,17 @@ def feature_maps_section(state: StudioState, image: np.ndarray) -> None:
         st.error(f"No feature maps with these settings on the {src.shape[0]}x{src.shape[1]} image: {err}.")
         return
     titles = [f"{i + 1}: {name}" for i, name in enumerate(state.names)]
-    st.markdown(f"**Convolution output** {shape_label(out.shape)}: one map per filter, before the activation.")
-    _maps(out, titles, "maps_before")
     after = activate(out, act)
-    st.markdown(f"**After {ACTIVATION_LABELS[act]}** {shape_label(after.shape)}: the feature maps.")
-    _maps(after, titles, "maps_after")
-
+    panels = [("Convolution output", "one map per filter, before the activation.", out),
+              (f"After {ACTIVATION_LABELS[act]}", "the feature maps.", after)]
     mode = state.pooling
-    if mode != "none":
-        if min(after.shape[:2]) < 2:
-            st.info("The feature maps are smaller than 2x2: there is nothing to pool.")
-        else:
-            pooled = pool2d(after, 2, mode=mode)
-            what = "largest" if mode == "max" else "average"
-            st.markdown(
-                f"**{POOLS[mode]}** {shape_label(pooled.shape)}: each 2x2 block of a map becomes its {what} value, "
-                "halving height and width; the number of channels stays."
-            )
-            _maps(pooled, titles, "maps_pooled")
+    if mode != "none" and min(after.shape[:2]) >= 2:
+        what = "largest" if mode == "max" else "average"
+        panels.append((POOLS[mode], f"each 2x2 block of a map becomes its {what} value, halving height and width; "
+                       "the number of channels stays.", pool2d(after, 2, mode=mode)))
+    _panels(panels, titles)
+    if mode != "none" and min(after.shape[:2]) < 2:
+        st.info("The feature maps are smaller than 2x2: there is nothing to pool.")
 
     st.download_button(
         "Download the feature maps (PNG)",

@@ -5,48 +5,26 @@ Why a component: Plotly's own Play runs in the browser and never tells the serve
 on, so a second step controller on the server could only disagree with it. Here the browser holds the one
 current step and reports it when it settles; the app stores it in its state and passes it back.
 
-The component's page (``player_assets/``) loads plotly.js from the plotly package installed with the app,
-copied once per process into a folder Streamlit serves (Streamlit refuses files behind symlinks), so
-nothing is fetched from outside the app's own host.
+The component's page (``player_assets/``) loads plotly.js's cartesian bundle (heatmaps, scatter, shapes: all the
+figure uses), vendored from npm's ``plotly.js-cartesian-dist-min`` at the version plotly.py embeds (MIT, see
+``PLOTLY-LICENSE.txt``). It is a third of the full bundle, so the first chart is drawn sooner, and it is served by
+the app itself: nothing is fetched from outside the app's host. ``tests/test_player.py`` fails when plotly.py moves
+to another plotly.js, so the two never drift apart.
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
-import plotly
 import streamlit as st
 import streamlit.components.v1 as components
 
 ASSETS = Path(__file__).resolve().parent / "player_assets"
-PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
+PLOTLY_BUNDLE = ASSETS / "plotly-cartesian.min.js"
+FIGURE_ASSETS = Path(__file__).resolve().parent / "figure_assets"  # its page loads PLOTLY_BUNDLE from the player's URL
 
-
-def _served_folder() -> Path:
-    """A folder with the player's page and plotly.min.js, made once per version of either."""
-    files = sorted(ASSETS.iterdir())
-    digest = hashlib.sha256(plotly.__version__.encode())
-    for f in files:
-        digest.update(f.name.encode() + f.read_bytes())
-    target = Path(tempfile.gettempdir()) / f"convviz-player-{digest.hexdigest()[:16]}"
-    if (target / "plotly.min.js").is_file():
-        return target
-    staging = Path(tempfile.mkdtemp(prefix="convviz-player-"))
-    for f in files:
-        shutil.copyfile(f, staging / f.name)
-    shutil.copyfile(PLOTLY_JS, staging / "plotly.min.js")
-    try:
-        os.replace(staging, target)  # atomic: another process may have made it meanwhile
-    except OSError:
-        shutil.rmtree(staging, ignore_errors=True)
-    return target
-
-
-_player = components.declare_component("sliding_player", path=str(_served_folder()))
+_player = components.declare_component("sliding_player", path=str(ASSETS))
+_figures = components.declare_component("plotly_figures", path=str(FIGURE_ASSETS))
 
 
 def sliding_player(
@@ -86,3 +64,16 @@ def sliding_player(
         on_change=on_change,
         tab_index=0,
     )
+
+
+def plotly_figures(figures: list[dict], *, fig_id: str, headings: list[list[str]], labels: list[str],
+                   key: str) -> None:
+    """Draw static Plotly figures (JSON-ready dicts) one below the other, each under a heading, in one frame with
+    the player's plotly.js.
+
+    The studio draws its feature maps this way, so that its page does not load Streamlit's own Plotly code
+    (4.7 MB) next to the player's bundle, and parses plotly.js once for all of them. ``fig_id`` names the
+    figures' content: the page redraws only when it changes. ``headings`` are ``[bold, rest]`` pairs and
+    ``labels`` the figures' accessible names; both are shown as plain text (never HTML or Markdown).
+    """
+    _figures(figures=figures, fig_id=fig_id, headings=headings, labels=labels, key=key, default=None, tab_index=-1)
