@@ -86,7 +86,17 @@ def player(at: AppTest) -> dict:
     return json.loads(player_element(at).proto.json_args)
 
 
+MAPS = {"maps_before": 0, "maps_after": 1, "maps_pooled": 2}  # the feature maps' figures, in the order drawn
+
+
 def chart(at: AppTest, key: str) -> dict:
+    """A feature-map figure (``MAPS``; they are drawn together by the ``plotly_figures`` component) or a chart."""
+    if key in MAPS:
+        for element in at.get("component_instance"):
+            if element.proto.component_name.endswith("plotly_figures"):
+                figures = json.loads(element.proto.json_args)["figures"]
+                if MAPS[key] < len(figures):
+                    return figures[MAPS[key]]
     for element in at.get("plotly_chart"):
         if element.proto.id.endswith(f"-{key}"):
             return json.loads(element.proto.spec)
@@ -421,8 +431,19 @@ def test_a_preset_in_a_size_it_lacks_is_refused_with_a_message() -> None:
     assert bits(state(at).bank) == bits(bank)
 
 
+def test_the_grid_editor_is_drawn_only_when_its_expander_is_open() -> None:
+    at = run_app()
+    assert not [d for d in at.sidebar if str(getattr(d, "key", "")).startswith("grid_")]
+    assert any(e.label == "Edit the values in a grid" for e in at.expander)
+    at.session_state["w_grid_open"] = True
+    rerun(at)
+    assert [d for d in at.sidebar if str(getattr(d, "key", "")).startswith("grid_0_0_")]
+
+
 def test_a_grid_edit_changes_one_value_and_bad_cells_keep_theirs() -> None:
     at = run_app()
+    at.session_state["w_grid_open"] = True
+    rerun(at)
     grid = next(d for d in at.sidebar if getattr(d, "key", None) and d.key.startswith("grid_0_0_"))
     edits = {"edited_rows": {"0": {"1": 5.0}, "1": {"1": "abc"}, "2": {"2": None}}, "added_rows": [],
              "deleted_rows": []}
@@ -557,3 +578,37 @@ def test_a_bad_link_value_is_named_in_one_warning_and_the_rest_is_used() -> None
     assert state(at).stride == 1 and state(at).padding == 2 and state(at).selected == 1
     report(at, 1)
     assert not at.warning  # said once, not on every run
+
+
+def test_quiz_is_drawn_when_opened_and_checks_a_value_against_scipy() -> None:
+    at = run_app()
+    assert not [n for n in at.number_input if str(n.key).startswith("quiz_")], "a closed quiz draws nothing"
+    at.session_state["w_quiz_open"] = True
+    rerun(at)
+    question = next(m.value for m in at.markdown if m.value.startswith("**What number goes in output cell"))
+    y, x = (int(v) for v in re.search(r"\((\d+), (\d+)\)", question).groups())
+    expected = scipy.signal.correlate(FOUNDING, X_KERNEL, mode="valid")[y, x]
+    at.number_input(key="quiz_value_guess_0").set_value(float(expected) + 1)
+    at.button(key="quiz_value_check").click()
+    rerun(at)
+    assert any(e.value.startswith("Not quite") for e in at.error)
+    at.number_input(key="quiz_value_guess_0").set_value(float(expected))
+    at.button(key="quiz_value_check").click()
+    rerun(at)
+    assert any(s.value.startswith("Right") for s in at.success)
+
+
+def test_reproduction_code_is_written_when_opened_and_recomputes_the_maps() -> None:
+    at = run_app()
+    assert not [c for c in at.code if "import numpy" in c.value], "a closed section writes no code"
+    at.session_state["w_code_open"] = True
+    rerun(at)
+    code = next(c.value for c in at.code if "import numpy" in c.value)
+    numpy_part = code.split("# The same with PyTorch")[0]  # the loop a student runs (PyTorch is not required here)
+    assert "import torch" in code and "import torch" not in numpy_part
+    scope: dict = {}
+    exec(compile(numpy_part, "convolution.py", "exec"), scope)
+    maps = heatmaps(at, "maps_before")
+    assert scope["out"].shape == (3, 3, len(maps))
+    for n, z in enumerate(maps):
+        np.testing.assert_allclose(scope["out"][:, :, n], z, atol=1e-12)

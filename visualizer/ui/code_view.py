@@ -8,13 +8,21 @@ import streamlit as st
 from visualizer.codegen import reproduction_code
 
 INLINE_MAX_VALUES = 2_000
+CODE_OPEN = "w_code_open"  # the code's expander: open or closed
 
 
 def code_section(image: np.ndarray, bank: np.ndarray, bias: np.ndarray, stride: int, padding: int,
                  dilation: int) -> None:
-    """Show (small inputs) or offer as a download (any input) the code that recomputes the output."""
+    """Show (small inputs) or offer as a download (any input) the code that recomputes the output.
+
+    Written and drawn only while its expander is open (kept for the session): the code and its highlighter are
+    not part of every edit.
+    """
+    section = st.expander("Reproduce these numbers in NumPy and PyTorch", key=CODE_OPEN, on_change="rerun")
+    if not section.open:
+        return
     code = reproduction_code(image, bank, bias, stride=stride, padding=padding, dilation=dilation)
-    with st.expander("Reproduce these numbers in NumPy and PyTorch"):
+    with section:
         st.caption(
             "The image and filters on screen, written exactly, then the convolution as a plain loop over "
             "output cells (the definition), then PyTorch's conv2d on the same values."

@@ -19,6 +19,7 @@ from .studio_model import bind, bump_editors, editor_version, studio_state
 
 CHANNEL_NAMES = {1: ["gray"], 3: ["R", "G", "B"]}
 FILTER_ERROR = "_studio_filter_error"
+GRID_OPEN = "w_grid_open"  # the grid editor's expander: open or closed, kept for the session
 
 
 def _resize(n: int | None = None, kh: int | None = None, kw: int | None = None) -> None:
@@ -104,9 +105,14 @@ def filter_editor(state: StudioState) -> None:
     if ss.get(FILTER_ERROR):
         st.error(ss[FILTER_ERROR])
 
-    names = CHANNEL_NAMES.get(c, [f"ch {i}" for i in range(c)])
-    for ch in range(c):
-        _channel_grid(index, ch, names[ch], state.bank[index, :, :, ch], version, c > 1)
+    # The grid (Streamlit's data editor) is drawn only while its expander is open: its front-end code is
+    # about 1.3 MB that the first screen would otherwise load before the first chart (bench/bench_browser.py).
+    grid = st.expander("Edit the values in a grid", key=GRID_OPEN, on_change="rerun")
+    if grid.open:
+        names = CHANNEL_NAMES.get(c, [f"ch {i}" for i in range(c)])
+        with grid:
+            for ch in range(c):
+                _channel_grid(index, ch, names[ch], state.bank[index, :, :, ch], version, c > 1)
 
     with st.expander("Type or paste the values"):
         text_key = f"kernel_text_{index}_{version}"

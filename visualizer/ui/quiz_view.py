@@ -14,6 +14,7 @@ from visualizer.quiz import check_value, shape_question, value_question
 from visualizer.trace import ConvTrace
 
 VERDICTS = "_quiz_verdicts"  # {question id: (right?, text)}
+QUIZ_OPEN = "w_quiz_open"  # the quiz's expander: open or closed
 
 
 def _new_question(key: str) -> None:
@@ -40,8 +41,15 @@ def _remember(qid: str, right: bool, text: str) -> None:
 
 
 def quiz_section(trace: ConvTrace) -> None:
-    """Two questions side by side; answers are checked against the engine, not stored text."""
-    with st.expander("Quiz yourself: predict, then reveal"):
+    """Two questions side by side; answers are checked against the engine, not stored text.
+
+    Drawn only while its expander is open (its open state is kept for the session): a closed quiz costs the page
+    nothing on each edit.
+    """
+    quiz = st.expander("Quiz yourself: predict, then reveal", key=QUIZ_OPEN, on_change="rerun")
+    if not quiz.open:
+        return
+    with quiz:
         left, right = st.columns(2, gap="large")
         with left:
             seed = st.session_state.get("quiz_value_seed", 0)

@@ -38,7 +38,8 @@ def _on_channels() -> None:
         bump_editors()
 
 
-def _sidebar(state: StudioState) -> None:
+def _sidebar_image(state: StudioState) -> None:
+    """Sidebar, part 1: the image (an upload or a drawing is read here, so it runs before the player)."""
     with st.sidebar:
         st.header("1 · Image")
         with error_boundary("image panel"):
@@ -50,6 +51,13 @@ def _sidebar(state: StudioState) -> None:
                   help="The image is shrunk to at most this many pixels a side for the animation; "
                   "small images are never enlarged.", **bind("w_working_size", "working_size"))
         _preview(state)
+
+
+def _sidebar_filters(state: StudioState) -> None:
+    """Sidebar, parts 2 and 3: the filters and the sliding. Their widgets change the state only in callbacks
+    (before the page runs), so they are drawn after the player: the player's new figure reaches the browser
+    first, while the rest of the page is still being sent."""
+    with st.sidebar:
         st.header("2 · Filters")
         sync_bank_widgets(state)
         bank_controls(state)
@@ -166,7 +174,7 @@ def render() -> None:
         st.warning("Some settings in the link were not used, and the defaults stand in for them: "
                    + "; ".join(md_text(e, limit=160) for e in errors) + ".")
     if not state.presentation:
-        _sidebar(state)
+        _sidebar_image(state)
     image = working_image(state)
     ss[INPUT_IMAGE] = image  # the network view offers the studio's image
     ss[INPUT_NAME] = state.input_name
@@ -175,6 +183,8 @@ def render() -> None:
         st.info(ss[CHANNEL_NOTE])
     if fits is not None:
         _player_and_link(state, image)
+    if not state.presentation:
+        _sidebar_filters(state)
     if fits is None:
         return
     if not state.presentation:
