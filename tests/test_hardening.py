@@ -724,7 +724,11 @@ def run_query(params: dict[str, str]) -> AppTest:
 
 
 def share_code(at: AppTest) -> str:
-    """The query of the share link the page shows (in the "Share this view" code block)."""
+    """The query of the share link the page shows (in the "Share this view" code block, opened first if closed)."""
+    if not ("w_share_open" in at.session_state and at.session_state["w_share_open"]):
+        at.session_state["w_share_open"] = True
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
     codes = [c.value for c in at.code if "/studio?" in c.value]
     assert len(codes) == 1, codes
     return codes[0].split("?", 1)[1]
@@ -1122,6 +1126,7 @@ def test_a_bug_in_one_studio_view_leaves_the_others_working(
 ):
     # Guards: the error_boundary around each view in studio.render (the animation, the maps, the share link).
     at = AppTest.from_function(broken_view_script, args=(APP, module, attribute), default_timeout=60)
+    at.session_state["w_share_open"] = True  # the share link is drawn only while its expander is open
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert [e.value for e in at.error if f"drawing the {view}" in e.value], [e.value for e in at.error]

@@ -112,6 +112,10 @@ def markdown_text(at: AppTest) -> str:
 
 
 def share_link(at: AppTest) -> str:
+    """The link in the "Share this view" expander (opened first if it is closed: it is drawn only when open)."""
+    if not ("w_share_open" in at.session_state and at.session_state["w_share_open"]):
+        at.session_state["w_share_open"] = True
+        rerun(at)
     links = [c.value for c in at.code if "/studio?" in c.value]
     assert len(links) == 1, "one share link"
     return links[0]

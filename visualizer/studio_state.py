@@ -28,6 +28,7 @@ import re
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
+from functools import lru_cache
 
 import numpy as np
 
@@ -133,6 +134,21 @@ def _whole(value: object) -> int | None:
     return int(round(float(value)))
 
 
+class _Defaults:
+    """A new state's numbers and choices (clamp's fallbacks), built once: a new StudioState also builds its
+    default filter bank, and clamp runs on every view of the state."""
+
+    def __init__(self) -> None:
+        fresh = StudioState()
+        for key in (*RANGES, "source", "example", "activation", "maps", "pooling"):
+            setattr(self, key, getattr(fresh, key))
+
+
+@lru_cache(maxsize=1)
+def _scalar_defaults() -> _Defaults:
+    return _Defaults()
+
+
 def clamp(state: StudioState) -> StudioState:
     """Put every field back in range (in place) and return ``state``.
 
@@ -141,7 +157,7 @@ def clamp(state: StudioState) -> StudioState:
     the state's channels; the selected filter and the step are clipped to what exists (the step's upper
     end is clipped again by the animation, which knows its number of steps).
     """
-    default = StudioState()
+    default = _scalar_defaults()
     for key, (lo, hi) in RANGES.items():
         value = _whole(getattr(state, key))
         setattr(state, key, getattr(default, key) if value is None else int(np.clip(value, lo, hi)))

@@ -29,6 +29,7 @@ from .studio_model import LINK_ERRORS, bind, bump_editors, studio_state, working
 
 CHANNEL_CHOICES = {1: "Grayscale (1 channel)", 3: "RGB (3 channels)"}
 CHANNEL_NOTE = "_studio_channel_note"
+SHARE_OPEN = "w_share_open"  # the share link's expander: open or closed
 
 
 def _on_channels() -> None:
@@ -148,7 +149,11 @@ def share_link(state: StudioState) -> str:
 
 
 def _share(state: StudioState) -> None:
-    with st.expander("Share this view"), error_boundary("share link"):
+    # Drawn only while open (kept for the session): the link's code block loads a 1.5 MB highlighter.
+    section = st.expander("Share this view", key=SHARE_OPEN, on_change="rerun")
+    if not section.open:
+        return
+    with section, error_boundary("share link"):
         st.caption("This link opens the studio as it is now: the example (or a pixel-grid drawing up to 16x16), "
                    "channels, sizes, every filter with its exact values and name, the step, speed, activation "
                    "and pooling. An uploaded photo or a canvas drawing is not in the link. Copy it with the "

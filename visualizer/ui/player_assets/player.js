@@ -167,7 +167,9 @@
       state.figId = args.fig_id;
       state.drawing = previous.then(() => {
         const step = state.playing ? state.current : target;
-        return draw(args, step).then(() => go(step, false));
+        // The new figure is drawn already at ``step`` when it has that frame: animating to it again would draw
+        // the same picture twice. Otherwise go() asks the app for the frames around it.
+        return draw(args, step).then(() => (state.names.includes(String(step)) ? null : go(step, false)));
       }).then(() => {
         setHeight();
         const size = measure();
