@@ -22,6 +22,7 @@ def _edit_times(example: str, channels: int, size: int, repeats: int) -> list[fl
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["w_text_open"] = True  # the typed values are drawn only while their expander is open
     at.run()
     at.selectbox(key="w_example").set_value(example)
     at.run()

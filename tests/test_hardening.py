@@ -575,6 +575,7 @@ def test_typed_kernel_text_at_its_extremes_gives_a_message(text: str, words: str
     # Guards: studio_state.parse_kernel (MAX_KERNEL_TEXT refuses long text before parsing it) and
     # filter_editor's "Use these values" handler, which shows the message and keeps the kernel.
     at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["w_text_open"] = True  # the typed values are drawn only while their expander is open
     at.run()
     before = at.session_state["studio_state"].bank.copy()
     key = next(t.key for t in at.text_area if t.key.startswith("kernel_text_0_"))

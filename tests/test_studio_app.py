@@ -464,6 +464,9 @@ def test_a_grid_edit_changes_one_value_and_bad_cells_keep_theirs() -> None:
 
 def test_typed_kernel_values_are_used_and_text_is_refused() -> None:
     at = run_app()
+    assert not at.text_area, "closed, the typed values are not drawn"
+    at.session_state["w_text_open"] = True
+    rerun(at)
     text_key = next(t.key for t in at.text_area if t.key.startswith("kernel_text_0_"))
     at.text_area(key=text_key).set_value("0 0 0\n0 2 0\n0 0 0.1")
     at.button(key="use_kernel_text").click()

@@ -19,6 +19,7 @@ from .studio_model import bind, bump_editors, editor_version, studio_state
 
 CHANNEL_NAMES = {1: ["gray"], 3: ["R", "G", "B"]}
 FILTER_ERROR = "_studio_filter_error"
+TEXT_OPEN = "w_text_open"  # the typed values' expander: open or closed
 GRID_OPEN = "w_grid_open"  # the grid editor's expander: open or closed, kept for the session
 
 
@@ -114,16 +115,18 @@ def filter_editor(state: StudioState) -> None:
             for ch in range(c):
                 _channel_grid(index, ch, names[ch], state.bank[index, :, :, ch], version, c > 1)
 
-    with st.expander("Type or paste the values"):
-        text_key = f"kernel_text_{index}_{version}"
-        st.text_area(
-            "Kernel values",
-            value=model.kernel_to_text(state.bank[index]),
-            key=text_key,
-            help="One row a line, values split by spaces or commas. For RGB, one block per channel "
-            "split by a blank line, or a single block for all three.",
-        )
-        st.button("Use these values", key="use_kernel_text", on_click=_use_kernel_text, args=(index, text_key))
+    typed = st.expander("Type or paste the values", key=TEXT_OPEN, on_change="rerun")  # drawn only when open
+    if typed.open:
+        with typed:
+            text_key = f"kernel_text_{index}_{version}"
+            st.text_area(
+                "Kernel values",
+                value=model.kernel_to_text(state.bank[index]),
+                key=text_key,
+                help="One row a line, values split by spaces or commas. For RGB, one block per channel "
+                "split by a blank line, or a single block for all three.",
+            )
+            st.button("Use these values", key="use_kernel_text", on_click=_use_kernel_text, args=(index, text_key))
 
     if state.use_bias:
         bias_key = f"bias_{index}_{version}"
