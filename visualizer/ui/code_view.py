@@ -7,6 +7,8 @@ import streamlit as st
 
 from visualizer.codegen import reproduction_code
 
+from .common import lazy_expander
+
 INLINE_MAX_VALUES = 2_000
 CODE_OPEN = "w_code_open"  # the code's expander: open or closed
 
@@ -18,8 +20,8 @@ def code_section(image: np.ndarray, bank: np.ndarray, bias: np.ndarray, stride: 
     Written and drawn only while its expander is open (kept for the session): the code and its highlighter are
     not part of every edit.
     """
-    section = st.expander("Reproduce these numbers in NumPy and PyTorch", key=CODE_OPEN, on_change="rerun")
-    if not section.open:
+    section = lazy_expander("Reproduce these numbers in NumPy and PyTorch", CODE_OPEN)
+    if section is None:
         return
     code = reproduction_code(image, bank, bias, stride=stride, padding=padding, dilation=dilation)
     with section:

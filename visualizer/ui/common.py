@@ -31,6 +31,16 @@ INPUT_IMAGE = "input_image"  # float (H, W, C) in [0, 1]: the full-resolution cu
 INPUT_NAME = "input_name"  # where it came from: "Founding 5x5 (binary)", "upload: cat.png", "drawing"
 
 
+def lazy_expander(label: str, key: str):
+    """An expander whose content is drawn only while it is open: returns it when open, else None.
+
+    Its open state is a widget state under ``key`` (kept for the session); opening it reruns the page (or the
+    fragment it is in). What it holds costs the first screen and every later run nothing until a person asks.
+    """
+    section = st.expander(label, key=key, on_change="rerun")
+    return section if section.open else None
+
+
 @contextlib.contextmanager
 def error_boundary(view: str) -> Iterator[None]:
     """Run one view; an unexpected error becomes a short message, and the rest of the page still works."""

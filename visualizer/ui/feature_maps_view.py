@@ -102,12 +102,13 @@ def feature_maps_section(state: StudioState, image: np.ndarray) -> None:
     panels = [("Convolution output", "one map per filter, before the activation.", out),
               (f"After {ACTIVATION_LABELS[act]}", "the feature maps.", after)]
     mode = state.pooling
-    if mode != "none" and min(after.shape[:2]) >= 2:
+    poolable = min(after.shape[:2]) >= 2
+    if mode != "none" and poolable:
         what = "largest" if mode == "max" else "average"
         panels.append((POOLS[mode], f"each 2x2 block of a map becomes its {what} value, halving height and width; "
                        "the number of channels stays.", pool2d(after, 2, mode=mode)))
     _panels(panels, titles)
-    if mode != "none" and min(after.shape[:2]) < 2:
+    if mode != "none" and not poolable:
         st.info("The feature maps are smaller than 2x2: there is nothing to pool.")
 
     st.download_button(

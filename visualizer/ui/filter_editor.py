@@ -15,6 +15,7 @@ from visualizer import studio_state as model
 from visualizer.studio_state import StudioState
 from visualizer.text import md_text
 
+from .common import lazy_expander
 from .studio_model import bind, bump_editors, editor_version, studio_state
 
 CHANNEL_NAMES = {1: ["gray"], 3: ["R", "G", "B"]}
@@ -108,15 +109,15 @@ def filter_editor(state: StudioState) -> None:
 
     # The grid (Streamlit's data editor) is drawn only while its expander is open: its front-end code is
     # about 1.3 MB that the first screen would otherwise load before the first chart (bench/bench_browser.py).
-    grid = st.expander("Edit the values in a grid", key=GRID_OPEN, on_change="rerun")
-    if grid.open:
+    grid = lazy_expander("Edit the values in a grid", GRID_OPEN)
+    if grid is not None:
         names = CHANNEL_NAMES.get(c, [f"ch {i}" for i in range(c)])
         with grid:
             for ch in range(c):
                 _channel_grid(index, ch, names[ch], state.bank[index, :, :, ch], version, c > 1)
 
-    typed = st.expander("Type or paste the values", key=TEXT_OPEN, on_change="rerun")  # drawn only when open
-    if typed.open:
+    typed = lazy_expander("Type or paste the values", TEXT_OPEN)
+    if typed is not None:
         with typed:
             text_key = f"kernel_text_{index}_{version}"
             st.text_area(

@@ -13,6 +13,8 @@ from visualizer.numbers import fmt
 from visualizer.quiz import check_value, shape_question, value_question
 from visualizer.trace import ConvTrace
 
+from .common import lazy_expander
+
 VERDICTS = "_quiz_verdicts"  # {question id: (right?, text)}
 QUIZ_OPEN = "w_quiz_open"  # the quiz's expander: open or closed
 
@@ -46,8 +48,8 @@ def quiz_section(trace: ConvTrace) -> None:
     Drawn only while its expander is open (its open state is kept for the session): a closed quiz costs the page
     nothing on each edit.
     """
-    quiz = st.expander("Quiz yourself: predict, then reveal", key=QUIZ_OPEN, on_change="rerun")
-    if not quiz.open:
+    quiz = lazy_expander("Quiz yourself: predict, then reveal", QUIZ_OPEN)
+    if quiz is None:
         return
     with quiz:
         left, right = st.columns(2, gap="large")

@@ -20,7 +20,7 @@ from visualizer.text import md_text, plain
 
 from .animation_view import animation_section, downloads, studio_trace
 from .code_view import code_section
-from .common import INPUT_IMAGE, INPUT_NAME, error_boundary, shape_label
+from .common import INPUT_IMAGE, INPUT_NAME, error_boundary, lazy_expander, shape_label
 from .feature_maps_view import feature_maps_section
 from .filter_editor import bank_controls, filter_editor, sync_bank_widgets
 from .inputs import input_panel
@@ -150,8 +150,8 @@ def share_link(state: StudioState) -> str:
 
 def _share(state: StudioState) -> None:
     # Drawn only while open (kept for the session): the link's code block loads a 1.5 MB highlighter.
-    section = st.expander("Share this view", key=SHARE_OPEN, on_change="rerun")
-    if not section.open:
+    section = lazy_expander("Share this view", SHARE_OPEN)
+    if section is None:
         return
     with section, error_boundary("share link"):
         st.caption("This link opens the studio as it is now: the example (or a pixel-grid drawing up to 16x16), "
