@@ -419,6 +419,9 @@ def read_onnx(data: bytes) -> OnnxNetwork:
         if node.op_type in CONTROL_FLOW or any(a.HasField("g") or len(a.graphs) for a in node.attribute):
             raise ModelError(f"node '{_name(node)}' is a {node.op_type}, control flow (a graph inside a node); this "
                              "app runs graphs that go straight from the input to the output")
+        if node.op_type not in OPERATORS:
+            raise ModelError(f"node '{_name(node)}' is {_article(node.op_type)} {node.op_type}: this app runs "
+                             f"convolutional networks made of {SUPPORTED_TEXT}")
     if len(graph.node) > MAX_NODES:
         raise ModelError(f"the model has {len(graph.node):,} nodes; this app reads up to {MAX_NODES:,}")
     params_total = sum(math.prod(int(d) for d in t.dims) for t in graph.initializer if t.data_type in FLOAT_TYPES)
@@ -445,10 +448,7 @@ def read_onnx(data: bytes) -> OnnxNetwork:
 
 
 def _read_node(node: Any, reader: _Reader) -> None:
-    handler = OPERATORS.get(node.op_type)
-    if handler is None:
-        raise ModelError(f"node '{_name(node)}' is {_article(node.op_type)} {node.op_type}: this app runs "
-                         f"convolutional networks made of {SUPPORTED_TEXT}")
+    handler = OPERATORS[node.op_type]  # read_onnx refused every other operator first
     for name in node.input:
         if name and name not in reader.where and name not in reader.constants:
             raise ModelError(f"node '{_name(node)}' reads '{name}', which no earlier node makes (the graph is not "
@@ -456,7 +456,8 @@ def _read_node(node: Any, reader: _Reader) -> None:
     used = [o for o in node.output[1:] if o]
     attrs = _attrs(node)
     result = handler(node, attrs, reader)
-    if isinstance(result, np.ndarray):  # folded while reading: a constant, not a stage
+    if not isinstance(result, Planned):  # folded while reading: a constant, not a stage
+        result = np.asarray(result)
         if result.size > max(MAX_CONSTANT_VALUES, MAX_PARAMS):
             raise ModelError(f"node '{_name(node)}' makes a constant of {result.size:,} values")
         reader.constants[node.output[0]] = result
@@ -471,6 +472,8 @@ def _read_node(node: Any, reader: _Reader) -> None:
 
 
 def _article(word: str) -> str:
+    if word.isupper():  # an acronym is spelled out: "an LSTM", "an RNN", "a GRU"
+        return "an" if word[:1] in "AEFHILMNORSX" else "a"
     return "an" if word[:1].upper() in "AEIOU" else "a"
 
 
@@ -501,6 +504,10 @@ def _plan(node: Any, plan: Planned, reader: _Reader) -> GraphStage:
     layout = plan.layout or (("nchw" if len(shape) == 4 else "flat") if kind.layout == "hwc" else ins[0].layout)
     if layout != "flat" and (len(shape) != 4 or shape[0] != 1):
         layout = "flat"
+    total = sum(s.macs for s in reader.stages) + macs
+    if total > MAX_MACS:
+        raise ModelError(f"one image through this model needs more than {total:,} multiply-adds (reached at node "
+                         f"'{_name(node)}'); this app runs up to {MAX_MACS:,}, a few seconds of its engine")
     values = math.prod(shape)
     if values > MAX_STAGE_VALUES:
         raise ModelError(f"node '{_name(node)}' ({node.op_type}) makes a tensor of {' x '.join(map(str, shape))} = "
@@ -512,10 +519,6 @@ def _plan(node: Any, plan: Planned, reader: _Reader) -> GraphStage:
     n_params = sum(int(v.size) for v in plan.params.values())
     stage = GraphStage(index, _name(node), node.op_type, plan.kind, plan.spec, plan.params, plan.inputs, shape,
                        layout, arithmetic, label, n_params, macs)
-    total = sum(s.macs for s in reader.stages) + macs
-    if total > MAX_MACS:
-        raise ModelError(f"one image through this model needs more than {total:,} multiply-adds (reached at node "
-                         f"'{_name(node)}'); this app runs up to {MAX_MACS:,}, a few seconds of its engine")
     return stage
 
 
