@@ -136,7 +136,8 @@ class OpSpec:
     - "conv", "conv_transpose": ``n_filters``, ``kernel``, ``stride``, ``pads`` ``(top, left, bottom,
       right)``, ``dilation``, ``groups`` (and ``output_padding``);
     - "pool": ``pool_mode``, ``kernel``, ``stride``, ``pads``, ``dilation``, ``ceil_mode``, ``count_include_pad``;
-    - "activation": ``activation`` (and ``alpha`` for leaky ReLU); "clip": ``low``, ``high``;
+    - "activation": ``activation`` (and ``alpha`` for leaky ReLU; "none" for Identity, Dropout, Cast);
+      "clip": ``low``, ``high``;
     - "softmax": ``axis`` (``legacy``: opset < 13, over everything from ``axis`` on);
     - "batch_norm": ``epsilon``; "binary": ``op`` (add, sub, mul, div), ``constant_first``;
     - "concat", "flatten": ``axis``; "reshape": ``shape``; "transpose": ``perm``;
@@ -333,6 +334,11 @@ class Conv(LayerKind):
         return grad_x, {"filters": grad_filters, "bias": grad_bias}
 
 
+def _default_slope(alpha: float) -> bool:
+    """The slope of our leaky ReLU (a file stores it as float32: 0.01 comes back as 0.0099999998)."""
+    return math.isclose(alpha, LEAKY_SLOPE, rel_tol=1e-6)
+
+
 class Activation(LayerKind):
     """An elementwise function by name (ReLU, step, leaky ReLU, sigmoid, tanh, none), on any shape."""
 
@@ -347,13 +353,15 @@ class Activation(LayerKind):
         return in_shape, "an activation keeps the shape"
 
     def label(self, spec: Any, in_channels: int | None = None) -> str:
+        if getattr(spec, "op_type", "") == "Dropout":
+            return "dropout (nothing at inference)"
         text = ACTIVATION_LABELS.get(spec.activation, spec.activation).split(":")[0]
         alpha = getattr(spec, "alpha", LEAKY_SLOPE)
-        return f"{text} (slope {alpha:g})" if spec.activation == "leaky_relu" and alpha != LEAKY_SLOPE else text
+        return f"{text} (slope {alpha:.3g})" if spec.activation == "leaky_relu" and not _default_slope(alpha) else text
 
     def apply(self, spec: Any, params: Params, image: np.ndarray) -> np.ndarray:
         alpha = getattr(spec, "alpha", LEAKY_SLOPE)
-        if spec.activation == "leaky_relu" and alpha != LEAKY_SLOPE:
+        if spec.activation == "leaky_relu" and not _default_slope(alpha):
             return leaky_relu(activate(image, "none"), alpha)
         return activate(image, spec.activation)
 
@@ -690,19 +698,7 @@ class Pad(ModelKind):
         return np.pad(x[crop], widths, mode=spec.pad_mode)
 
 
-class Identity(ModelKind):
-    """The tensor as it is (ONNX's Identity, and Dropout, which does nothing at inference)."""
-
-    name, title, layout = "identity", "Identity", "any"
-
-    def label(self, spec: Any, in_channels: int | None = None) -> str:
-        return "dropout (nothing at inference)" if spec.op_type == "Dropout" else "identity"
-
-    def apply(self, spec: Any, params: Params, x: np.ndarray) -> np.ndarray:
-        return x
-
-
 KINDS: dict[str, LayerKind] = {kind.name: kind for kind in (
     Conv(), Activation(), Pool(), ConvTranspose(), BatchNorm(), Clip(), Softmax(), Binary(), Concat(), Flatten(),
-    Reshape(), Transpose(), Dense(), Reduce(), Pad(), Identity())}
+    Reshape(), Transpose(), Dense(), Reduce(), Pad())}
 STACK_KINDS = tuple(name for name, kind in KINDS.items() if kind.stack)  # conv, activation, pool: what stacks use

@@ -650,7 +650,7 @@ def _reduce(mode: str) -> Handler:
             axes = r.const(node, 1).reshape(-1).tolist()
         if not axes:
             if attrs.get("noop_with_empty_axes", 0):
-                return Planned("identity", OpSpec("identity", node.op_type), (x.index,))
+                return Planned("activation", OpSpec("activation", node.op_type, activation="none"), (x.index,))
             axes = list(range(len(x.shape)))
         axes = tuple(sorted(int(a) % len(x.shape) for a in axes))
         keep = bool(attrs.get("keepdims", 1))
@@ -844,7 +844,7 @@ def _matmul(node: Any, attrs: dict, r: _Reader) -> Planned | np.ndarray:
 def _identity(node: Any, attrs: dict, r: _Reader) -> Planned | np.ndarray:
     if node.input[0] in r.constants:
         return r.constants[node.input[0]]
-    return Planned("identity", OpSpec("identity", node.op_type), (r.stage(node).index,))
+    return Planned("activation", OpSpec("activation", node.op_type, activation="none"), (r.stage(node).index,))
 
 
 def _pad(node: Any, attrs: dict, r: _Reader) -> Planned:
@@ -907,7 +907,7 @@ def _cast(node: Any, attrs: dict, r: _Reader) -> Planned | np.ndarray:
     if to not in FLOAT_TYPES:
         raise ModelError(f"node '{_name(node)}' (Cast) turns the tensors into {_type_name(to)} values; this app runs "
                          "float networks")
-    return Planned("identity", OpSpec("identity", "Cast"), (r.stage(node).index,))
+    return Planned("activation", OpSpec("activation", "Cast", activation="none"), (r.stage(node).index,))
 
 
 def _constant_of_shape(node: Any, attrs: dict, r: _Reader) -> np.ndarray:
