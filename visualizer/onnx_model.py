@@ -957,3 +957,89 @@ OPERATORS: dict[str, Handler] = {
 }
 SUPPORTED = tuple(OPERATORS)
 SUPPORTED_TEXT = ", ".join(SUPPORTED[:-1]) + " and " + SUPPORTED[-1]
+
+
+# ------------------------------------------------------------------------ an image in, one cell traced
+
+NORMALIZATIONS: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = {
+    "[0, 1]": ((0.0,), (1.0,)),
+    "[-1, 1]": ((0.5,), (0.5,)),
+    "ImageNet mean and std": ((0.485, 0.456, 0.406), (0.229, 0.224, 0.225)),
+    "[0, 255]": ((0.0,), (1 / 255,)),
+}
+"""Presets of ``(mean, std)``: the model sees ``(pixel - mean) / std`` with pixels in [0, 1] (per channel, or
+one value for all)."""
+
+
+def model_input(image: np.ndarray, network: OnnxNetwork, mean: tuple[float, ...] = (0.0,),
+                std: tuple[float, ...] = (1.0,)) -> np.ndarray:
+    """An image ``(H, W, C)`` in [0, 1] as the tensor the model takes: resized to its input, given its
+    channels (gray <-> RGB), normalized, in its layout. Returns float32, e.g. ``(1, C, H, W)``."""
+    from .images import resize_to, to_channels
+
+    shape, layout = network.input_shape, network.input_layout
+    if layout == "flat":
+        side = math.isqrt(shape[1])
+        if side * side != shape[1]:
+            raise ModelError(f"this model takes a vector of {shape[1]} numbers, not an image")
+        h, w, c = side, side, 1
+    else:
+        h, w, c = network.stages[0].image_shape
+    if c not in (1, 3):
+        raise ModelError(f"this model takes images of {c} channels; this app makes pictures of 1 (gray) or 3 (RGB)")
+    pixels = resize_to(to_channels(np.asarray(image, dtype=np.float64), c), h, w)
+    m, s = np.asarray(mean, dtype=np.float64), np.asarray(std, dtype=np.float64)
+    if m.size not in (1, c) or s.size not in (1, c) or not np.isfinite(m).all() or not (np.abs(s) > 1e-12).all():
+        raise ModelError(f"give the mean and the standard deviation as 1 or {c} numbers (standard deviations not 0)")
+    values = (pixels - m.reshape(-1)[:c] if m.size == c else pixels - m[0])
+    values = values / (s.reshape(-1)[:c] if s.size == c else s[0])
+    if layout == "nchw":
+        x = values.transpose(2, 0, 1)[None]
+    elif layout == "nhwc":
+        x = values[None]
+    else:
+        x = values.reshape(1, -1)
+    return np.ascontiguousarray(x, dtype=np.float32)
+
+
+@dataclass(frozen=True)
+class CellTrace:
+    """One output cell of a convolution stage, traced on the stage's real input.
+
+    ``trace`` slides filter ``n`` over the crop of the (padded) input that a ``region`` of outputs around the
+    cell reads; ``step`` is the cell's step; ``out_origin`` the crop's first output cell, ``in_origin`` the
+    first input row and column it reads (negative: in the padding); ``channels`` the input channels the
+    filter sees (its group).
+    """
+
+    trace: Any
+    step: int
+    out_origin: tuple[int, int]
+    in_origin: tuple[int, int]
+    channels: tuple[int, int]
+
+
+def trace_conv_cell(stage: GraphStage, image: np.ndarray, n: int, y: int, x: int, *, region: int = 6) -> CellTrace:
+    """How output ``(y, x)`` of channel ``n`` of a convolution stage is made from ``image``, the stage's input
+    as ``(H, W, C)``: the sliding trace over the output cells around it, padding included as zeros."""
+    from .layers import geometry
+    from .trace import trace_convolution
+
+    if stage.kind != "conv":
+        raise ValueError(f"stage {stage.index} is not a convolution")
+    g = geometry(stage.spec)
+    filters, bias = stage.params["filters"], stage.params["bias"]
+    ho, wo, nf = stage.image_shape
+    if not (0 <= n < nf and 0 <= y < ho and 0 <= x < wo):
+        raise ValueError(f"cell ({y}, {x}) of channel {n} is outside the {ho}x{wo}x{nf} output")
+    cg = filters.shape[3]
+    group = n // (nf // g.groups)
+    (t, b), (left, r) = g.padding
+    padded = np.pad(image[:, :, group * cg:(group + 1) * cg], ((t, b), (left, r), (0, 0)))
+    y0, x0 = min(max(0, y - region // 2), max(0, ho - region)), min(max(0, x - region // 2), max(0, wo - region))
+    y1, x1 = min(ho, y0 + region), min(wo, x0 + region)
+    (sh, sw), (dh, dw), (kh, kw) = g.stride, g.dilation, g.kernel
+    crop = padded[y0 * sh:(y1 - 1) * sh + dh * (kh - 1) + 1, x0 * sw:(x1 - 1) * sw + dw * (kw - 1) + 1]
+    trace = trace_convolution(crop, filters[n], float(bias[n]), stride=g.stride, dilation=g.dilation)
+    return CellTrace(trace, (y - y0) * (x1 - x0) + (x - x0), (y0, x0), (y0 * sh - t, x0 * sw - left),
+                     (group * cg, (group + 1) * cg))
