@@ -1,6 +1,7 @@
 """Take the README's and the design review's screenshots of the running app in headless Chromium.
 
     python docs/screenshots.py            # writes docs/screens/*.png and docs/studio.png
+    python docs/screenshots.py model model-stages   # only these views
 
 Starts the app on a free local port (and stops that server, by its process id), opens each view at
 390x844, 1366x768 and 1920x1080, waits for the chart, and saves what a person would see on the first
@@ -29,7 +30,10 @@ VIEWS = {
     "presentation": "/studio?present=1",
     "network": "/network",
     "learn": "/learn",
+    "model": "/model",
+    "model-stages": "/model",  # scrolled to the graph and the inspected stage (SCROLL_TO)
 }
+SCROLL_TO = {"model-stages": "The graph"}  # a view shown from this heading down, not from the top
 
 
 def _free_port() -> int:
@@ -53,6 +57,7 @@ def _wait_for_chart(page: Page, timeout_s: float = 60) -> None:
 
 
 def main() -> int:
+    views = {v: VIEWS[v] for v in sys.argv[1:]} or VIEWS
     OUT.mkdir(parents=True, exist_ok=True)
     port = _free_port()
     server = subprocess.Popen(
@@ -65,16 +70,21 @@ def main() -> int:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=[
                 "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
             for size, (width, height) in SIZES.items():
-                for view, path in VIEWS.items():
+                for view, path in views.items():
                     page = browser.new_page(viewport={"width": width, "height": height})
                     page.goto(f"http://127.0.0.1:{port}{path}", timeout=60_000)
                     _wait_for_chart(page)
+                    if view in SCROLL_TO:
+                        page.get_by_text(SCROLL_TO[view], exact=True).first.scroll_into_view_if_needed()
+                        page.evaluate("window.scrollBy(0, -20)")
+                        page.wait_for_timeout(1500)
                     target = OUT / f"{view}-{size}.png"
                     page.screenshot(path=str(target))
                     page.close()
                     print(target.relative_to(ROOT))
             browser.close()
-        shutil.copyfile(OUT / "studio-laptop.png", ROOT / "docs" / "studio.png")
+        if "studio" in views:
+            shutil.copyfile(OUT / "studio-laptop.png", ROOT / "docs" / "studio.png")
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -17,9 +17,10 @@ import numpy as np
 import streamlit as st
 
 from visualizer import ImageError, ModelError, OnnxNetwork, example_names, load_example, read_onnx
-from visualizer.figures import image_figure, sliding_figure, tensor_figure
+from visualizer.figures import sliding_figure, tensor_figure
 from visualizer.figures.graph import GraphBox, graph_figure
 from visualizer.figures.learn import probability_figure
+from visualizer.figures.raster import png_bytes, upscale_for_display
 from visualizer.learn import softmax
 from visualizer.numbers import fmt
 from visualizer.onnx_model import MAX_FILE_BYTES, NORMALIZATIONS, model_input, trace_conv_cell
@@ -50,6 +51,7 @@ TOP = 5
 MAX_MAP_CHANNELS = 32
 REGION = 6  # the sliding view covers this many output cells a side around the chosen one
 FRAME_MS = 500
+SLIDING_WIDTH_PX = 800  # the page's main column at 1366 px with the sidebar open: the sum is wrapped to fit it
 
 
 def _digest(data: bytes) -> str:
@@ -307,8 +309,6 @@ def _inspector(network: OnnxNetwork, values: list[np.ndarray], index: int) -> No
         _maps(image, f"input {shape_label(s.image_shape)}", "model_maps")
         return
     _stage_text(network, index)
-    if s.kind == "conv":
-        sliding_section(network, values, index)
     shown = min(image.shape[2], MAX_MAP_CHANNELS)
     st.markdown(f"**What comes out: {'the' if shown == image.shape[2] else f'the first {shown} of the'} "
                 f"{image.shape[2]} channel{'s' if image.shape[2] > 1 else ''} of stage {index}**")
@@ -335,7 +335,7 @@ def sliding_section(network: OnnxNetwork, values: list[np.ndarray], index: int) 
     c = trace.kernel.shape[2]
     if c <= 3:
         fig = sliding_figure(trace, step=step, frame_ms=FRAME_MS, max_frames=REGION * REGION,
-                             channel_labels=[f"ch {cell.channels[0] + i}" for i in range(c)])
+                             width_px=SLIDING_WIDTH_PX, channel_labels=[f"ch {cell.channels[0] + i}" for i in range(c)])
         st.plotly_chart(fig, key="model_sliding", config={"displayModeBar": False, "scrollZoom": False})
     else:
         _many_channels(trace, step, cell)
@@ -365,7 +365,7 @@ def _many_channels(trace, step: int, cell) -> None:
                          key="model_channel")
     one = trace_convolution(trace.image[:, :, ch:ch + 1], trace.kernel[:, :, ch:ch + 1], 0.0, stride=trace.stride,
                             dilation=trace.dilation)
-    fig = sliding_figure(one, step=step, frame_ms=FRAME_MS, max_frames=one.steps,
+    fig = sliding_figure(one, step=step, frame_ms=FRAME_MS, max_frames=one.steps, width_px=SLIDING_WIDTH_PX,
                          channel_labels=[f"ch {cell.channels[0] + ch}"])
     st.plotly_chart(fig, key="model_sliding", config={"displayModeBar": False, "scrollZoom": False})
     order = np.argsort(-np.abs(sums), kind="stable")
@@ -374,6 +374,14 @@ def _many_channels(trace, step: int, cell) -> None:
     tail = f" + {fmt(rest, 3)} (the other {c - 8} channels)" if rest is not None else ""
     st.markdown(f"out = {terms}{tail} + bias {fmt(trace.bias, 3)} = **{fmt(float(trace.totals[step]), 6)}** "
                 "(channel sums, largest first)")
+
+
+def _picture_png(values: np.ndarray) -> bytes:
+    """The input as the model takes it (normalized values stretched back to 0..255), about 224 px a side."""
+    lo, hi = float(values.min()), float(values.max())
+    v = values if lo >= 0 and hi <= 1 else (values - lo) / max(hi - lo, 1e-12)
+    rgb = np.round(255 * np.repeat(v, 3, axis=2) if v.shape[2] == 1 else 255 * v[:, :, :3]).astype(np.uint8)
+    return png_bytes(rgb, scale=upscale_for_display(*v.shape[:2], target=224))
 
 
 def _cost_table(network: OnnxNetwork) -> None:
@@ -417,9 +425,7 @@ def render() -> None:
     with c1, error_boundary("picture"):
         st.markdown(f"**The picture**: {md_text(picture_name)}, as the model takes it "
                     f"({shape_label(network.stages[0].image_shape)})")
-        shown = network.image(0, x.astype(np.float64))
-        st.plotly_chart(image_figure(shown if shown.shape[2] in (1, 3) else shown[:, :, :1], title=""),
-                        key="model_input", config={"displayModeBar": False, "scrollZoom": False})
+        st.image(_picture_png(network.image(0, x.astype(np.float64))), width=224)
     with c2, error_boundary("class scores"):
         _scores(network, values)
     st.divider()
@@ -436,6 +442,9 @@ def render() -> None:
                      format_func=lambda i: f"{i} · {network.stages[i].label if i else 'input'}")
         with error_boundary(f"stage {ss[STAGE]}"):
             _inspector(network, values, int(ss[STAGE]))
+    if network.stages[int(ss[STAGE])].kind == "conv":
+        st.subheader(f"Stage {ss[STAGE]}, one cell: a filter sliding over the stage's real input")
+        sliding_section(network, values, int(ss[STAGE]))
     section = lazy_expander("Cost of every layer: parameters and multiply-adds", "model_cost")
     if section is not None:
         with section, error_boundary("cost table"):
