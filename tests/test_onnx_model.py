@@ -165,9 +165,10 @@ def test_stages_carry_names_shapes_labels_costs_and_a_dag() -> None:
     assert network.stages[3].inputs == (2, 0)  # the residual reads the input again
     assert network.stages[1].label == "4 x [3x3x4], padding 1"
     assert network.stages[1].shape == (1, 4, 9, 7)
-    assert network.stages[1].n_params == 4 * 4 * 3 * 3 + 4
+    assert network.stages[1].n_params == 4 * 4 * 3 * 3  # no bias in the file, none counted
     assert network.stages[1].macs == 9 * 7 * 4 * 4 * 3 * 3
-    assert network.macs == network.stages[1].macs and network.n_params == 148
+    assert network.macs == network.stages[1].macs and network.n_params == 144
+    assert read_onnx(CASES["conv bias asym pads strides dilations"]).n_params == 6 * 4 * 3 * 2 + 6
     assert network.stages[1].arithmetic == ("H: floor((9 + 2*1 - 1*(3-1) - 1) / 1) + 1 = 9; "
                                             "W: floor((7 + 2*1 - 1*(3-1) - 1) / 1) + 1 = 7")
     depthwise = read_onnx(CASES["conv depthwise"]).stages[1]

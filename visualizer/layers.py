@@ -319,7 +319,7 @@ class Conv(LayerKind):
     def apply(self, spec: Any, params: Params, image: np.ndarray) -> np.ndarray:
         g = geometry(spec)
         image, padding = _pad_image(image, g)
-        return conv2d(image, params["filters"], params["bias"], stride=g.stride, padding=padding,
+        return conv2d(image, params["filters"], params.get("bias"), stride=g.stride, padding=padding,
                       dilation=g.dilation, groups=g.groups)
 
     def forward(self, spec: Any, params: Params, x: np.ndarray) -> tuple[np.ndarray, Any]:
@@ -630,7 +630,8 @@ class Transpose(ModelKind):
 
 
 class Dense(ModelKind):
-    """A fully connected layer over the last axis: ``x @ weight + bias``; weight ``(K_in, K_out)``."""
+    """A fully connected layer over the last axis: ``x @ weight + bias``; weight ``(K_in, K_out)``, bias
+    ``(K_out,)`` when the model has one."""
 
     name, title, layout = "dense", "Dense", "any"
 
@@ -647,7 +648,8 @@ class Dense(ModelKind):
         return _count(in_shape) * int(spec.kernel[1])
 
     def apply(self, spec: Any, params: Params, x: np.ndarray) -> np.ndarray:
-        return x @ params["weight"] + params["bias"]
+        y = x @ params["weight"]
+        return y + params["bias"] if "bias" in params else y
 
 
 class Reduce(ModelKind):

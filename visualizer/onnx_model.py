@@ -573,13 +573,15 @@ def _conv(node: Any, attrs: dict, r: _Reader) -> Planned:
                          f"its input of {x.shape[1]} channels")
     dilation = _ints(attrs.get("dilations"), 2, 1, "dilations", node)
     stride, pads = _window(node, attrs, (kh, kw), x.shape[2:], dilation)
+    params = {"filters": np.ascontiguousarray(w.transpose(0, 2, 3, 1))}
     b = r.const(node, 2, required=False)
-    bias = np.zeros(m) if b is None else b.reshape(-1).astype(np.float64)
-    if bias.shape != (m,):
-        raise ModelError(f"node '{_name(node)}' (Conv) has {bias.size} biases for {m} filters")
+    if b is not None:  # a convolution without a bias has none to count
+        params["bias"] = b.reshape(-1).astype(np.float64)
+        if params["bias"].shape != (m,):
+            raise ModelError(f"node '{_name(node)}' (Conv) has {b.size} biases for {m} filters")
     spec = OpSpec("conv", "Conv", n_filters=m, kernel=(kh, kw), stride=stride, pads=pads, dilation=dilation,
                   groups=groups)
-    return Planned("conv", spec, (x.index,), {"filters": np.ascontiguousarray(w.transpose(0, 2, 3, 1)), "bias": bias})
+    return Planned("conv", spec, (x.index,), params)
 
 
 def _conv_transpose(node: Any, attrs: dict, r: _Reader) -> Planned:
@@ -806,11 +808,13 @@ def _transpose(node: Any, attrs: dict, r: _Reader) -> Planned | np.ndarray:
     return Planned("transpose", OpSpec("transpose", "Transpose", perm=perm), (x.index,), layout=layout)
 
 
-def _dense(node: Any, r: _Reader, weight: np.ndarray, bias: np.ndarray) -> Planned:
+def _dense(node: Any, r: _Reader, weight: np.ndarray, bias: np.ndarray | None) -> Planned:
     x = r.stage(node)
-    weight = np.ascontiguousarray(weight, dtype=np.float64)
+    params = {"weight": np.ascontiguousarray(weight, dtype=np.float64)}
+    if bias is not None:
+        params["bias"] = bias.astype(np.float64)
     spec = OpSpec("dense", node.op_type, kernel=(int(weight.shape[0]), int(weight.shape[1])))
-    return Planned("dense", spec, (x.index,), {"weight": weight, "bias": bias.astype(np.float64)}, layout="flat")
+    return Planned("dense", spec, (x.index,), params, layout="flat")
 
 
 def _gemm(node: Any, attrs: dict, r: _Reader) -> Planned:
@@ -824,7 +828,7 @@ def _gemm(node: Any, attrs: dict, r: _Reader) -> Planned:
     c = r.const(node, 2, required=False)
     n = weight.shape[1]
     try:
-        bias = np.zeros(n) if c is None else np.broadcast_to(c.astype(np.float64) * float(attrs.get("beta", 1.0)),
+        bias = None if c is None else np.broadcast_to(c.astype(np.float64) * float(attrs.get("beta", 1.0)),
                                                              (1, n)).reshape(n)
     except ValueError:
         raise ModelError(f"node '{_name(node)}' (Gemm) has a bias of shape {c.shape} for {n} outputs") from None
@@ -838,7 +842,7 @@ def _matmul(node: Any, attrs: dict, r: _Reader) -> Planned | np.ndarray:
     if b.ndim != 2:
         raise ModelError(f"node '{_name(node)}' (MatMul) multiplies by a tensor of shape {b.shape}; this app runs "
                          "dense layers (a matrix of weights)")
-    return _dense(node, r, b, np.zeros(b.shape[1]))
+    return _dense(node, r, b, None)
 
 
 def _identity(node: Any, attrs: dict, r: _Reader) -> Planned | np.ndarray:
@@ -1028,7 +1032,7 @@ def trace_conv_cell(stage: GraphStage, image: np.ndarray, n: int, y: int, x: int
     if stage.kind != "conv":
         raise ValueError(f"stage {stage.index} is not a convolution")
     g = geometry(stage.spec)
-    filters, bias = stage.params["filters"], stage.params["bias"]
+    filters, bias = stage.params["filters"], stage.params.get("bias")
     ho, wo, nf = stage.image_shape
     if not (0 <= n < nf and 0 <= y < ho and 0 <= x < wo):
         raise ValueError(f"cell ({y}, {x}) of channel {n} is outside the {ho}x{wo}x{nf} output")
@@ -1040,6 +1044,7 @@ def trace_conv_cell(stage: GraphStage, image: np.ndarray, n: int, y: int, x: int
     y1, x1 = min(ho, y0 + region), min(wo, x0 + region)
     (sh, sw), (dh, dw), (kh, kw) = g.stride, g.dilation, g.kernel
     crop = padded[y0 * sh:(y1 - 1) * sh + dh * (kh - 1) + 1, x0 * sw:(x1 - 1) * sw + dw * (kw - 1) + 1]
-    trace = trace_convolution(crop, filters[n], float(bias[n]), stride=g.stride, dilation=g.dilation)
+    b = 0.0 if bias is None else float(bias[n])
+    trace = trace_convolution(crop, filters[n], b, stride=g.stride, dilation=g.dilation)
     return CellTrace(trace, (y - y0) * (x1 - x0) + (x - x0), (y0, x0), (y0 * sh - t, x0 * sw - left),
                      (group * cg, (group + 1) * cg))

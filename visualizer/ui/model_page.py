@@ -105,30 +105,33 @@ def _on_example() -> None:
 
 
 def _on_upload() -> None:
+    upload = st.session_state.get("model_upload")
+    if upload is not None:
+        accept_model(upload.name, upload.getvalue())
+
+
+def accept_model(filename: str, data: bytes) -> str | None:
+    """Open an uploaded model; on a refusal, keep the model before it and return (and show) the message."""
     ss = st.session_state
-    upload = ss.get("model_upload")
-    if upload is None:
-        return
-    name = plain(upload.name)
-    data = upload.getvalue()
+    name = plain(filename)
     try:
         if len(data) > MAX_FILE_BYTES:
             raise ModelError(f"the file is {len(data) / 2**20:.1f} MB; models up to {MAX_FILE_BYTES // 2**20} MB "
                              "are accepted here")
         digest = _digest(data)
-        network = cached_network(digest, data)
+        cached_network(digest, data)
     except ModelError as err:
         ss[MODEL_ERROR] = f"Could not open **{md_text(name)}**: {md_text(str(err), limit=600)}."
-        return
+        return ss[MODEL_ERROR]
     except Exception:  # a bug of ours must not lose the page: the model before stays open
         log.exception("reading model %s failed", name)
         ss[MODEL_ERROR] = f"Could not open **{md_text(name)}**: reading it failed in a way we did not expect."
-        return
+        return ss[MODEL_ERROR]
     ss[MODEL] = {"name": f"upload: {name}", "digest": digest, "example": None}
     ss[MODEL_BYTES] = data
     ss[MODEL_ERROR] = None
     ss[STAGE] = None
-    del network
+    return None
 
 
 # ------------------------------------------------------------------------------------------- sidebar
@@ -395,6 +398,8 @@ def _cost_table(network: OnnxNetwork) -> None:
 
 def render() -> None:
     ss = st.session_state
+    if MODEL not in ss:
+        _open_example(next(iter(EXAMPLES)))
     name, digest, data = _current()
     try:
         network = cached_network(digest, data)
