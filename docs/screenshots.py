@@ -42,7 +42,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _wait_for_chart(page: Page, timeout_s: float = 60) -> None:
+def _wait_for_chart(page: Page, timeout_s: float = 120) -> None:
     """Until a Plotly chart is drawn in the page or in any of its frames (the studio's player is a frame)."""
     end = time.time() + timeout_s
     while time.time() < end:
@@ -56,6 +56,22 @@ def _wait_for_chart(page: Page, timeout_s: float = 60) -> None:
         page.wait_for_timeout(250)
 
 
+def _wait_for_server(port: int, timeout_s: float = 120) -> None:
+    """Until the server answers its health check (a busy machine takes a while to start it)."""
+    import urllib.request
+
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    end = time.time() + timeout_s
+    while time.time() < end:
+        try:
+            with opener.open(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as response:
+                if response.read().strip() == b"ok":
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise RuntimeError(f"the app did not start within {timeout_s:.0f} s")
+
+
 def main() -> int:
     views = {v: VIEWS[v] for v in sys.argv[1:]} or VIEWS
     OUT.mkdir(parents=True, exist_ok=True)
@@ -66,13 +82,14 @@ def main() -> int:
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     try:
+        _wait_for_server(port)
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=[
                 "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
             for size, (width, height) in SIZES.items():
                 for view, path in views.items():
                     page = browser.new_page(viewport={"width": width, "height": height})
-                    page.goto(f"http://127.0.0.1:{port}{path}", timeout=60_000)
+                    page.goto(f"http://127.0.0.1:{port}{path}", timeout=120_000)
                     _wait_for_chart(page)
                     if view in SCROLL_TO:
                         page.get_by_text(SCROLL_TO[view], exact=True).first.scroll_into_view_if_needed()
