@@ -50,6 +50,7 @@ RSS_BUDGET_MB = 1024
 STEP_LABEL = "Next"
 PLAYER_COMPONENT = "sliding_player"  # the studio's animation component (its Next button is in the browser)
 EDIT_LABEL = "Stride"
+USER_AGENT = "bench_load"
 
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -245,20 +246,45 @@ class Session:
         await self.ws.close()
 
 
-async def open_session(port: int):
+def first_visit(url: str) -> str:
+    """GET the page as a browser's first request does; the cookies it was given, as a ``Cookie`` header.
+
+    Through a proxy with sticky sessions (``deploy/``) the cookie names the instance that answered, and the
+    websocket that follows carries it to the same instance. Local addresses only, never through a proxy of the
+    environment."""
+    import urllib.request
+
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    request = urllib.request.Request(url.rstrip("/") + "/", headers={"User-Agent": USER_AGENT})
+    with opener.open(request, timeout=RUN_TIMEOUT_S) as response:
+        response.read()
+        cookies = response.headers.get_all("Set-Cookie") or []
+    return "; ".join(c.split(";", 1)[0] for c in cookies)
+
+
+async def open_session(port: int, url: str | None = None):
+    """A websocket session to the server on ``port`` of 127.0.0.1, or to ``url`` (a proxy: first its page, for its
+    cookie)."""
     import websockets
 
-    ws = await websockets.connect(f"ws://127.0.0.1:{port}/_stcore/stream", subprotocols=["streamlit"],
-                                  origin=f"http://127.0.0.1:{port}", max_size=None, open_timeout=RUN_TIMEOUT_S,
-                                  ping_interval=None, compression=None)
+    base = url.rstrip("/") if url else f"http://127.0.0.1:{port}"
+    headers = {}
+    if url:
+        cookie = await asyncio.get_running_loop().run_in_executor(None, first_visit, base)
+        if cookie:
+            headers["Cookie"] = cookie
+    ws = await websockets.connect(base.replace("http", "ws", 1) + "/_stcore/stream", subprotocols=["streamlit"],
+                                  origin=base, max_size=None, open_timeout=RUN_TIMEOUT_S, ping_interval=None,
+                                  compression=None, additional_headers=headers, user_agent_header=USER_AGENT,
+                                  proxy=None)
     return Session(ws)
 
 
-async def open_visitor(port: int, start_s: float, tally: Tally) -> Session | None:
+async def open_visitor(port: int, start_s: float, tally: Tally, url: str | None = None) -> Session | None:
     """Open the page at ``start_s`` (a new session and its first run); None if that failed."""
     await asyncio.sleep(start_s)
     try:
-        session = await open_session(port)
+        session = await open_session(port, url)
     except Exception as exc:  # noqa: BLE001
         tally.errors.append(f"connect: {type(exc).__name__}: {exc}")
         return None
@@ -300,11 +326,13 @@ async def act(session: Session, start_s: float, end_at: float, tally: Tally, ste
             next_at = time.monotonic()
 
 
-async def crowd(port: int, sessions: int, seconds: float, steps_only: bool = False) -> Tally:
-    """Open ``sessions`` pages (spread over one interval), then let them all act for ``seconds``."""
+async def crowd(port: int, sessions: int, seconds: float, steps_only: bool = False, url: str | None = None) -> Tally:
+    """Open ``sessions`` pages (spread over one interval), then let them all act for ``seconds``; through ``url``
+    (a proxy) when given, else to ``port`` of 127.0.0.1."""
     tally = Tally()
     rng = random.Random(9)
-    opened = await asyncio.gather(*(open_visitor(port, rng.uniform(0, INTERVAL_S), tally) for _ in range(sessions)))
+    opened = await asyncio.gather(*(open_visitor(port, rng.uniform(0, INTERVAL_S), tally, url)
+                                    for _ in range(sessions)))
     live = [s for s in opened if s is not None]
     end_at = time.monotonic() + seconds
     try:

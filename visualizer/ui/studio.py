@@ -18,6 +18,7 @@ from visualizer.network import size_arithmetic
 from visualizer.studio_state import MAX_WORKING, MIN_WORKING, StudioState, set_channels, to_query
 from visualizer.text import md_text, plain
 
+from .address_bar import address_bar, restored_note
 from .animation_view import animation_section, downloads, studio_trace
 from .code_view import code_section
 from .common import INPUT_IMAGE, INPUT_NAME, error_boundary, lazy_expander, shape_label
@@ -169,11 +170,13 @@ def _player_and_link(state: StudioState, image: np.ndarray) -> None:
         animation_section(state, image)
     if not state.presentation:
         _share(state)
+    address_bar(state)  # here, so that a step (a rerun of this fragment only) reaches the address bar too
 
 
 def render() -> None:
     state = studio_state()
     ss = st.session_state
+    restored_note()
     errors = ss.pop(LINK_ERRORS, None)
     if errors:
         st.warning("Some settings in the link were not used, and the defaults stand in for them: "
@@ -188,6 +191,8 @@ def render() -> None:
         st.info(ss[CHANNEL_NOTE])
     if fits is not None:
         _player_and_link(state, image)
+    else:
+        address_bar(state)
     if not state.presentation:
         _sidebar_filters(state)
     if fits is None:
