@@ -640,7 +640,9 @@ def run_proxy(quick: bool, instances: int = 2, sessions: int = 120, seconds: flo
         lines.append(burst_line(class_size, through, alone, instances))
         if samplers is not None:
             samplers.rebase()
+        cpu0, wall0 = time.process_time(), time.perf_counter()
         tally = asyncio.run(crowd(0, sessions, seconds, url=url))
+        client_cpu = (time.process_time() - cpu0) / (time.perf_counter() - wall0)
         where = f" through nginx, {instances} instances"
         if samplers is not None:
             samplers.stop()
@@ -656,6 +658,8 @@ def run_proxy(quick: bool, instances: int = 2, sessions: int = 120, seconds: flo
                     addr = row.split("upstream=", 1)[1].split()[0].rstrip(",")
                     streams[addr] = streams.get(addr, 0) + 1
             lines[1]["websockets_per_instance"] = streams
+        # The protocol client shares the machine: its share of one core while the sessions acted.
+        lines[1]["client_cpu_share_of_a_core"] = round(client_cpu, 2)
     except Exception as exc:  # noqa: BLE001 - one line says what failed; the other benchmarks still run
         lines.append({"metric": "load through the proxy", "value": None, "unit": None, "reference": None,
                       "ratio": None, "error": f"{type(exc).__name__}: {exc}"})

@@ -19,6 +19,7 @@ from visualizer.studio_state import StudioState, clamp
 from visualizer.trace import ConvTrace
 
 from .common import CACHE_ENTRIES, CACHE_TTL, cached_trace
+from .heavy import heavy
 from .player import sliding_player
 from .studio_model import studio_state
 
@@ -83,6 +84,7 @@ def _dense_anchor(step: int, steps: int, budget: int) -> int:
 
 
 @st.cache_data(max_entries=CACHE_ENTRIES, ttl=CACHE_TTL, show_spinner=False)
+@heavy
 def player_figure(
     image: np.ndarray, kernel: np.ndarray, bias: float, stride: int, padding: int, dilation: int,
     presentation: bool, width: int, height: int | None, anchor: int,

@@ -14,6 +14,8 @@ from visualizer import conv2d, trace_convolution
 from visualizer.figures import sliding_figure
 from visualizer.trace import ConvTrace
 
+from .heavy import BUSY_MESSAGE, ServerBusy, heavy
+
 log = logging.getLogger("visualizer")
 
 def app_icon() -> Image.Image:
@@ -48,6 +50,9 @@ def error_boundary(view: str) -> Iterator[None]:
         yield
     # st.rerun / st.stop raise BaseException subclasses (control flow, not errors): `except Exception` lets them
     # through without naming Streamlit's private exception classes (tests/test_streamlit_contract.py checks it).
+    except ServerBusy:
+        st.warning(BUSY_MESSAGE)
+        st.button("Try again", key=f"busy_retry_{view}")
     except Exception:
         log.exception("view %s failed", view)
         st.error(
@@ -88,6 +93,7 @@ CACHE_TTL = "10m"
 
 
 @st.cache_data(max_entries=CACHE_ENTRIES, ttl=CACHE_TTL, show_spinner=False)
+@heavy
 def cached_conv2d(
     image: np.ndarray, filters: np.ndarray, bias: np.ndarray, stride: int, padding: int, dilation: int
 ) -> np.ndarray:
@@ -95,6 +101,7 @@ def cached_conv2d(
 
 
 @st.cache_data(max_entries=CACHE_ENTRIES, ttl=CACHE_TTL, show_spinner=False)
+@heavy
 def cached_trace(
     image: np.ndarray, kernel: np.ndarray, bias: float, stride: int, padding: int, dilation: int
 ) -> ConvTrace:
@@ -107,6 +114,7 @@ STUDIO_MAX_FRAMES = 100
 
 
 @st.cache_data(max_entries=CACHE_ENTRIES, ttl=CACHE_TTL, show_spinner=False)
+@heavy
 def cached_sliding_figure(
     image: np.ndarray, kernel: np.ndarray, bias: float, stride: int, padding: int, dilation: int, step: int,
     frame_ms: int,
