@@ -19,7 +19,7 @@ from visualizer.studio_state import StudioState, clamp
 from visualizer.trace import ConvTrace
 
 from .common import CACHE_ENTRIES, CACHE_TTL, cached_trace
-from .heavy import heavy
+from .heavy import heavy_work
 from .player import sliding_player
 from .studio_model import studio_state
 
@@ -84,7 +84,6 @@ def _dense_anchor(step: int, steps: int, budget: int) -> int:
 
 
 @st.cache_data(max_entries=CACHE_ENTRIES, ttl=CACHE_TTL, show_spinner=False)
-@heavy
 def player_figure(
     image: np.ndarray, kernel: np.ndarray, bias: float, stride: int, padding: int, dilation: int,
     presentation: bool, width: int, height: int | None, anchor: int,
@@ -95,9 +94,10 @@ def player_figure(
     ``DENSE_FRAMES`` of ``anchor``. The player asks for a new anchor when a person steps outside.
     """
     trace = cached_trace(image, kernel, bias, stride, padding, dilation)
-    figure = sliding_figure(trace, step=min(anchor, trace.steps - 1), max_frames=frame_budget(kernel),
-                            dense_frames=DENSE_FRAMES, controls=False, presentation=presentation, width_px=width,
-                            height=height)
+    with heavy_work():  # after the cached trace: a thread never waits for a cache entry while it holds a slot
+        figure = sliding_figure(trace, step=min(anchor, trace.steps - 1), max_frames=frame_budget(kernel),
+                                dense_frames=DENSE_FRAMES, controls=False, presentation=presentation,
+                                width_px=width, height=height)
     digest = hashlib.sha256()
     numbers = [bias, stride, padding, dilation, presentation, width, height or 0, anchor]
     for part in (image, kernel, np.array(numbers, float)):

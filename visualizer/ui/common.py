@@ -14,7 +14,7 @@ from visualizer import conv2d, trace_convolution
 from visualizer.figures import sliding_figure
 from visualizer.trace import ConvTrace
 
-from .heavy import BUSY_MESSAGE, ServerBusy, heavy
+from .heavy import BUSY_MESSAGE, ServerBusy, heavy, heavy_work
 
 log = logging.getLogger("visualizer")
 
@@ -114,11 +114,11 @@ STUDIO_MAX_FRAMES = 100
 
 
 @st.cache_data(max_entries=CACHE_ENTRIES, ttl=CACHE_TTL, show_spinner=False)
-@heavy
 def cached_sliding_figure(
     image: np.ndarray, kernel: np.ndarray, bias: float, stride: int, padding: int, dilation: int, step: int,
     frame_ms: int,
 ) -> dict:
     """The studio's animation figure (a ~0.2 MB dict), so stepping back to a step already seen is instant."""
     trace = cached_trace(image, kernel, bias, stride, padding, dilation)
-    return sliding_figure(trace, step=step, frame_ms=frame_ms, max_frames=STUDIO_MAX_FRAMES)
+    with heavy_work():  # after the cached trace: a thread never waits for a cache entry while it holds a slot
+        return sliding_figure(trace, step=step, frame_ms=frame_ms, max_frames=STUDIO_MAX_FRAMES)

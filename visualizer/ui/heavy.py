@@ -5,7 +5,8 @@ animation at the same moment used to run ten builds at once, each with its own p
 then 1,236 MB on a second round). The cached builders (``cached_conv2d``, ``cached_trace``, the figures) run
 their work inside :func:`heavy_work`: a cache hit costs nothing, a miss waits for a slot. A visitor who waits
 longer than ``WAIT_S`` gets :class:`ServerBusy`, shown as "busy, try again in a moment", with their settings kept.
-The slot is re-entrant in a thread (a figure builder that needs the trace does not wait for itself).
+A slot is taken only around work that needs no other cache entry (a thread holding a slot never waits for an
+entry another thread is computing, so two cannot wait for each other), and it is re-entrant in a thread.
 
 Memory given back: after the last heavy work in flight ends, glibc's ``malloc_trim`` hands the freed heap to the
 system; glibc keeps at most ``ARENAS`` heaps (``mallopt(M_ARENA_MAX)``, as ``MALLOC_ARENA_MAX`` does), so what one
