@@ -19,7 +19,6 @@ from visualizer.studio_state import StudioState, clamp
 from visualizer.trace import ConvTrace
 
 from .common import CACHE_ENTRIES, CACHE_TTL, cached_trace
-from .heavy import heavy_work
 from .player import sliding_player
 from .studio_model import studio_state
 
@@ -94,10 +93,9 @@ def player_figure(
     ``DENSE_FRAMES`` of ``anchor``. The player asks for a new anchor when a person steps outside.
     """
     trace = cached_trace(image, kernel, bias, stride, padding, dilation)
-    with heavy_work():  # after the cached trace: a thread never waits for a cache entry while it holds a slot
-        figure = sliding_figure(trace, step=min(anchor, trace.steps - 1), max_frames=frame_budget(kernel),
-                                dense_frames=DENSE_FRAMES, controls=False, presentation=presentation,
-                                width_px=width, height=height)
+    figure = sliding_figure(trace, step=min(anchor, trace.steps - 1), max_frames=frame_budget(kernel),
+                            dense_frames=DENSE_FRAMES, controls=False, presentation=presentation, width_px=width,
+                            height=height)
     digest = hashlib.sha256()
     numbers = [bias, stride, padding, dilation, presentation, width, height or 0, anchor]
     for part in (image, kernel, np.array(numbers, float)):

@@ -14,7 +14,7 @@ from visualizer import conv2d, trace_convolution
 from visualizer.figures import sliding_figure
 from visualizer.trace import ConvTrace
 
-from .heavy import BUSY_MESSAGE, ServerBusy, heavy, heavy_work
+from .heavy import BUSY_MESSAGE, ServerBusy
 
 log = logging.getLogger("visualizer")
 
@@ -93,7 +93,6 @@ CACHE_TTL = "10m"
 
 
 @st.cache_data(max_entries=CACHE_ENTRIES, ttl=CACHE_TTL, show_spinner=False)
-@heavy
 def cached_conv2d(
     image: np.ndarray, filters: np.ndarray, bias: np.ndarray, stride: int, padding: int, dilation: int
 ) -> np.ndarray:
@@ -101,7 +100,6 @@ def cached_conv2d(
 
 
 @st.cache_data(max_entries=CACHE_ENTRIES, ttl=CACHE_TTL, show_spinner=False)
-@heavy
 def cached_trace(
     image: np.ndarray, kernel: np.ndarray, bias: float, stride: int, padding: int, dilation: int
 ) -> ConvTrace:
@@ -120,5 +118,4 @@ def cached_sliding_figure(
 ) -> dict:
     """The studio's animation figure (a ~0.2 MB dict), so stepping back to a step already seen is instant."""
     trace = cached_trace(image, kernel, bias, stride, padding, dilation)
-    with heavy_work():  # after the cached trace: a thread never waits for a cache entry while it holds a slot
-        return sliding_figure(trace, step=step, frame_ms=frame_ms, max_frames=STUDIO_MAX_FRAMES)
+    return sliding_figure(trace, step=step, frame_ms=frame_ms, max_frames=STUDIO_MAX_FRAMES)

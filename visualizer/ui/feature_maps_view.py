@@ -15,7 +15,6 @@ from visualizer.studio_state import StudioState
 from visualizer.text import md_text, plotly_text
 
 from .common import cached_conv2d, shape_label
-from .heavy import heavy_work
 from .player import plotly_figures
 from .studio_model import bind, working_image
 
@@ -108,8 +107,7 @@ def feature_maps_section(state: StudioState, image: np.ndarray) -> None:
         what = "largest" if mode == "max" else "average"
         panels.append((POOLS[mode], f"each 2x2 block of a map becomes its {what} value, halving height and width; "
                        "the number of channels stays.", pool2d(after, 2, mode=mode)))
-    with heavy_work():  # the figures or tiles of every map: one slot of the server's heavy work
-        _panels(panels, titles)
+    _panels(panels, titles)
     if mode != "none" and not poolable:
         st.info("The feature maps are smaller than 2x2: there is nothing to pool.")
 

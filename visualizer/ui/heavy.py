@@ -2,11 +2,12 @@
 
 Every visitor's session runs in the same process (Streamlit's threads), so ten visitors asking for the largest
 animation at the same moment used to run ten builds at once, each with its own peak (one server reached 904 MB,
-then 1,236 MB on a second round). The cached builders (``cached_conv2d``, ``cached_trace``, the figures) run
-their work inside :func:`heavy_work`: a cache hit costs nothing, a miss waits for a slot. A visitor who waits
-longer than ``WAIT_S`` gets :class:`ServerBusy`, shown as "busy, try again in a moment", with their settings kept.
-A slot is taken only around work that needs no other cache entry (a thread holding a slot never waits for an
-entry another thread is computing, so two cannot wait for each other), and it is re-entrant in a thread.
+then 1,236 MB on a second round). A page run whose views hold more than ``HEAVY_RUN_BYTES`` at once (the
+feature maps, their activation and pooling, the trace and the animation's figure, each run's own copies of the
+cached values) runs its heavy part inside :func:`heavy_section`, one slot; smaller runs never wait. A visitor who
+waits longer than ``WAIT_S`` is told "busy, try again in a moment", with their settings kept.
+The slot is taken around a whole run's heavy part, never inside a cached function, so a thread holding it never
+waits for a cache entry that a thread waiting for a slot is computing; it is re-entrant in a thread.
 
 Memory given back: after the last heavy work in flight ends, glibc's ``malloc_trim`` hands the freed heap to the
 system; glibc keeps at most ``ARENAS`` heaps (``mallopt(M_ARENA_MAX)``, as ``MALLOC_ARENA_MAX`` does), so what one
@@ -34,9 +35,10 @@ T = TypeVar("T")
 # bench/bench_limits.py measures the server as it was, next to the bounded one.
 UNBOUNDED = bool(os.environ.get("CONVVIZ_UNBOUNDED"))
 HEAVY_SLOTS = 10_000 if UNBOUNDED else max(1, int(os.environ.get("CONVVIZ_HEAVY_SLOTS", "1") or 1))
-WAIT_S = 20.0
+WAIT_S = 30.0
 ARENAS = 2
 M_ARENA_MAX = -8  # glibc's mallopt parameter number
+HEAVY_RUN_BYTES = 16e6  # a run that holds more than this at once takes a slot
 TRIM_AFTER_S = 0.05  # work shorter than this frees too little to be worth a trim
 JANITOR_EVERY_S = 30.0
 JANITOR_ROUNDS = 6  # 3 minutes of checks after the last page left: Streamlit ends a closed page's session after 2
@@ -148,6 +150,28 @@ def heavy_work() -> Iterator[None]:
             last = _in_flight == 0
         if last and time.perf_counter() - started > TRIM_AFTER_S:
             give_back_memory()
+
+
+@contextlib.contextmanager
+def heavy_section(cost_bytes: float) -> Iterator[bool]:
+    """A page's heavy part: yields True (go on) or False (every slot stayed busy for ``WAIT_S``: say so).
+
+    Work that holds less than ``HEAVY_RUN_BYTES`` at once runs at once, without a slot: a step or an edit on a
+    small image never waits behind someone's largest request.
+    """
+    if UNBOUNDED or cost_bytes < HEAVY_RUN_BYTES:
+        yield True
+        return
+    section = heavy_work()
+    try:
+        section.__enter__()
+    except ServerBusy:
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        section.__exit__(None, None, None)
 
 
 def heavy(function: Callable[..., T]) -> Callable[..., T]:
