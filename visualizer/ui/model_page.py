@@ -27,6 +27,7 @@ from visualizer.onnx_model import MAX_FILE_BYTES, NORMALIZATIONS, model_input, t
 from visualizer.text import md_text, plain
 
 from .common import CACHE_TTL, INPUT_IMAGE, INPUT_NAME, clicked_customdata, error_boundary, lazy_expander, shape_label
+from .heavy import BUSY_MESSAGE, heavy_section
 from .inputs import UPLOAD_TYPES, decode_upload
 
 log = logging.getLogger("visualizer")
@@ -119,7 +120,11 @@ def accept_model(filename: str, data: bytes) -> str | None:
             raise ModelError(f"the file is {len(data) / 2**20:.1f} MB; models up to {MAX_FILE_BYTES // 2**20} MB "
                              "are accepted here")
         digest = _digest(data)
-        cached_network(digest, data)
+        with heavy_section(4.0 * len(data)) as granted:  # parsing holds the protobuf and its arrays
+            if not granted:
+                ss[MODEL_ERROR] = f"Could not open **{md_text(name)}** yet: {BUSY_MESSAGE}"
+                return ss[MODEL_ERROR]
+            cached_network(digest, data)
     except ModelError as err:
         ss[MODEL_ERROR] = f"Could not open **{md_text(name)}**: {md_text(str(err), limit=600)}."
         return ss[MODEL_ERROR]
@@ -415,6 +420,19 @@ def render() -> None:
     if ss.get(MODEL_ERROR):
         st.error(ss[MODEL_ERROR] + " The model before it is still open.")
     _summary(name, network)
+    # A run keeps every stage (up to 64 MB of float64), and the page gets its own copy from the cache.
+    with heavy_section(16.0 * sum(s.values for s in network.stages)) as granted:
+        if not granted:
+            st.warning(BUSY_MESSAGE)
+            st.button("Try again", key="busy_retry_model")
+            return
+        _views(network, digest, data, picture, picture_name, mean, std)
+
+
+def _views(network: OnnxNetwork, digest: str, data: bytes, picture: np.ndarray, picture_name: str,
+           mean: tuple[float, ...], std: tuple[float, ...]) -> None:
+    """The verdict, the graph, the inspected stage and its sliding view, the cost table."""
+    ss = st.session_state
     try:
         x = model_input(picture, network, mean, std)
         values = cached_run(digest, x, data)
