@@ -448,7 +448,8 @@ def _views(network: OnnxNetwork, digest: str, data: bytes, picture: np.ndarray, 
     with c1, error_boundary("picture"):
         st.markdown(f"**The picture**: {md_text(picture_name)}, as the model takes it "
                     f"({shape_label(network.stages[0].image_shape)})")
-        st.image(_picture_png(network.image(0, x.astype(np.float64))), width=224)
+        st.image(_picture_png(network.image(0, x.astype(np.float64))), width=224, output_format="PNG",
+                 alt=f"the picture the model takes, {shape_label(network.stages[0].image_shape)}")
     with c2, error_boundary("class scores"):
         _scores(network, values)
     st.divider()
