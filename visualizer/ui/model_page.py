@@ -59,15 +59,10 @@ def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-@st.cache_resource(max_entries=4, ttl=CACHE_TTL, show_spinner=False)
+@st.cache_data(max_entries=4, ttl=CACHE_TTL, show_spinner=False)
 def cached_network(digest: str, _data: bytes) -> OnnxNetwork:
-    """The model read once per file (keyed on its hash) and shared read-only: a model of 30 MB is not
-    copied on every run, as ``cache_data`` would; its weights are made read-only so no view can change them."""
-    network = read_onnx(_data)
-    for stage in network.stages:
-        for value in stage.params.values():
-            value.flags.writeable = False
-    return network
+    """The model read once per file, keyed on its hash (each caller gets its own copy)."""
+    return read_onnx(_data)
 
 
 @st.cache_data(max_entries=4, ttl=CACHE_TTL, show_spinner=False)
