@@ -91,6 +91,11 @@ def step_label(trace: ConvTrace, s: int) -> str:
     return f"step {s + 1} / {trace.steps} · out({y}, {x})"
 
 
+def kernel_axes(channels: int) -> list[tuple[str, str]]:
+    """The ``(x, y)`` axis ids of each channel's kernel panel (the page lays its editable cells over them)."""
+    return [axis_ids(3 * i + 2) for i in range(channels)]
+
+
 # --- Shape paths (data coordinates: cell (r, c) spans [c - 0.5, c + 0.5] x [r - 0.5, r + 0.5]) -----------
 def _n(v: float) -> str:
     return f"{v:g}"

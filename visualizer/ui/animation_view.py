@@ -12,17 +12,32 @@ import hashlib
 import numpy as np
 import streamlit as st
 
+from visualizer import PRESET_NAMES, preset_sizes
 from visualizer.figures import sliding_figure
+from visualizer.figures.animation import kernel_axes
 from visualizer.figures.export import standalone_html
 from visualizer.figures.gif import MAX_GIF_FRAMES, animation_gif
-from visualizer.studio_state import StudioState, clamp
+from visualizer.figures.toolkit import channel_names
+from visualizer.studio_state import (
+    KERNEL_LIMIT,
+    NUMBER_PATTERN,
+    StudioState,
+    apply_preset,
+    clamp,
+    parse_kernel_value,
+    set_kernel_cell,
+)
 from visualizer.trace import ConvTrace
 
 from .common import CACHE_ENTRIES, CACHE_TTL, cached_trace
 from .player import sliding_player
-from .studio_model import studio_state
+from .studio_model import bump_editors, studio_state
 
 PLAYER_KEY = "w_player"
+PLAYER_NOTICE = "_studio_player_notice"  # {"id", "text"}: why the app refused the player's last edit or preset
+# The presets offered beside the kernel, in this order (the sidebar has them all).
+KERNEL_PRESETS = ("identity", "box blur", "gaussian", "sharpen", "laplacian", "outline", "sobel x", "sobel y",
+                  "emboss")
 LAYOUT_KEY = "_studio_player_layout"  # {"width", "avail"}: the pixels the page reported for the figure
 DEFAULT_LAYOUT = {"width": 1180, "avail": 520}
 MAX_PLAYER_FRAMES = 4_900  # one frame per step for every animation the studio allows (70x70 outputs) ...
@@ -49,9 +64,51 @@ def _on_player() -> None:
         state.step = step
     if isinstance(speed, int) and not isinstance(speed, bool):
         state.speed_ms = speed
+    refusal = _apply_kernel_change(state, value)
+    if refusal:
+        st.session_state[PLAYER_NOTICE] = {"id": value.get("seq"), "text": refusal}
     clamp(state)
     st.session_state[LAYOUT_KEY] = {"width": _bucket(value.get("width"), DEFAULT_LAYOUT["width"]),
                                     "avail": _bucket(value.get("avail"), DEFAULT_LAYOUT["avail"])}
+
+
+def _apply_kernel_change(state: StudioState, value: dict) -> str | None:
+    """A kernel cell typed in the player, or a preset chosen beside it, written into the state (the one source
+    the sidebar, the link, the maps, the code and the quiz read). Returns why it was refused, or None."""
+    edit, preset = value.get("edit"), value.get("preset")
+    if isinstance(edit, dict):
+        if edit.get("filter") != state.selected:
+            return "That edit was for another filter: it was not used."
+        try:
+            number = parse_kernel_value(edit.get("text"))
+        except ValueError as err:
+            return f"That value was not used: {err}."
+        refused = set_kernel_cell(state, state.selected, edit.get("channel"), edit.get("row"), edit.get("col"), number)
+        if refused:
+            return f"That value was not used: {refused}."
+        bump_editors()
+    elif isinstance(preset, str):
+        refused = apply_preset(state, state.selected, preset)
+        if refused:
+            return refused
+        bump_editors()
+    return None
+
+
+def kernel_presets(kh: int, kw: int) -> list[list[str]]:
+    """``[name, label]`` of the presets that exist in a ``kh x kw`` kernel (none for a non-square kernel)."""
+    if kh != kw:
+        return []
+    return [[name, name.capitalize()] for name in KERNEL_PRESETS if name in PRESET_NAMES and kh in preset_sizes(name)]
+
+
+def kernel_spec(state: StudioState) -> dict:
+    """What the player needs to make the selected filter's kernel editable in place (see ``sliding_player``)."""
+    kernel = state.bank[state.selected]
+    kh, kw, c = kernel.shape
+    return {"filter": state.selected, "values": kernel.tolist(), "axes": kernel_axes(c),
+            "channels": channel_names(c) if c > 1 else [""], "limit": KERNEL_LIMIT, "number": NUMBER_PATTERN,
+            "presets": kernel_presets(kh, kw), "notice": st.session_state.get(PLAYER_NOTICE)}
 
 
 def figure_height(avail: int, width: int, channels: int) -> int | None:
@@ -128,7 +185,8 @@ def animation_section(state: StudioState, image: np.ndarray) -> ConvTrace | None
     figure, fig_id = player_figure(image, kernel, bias, state.stride, state.padding, state.dilation,
                                    state.presentation, layout["width"], height, anchor)
     sliding_player(figure, fig_id=fig_id, steps=trace.steps, step=state.step, speed_ms=state.speed_ms,
-                   presentation=state.presentation, layout=layout, key=PLAYER_KEY, on_change=_on_player)
+                   presentation=state.presentation, layout=layout, key=PLAYER_KEY, kernel=kernel_spec(state),
+                   on_change=_on_player)
     seconds = trace.steps * state.speed_ms / 1000
     if seconds > 60 and not state.presentation:
         st.caption(f"{trace.steps:,} steps take {seconds / 60:.0f} min at {state.speed_ms} ms a step: pick a "
