@@ -34,6 +34,8 @@ from .player import sliding_player
 from .studio_model import bump_editors, studio_state
 
 PLAYER_KEY = "w_player"
+LIGHT_KEY = "_studio_player_light"  # True after a kernel edit: the next figure carries few frames (see below)
+LIGHT_FRAMES = 120  # frames of the figure sent right after a kernel edit (plus the dense ones around the step)
 PLAYER_NOTICE = "_studio_player_notice"  # {"id", "text"}: why the app refused the player's last edit or preset
 # The presets offered beside the kernel, in this order (the sidebar has them all).
 KERNEL_PRESETS = ("identity", "box blur", "gaussian", "sharpen", "laplacian", "outline", "sobel x", "sobel y",
@@ -64,6 +66,8 @@ def _on_player() -> None:
         state.step = step
     if isinstance(speed, int) and not isinstance(speed, bool):
         state.speed_ms = speed
+    if value.get("complete") is True:  # the page has shown the light figure and asks for every frame
+        st.session_state[LIGHT_KEY] = False
     refusal = _apply_kernel_change(state, value)
     if refusal:
         st.session_state[PLAYER_NOTICE] = {"id": value.get("seq"), "text": refusal}
@@ -86,12 +90,16 @@ def _apply_kernel_change(state: StudioState, value: dict) -> str | None:
         refused = set_kernel_cell(state, state.selected, edit.get("channel"), edit.get("row"), edit.get("col"), number)
         if refused:
             return f"That value was not used: {refused}."
-        bump_editors()
     elif isinstance(preset, str):
         refused = apply_preset(state, state.selected, preset)
         if refused:
             return refused
-        bump_editors()
+    else:
+        return None
+    bump_editors()
+    # A large animation's figure (up to 2 MB, a second to build) is first sent with few frames, so the edit shows
+    # at once; the page asks for all of them when the person stops editing.
+    st.session_state[LIGHT_KEY] = True
     return None
 
 
@@ -142,7 +150,7 @@ def _dense_anchor(step: int, steps: int, budget: int) -> int:
 @st.cache_data(max_entries=CACHE_ENTRIES, ttl=CACHE_TTL, show_spinner=False)
 def player_figure(
     image: np.ndarray, kernel: np.ndarray, bias: float, stride: int, padding: int, dilation: int,
-    presentation: bool, width: int, height: int | None, anchor: int,
+    presentation: bool, width: int, height: int | None, anchor: int, max_frames: int | None = None,
 ) -> tuple[dict, str]:
     """The player's figure (no Plotly controls) and an id that changes with it.
 
@@ -150,11 +158,11 @@ def player_figure(
     ``DENSE_FRAMES`` of ``anchor``. The player asks for a new anchor when a person steps outside.
     """
     trace = cached_trace(image, kernel, bias, stride, padding, dilation)
-    figure = sliding_figure(trace, step=min(anchor, trace.steps - 1), max_frames=frame_budget(kernel),
+    figure = sliding_figure(trace, step=min(anchor, trace.steps - 1), max_frames=max_frames or frame_budget(kernel),
                             dense_frames=DENSE_FRAMES, controls=False, presentation=presentation, width_px=width,
                             height=height)
     digest = hashlib.sha256()
-    numbers = [bias, stride, padding, dilation, presentation, width, height or 0, anchor]
+    numbers = [bias, stride, padding, dilation, presentation, width, height or 0, anchor, max_frames or 0]
     for part in (image, kernel, np.array(numbers, float)):
         digest.update(np.ascontiguousarray(part).tobytes())
     return figure, digest.hexdigest()[:20]
@@ -181,12 +189,16 @@ def animation_section(state: StudioState, image: np.ndarray) -> ConvTrace | None
     state.step = min(state.step, trace.steps - 1)
     layout = st.session_state.get(LAYOUT_KEY) or DEFAULT_LAYOUT
     height = figure_height(layout["avail"], layout["width"], image.shape[2])
-    anchor = _dense_anchor(state.step, trace.steps, frame_budget(kernel))
+    budget = frame_budget(kernel)
+    light = bool(st.session_state.get(LIGHT_KEY)) and trace.steps > LIGHT_FRAMES
+    if light:  # right after a kernel edit: few frames, dense around the step shown (see _apply_kernel_change)
+        budget = LIGHT_FRAMES
+    anchor = state.step if light else _dense_anchor(state.step, trace.steps, budget)
     figure, fig_id = player_figure(image, kernel, bias, state.stride, state.padding, state.dilation,
-                                   state.presentation, layout["width"], height, anchor)
+                                   state.presentation, layout["width"], height, anchor, budget if light else None)
     sliding_player(figure, fig_id=fig_id, steps=trace.steps, step=state.step, speed_ms=state.speed_ms,
                    presentation=state.presentation, layout=layout, key=PLAYER_KEY, kernel=kernel_spec(state),
-                   on_change=_on_player)
+                   partial=light, on_change=_on_player)
     seconds = trace.steps * state.speed_ms / 1000
     if seconds > 60 and not state.presentation:
         st.caption(f"{trace.steps:,} steps take {seconds / 60:.0f} min at {state.speed_ms} ms a step: pick a "

@@ -38,6 +38,7 @@ def sliding_player(
     layout: dict,
     key: str,
     kernel: dict | None = None,
+    partial: bool = False,
     on_change=None,
 ) -> dict | None:
     """Draw ``figure`` (a sliding figure with one frame per step, named by step) and its controls.
@@ -51,6 +52,9 @@ def sliding_player(
     ``kernel`` makes the kernel panel editable in place: ``{"filter", "values" (kh, kw, C) nested lists, "axes"
     (each channel's kernel panel axis ids), "channels" (names), "limit", "number" (the grammar of a typed value,
     a regular expression), "presets" ([name, label] pairs), "notice" ({"id", "text"}: the app refused an edit)}``.
+
+    ``partial``: the figure has fewer frames than the animation allows (sent right after a kernel edit, so that it
+    shows at once); the page asks for the whole figure (``"complete": true``) once the person stops editing.
 
     Returns the last value the page sent: ``{"step", "speed_ms", "width", "avail", "seq"}``, with ``"edit"``
     (``{"filter", "channel", "row", "col", "text"}``) when a kernel cell was changed or ``"preset"`` (a name)
@@ -68,6 +72,7 @@ def sliding_player(
         presentation=bool(presentation),
         layout=layout,
         kernel=kernel,
+        partial=bool(partial),
         key=key,
         default=None,
         on_change=on_change,

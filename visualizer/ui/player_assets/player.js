@@ -154,8 +154,21 @@
 
   // Renders come in order; drawing is asynchronous. Chain every change on the previous one, so a step is
   // never applied to a figure that is still being replaced (the label and the chart always agree).
+  // A partial figure (few frames, sent right after a kernel edit): ask for the whole one once editing pauses.
+  let completeTimer = null;
+  function askComplete(partial) {
+    clearTimeout(completeTimer);
+    if (!partial) return;
+    const ask = () => {
+      if (kernel.editing || state.playing) { completeTimer = setTimeout(ask, 400); return; }
+      report({ complete: true });
+    };
+    completeTimer = setTimeout(ask, 700);
+  }
+
   function render(args) {
     setKernel(args.kernel || null);
+    askComplete(Boolean(args.partial));
     state.speed = Number(args.speed_ms) || 400;
     el("speed").value = String(state.speed);
     state.presentation = Boolean(args.presentation);
