@@ -120,12 +120,10 @@ def kernel_spec(state: StudioState) -> dict:
 
 
 def figure_height(avail: int, width: int, channels: int) -> int | None:
-    """The figure's height for the room the page reported: all of it, within sane bounds, for one channel;
-    None (the figure's own height, scrolled past) for several channels, whose rows would be too small to
-    read in one screen. The player's controls sit above the figure, so Play is on the first screen either way.
+    """The figure's height for the room the page reported: all of it, within sane bounds (the player's controls
+    sit above the figure). Several channels share it too: the layout puts their rows side by side when that keeps
+    the output and the sum on the first screen (``plan_layout``).
     """
-    if channels > 1:
-        return None
     # On a narrow screen the panels are as small as the width makes them: no taller than they need.
     return int(np.clip(min(avail, width * 0.55 + 230), MIN_HEIGHT, MAX_HEIGHT))
 

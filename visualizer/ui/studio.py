@@ -239,3 +239,4 @@ def render() -> None:
     _main()
     if not state.presentation:
         _sidebar_filters(state)
+

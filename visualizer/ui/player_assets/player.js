@@ -80,11 +80,18 @@
   function showFrame(name, tell) {
     state.current = Number(name);
     showLabel();
+    // Plotly.animate rejects, with no reason, when a newer animation interrupts it (a quick Next after Play):
+    // that is normal here, and unhandled it surfaced as a page error "undefined".
     const done = Plotly.animate(gd, [name], {
       mode: "immediate", frame: { duration: 0, redraw: true }, transition: { duration: 0 },
-    });
+    }).catch(interrupted);
     if (tell) report();
     return done;
+  }
+
+  function interrupted(err) {
+    if (err !== undefined) console.error(err);
+    return null;
   }
 
   function move(delta) {
@@ -103,13 +110,14 @@
     setPlaying(true);
     Plotly.animate(gd, queue, {
       mode: "immediate", frame: { duration: state.speed, redraw: true }, transition: { duration: 0 },
-    });
+    }).catch(interrupted);
   }
 
   function stop(tell) {
     if (!state.playing) return;
     setPlaying(false);
-    Plotly.animate(gd, [null], { mode: "immediate", frame: { duration: 0, redraw: false }, transition: { duration: 0 } });
+    Plotly.animate(gd, [null], { mode: "immediate", frame: { duration: 0, redraw: false }, transition: { duration: 0 } })
+      .catch(interrupted);
     if (tell) report();
   }
 
@@ -171,7 +179,12 @@
     askComplete(Boolean(args.partial));
     state.speed = Number(args.speed_ms) || 400;
     el("speed").value = String(state.speed);
+    // Entering presentation mode with its switch: the full run that leaves the sidebar out does not take its column
+    // away in the browser (an empty grey 300 px stayed), a run of the player's fragment does. So report once, which
+    // is such a run (and lays the figure out again for the room the sidebar leaves).
+    const entering = Boolean(args.presentation) && !state.presentation && state.figId !== null;
     state.presentation = Boolean(args.presentation);
+    if (entering) setTimeout(() => report({ presented: true }), 50);
     document.body.classList.toggle("presentation", state.presentation);
     // The app answers the reports it had when it ran (``seen``: the number of the last one). A render that has
     // not seen our latest report carries an older step: keep ours (the answer to that report is on its way).
@@ -189,6 +202,7 @@
         setHeight();
         const size = measure();
         const used = args.layout || {};
+        state.used = used;
         const off = (a, b) => !b || Math.abs(a - b) / b > 0.08;
         if (off(size.width, used.width) || off(size.avail, used.avail)) report();
       }).catch((err) => console.error(err));
@@ -555,6 +569,18 @@
     const data = event.data;
     if (data && data.type === "streamlit:render") render(data.args || {});
   });
-  window.addEventListener("resize", () => { setHeight(); layoutCells(); });
+  // The room changed (presentation mode took the sidebar away, a window resized): tell the app once it settles,
+  // so that it lays the figure out for the new width (numbers in the cells, controls on one row).
+  let resizeTimer = null;
+  window.addEventListener("resize", () => {
+    setHeight();
+    layoutCells();
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(() => {
+      const size = measure();
+      const off = (a, b) => !b || Math.abs(a - b) / b > 0.08;
+      if (state.used && (off(size.width, state.used.width) || off(size.avail, state.used.avail))) report();
+    }, 250);
+  });
   send("streamlit:componentReady", { apiVersion: 1 });
 })();
