@@ -30,6 +30,25 @@ VIEWS = {
     "network": "/network",
     "learn": "/learn",
 }
+# Views reached by doing something: "switch" turns presentation mode on with its switch, "edit" opens a cell of
+# the player's kernel and types a value into it (not yet applied: the picture shows the field in place).
+ACTED_VIEWS = {
+    "studio-edit": ("/studio", ["edit"]),
+    "studio-rgb-edit": ("/studio?channels=3", ["edit"]),
+    "presentation-switch-edit": ("/studio", ["switch", "edit"]),
+}
+
+
+def _act(page: Page, action: str) -> None:
+    if action == "switch":
+        page.locator(".st-key-w_presentation label").first.click()
+        page.wait_for_timeout(1000)
+        _wait_for_chart(page)
+    elif action == "edit":
+        frame = next(f for f in page.frames if "sliding_player" in f.url)
+        frame.locator('.kcell[data-cell="0,1,1"]').click()
+        frame.locator("input.kedit").fill("-2.5")
+        page.wait_for_timeout(300)
 
 
 def _free_port() -> int:
@@ -65,10 +84,13 @@ def main() -> int:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=[
                 "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
             for size, (width, height) in SIZES.items():
-                for view, path in VIEWS.items():
+                views = {**{v: (p, []) for v, p in VIEWS.items()}, **ACTED_VIEWS}
+                for view, (path, actions) in views.items():
                     page = browser.new_page(viewport={"width": width, "height": height})
                     page.goto(f"http://127.0.0.1:{port}{path}", timeout=60_000)
                     _wait_for_chart(page)
+                    for action in actions:
+                        _act(page, action)
                     target = OUT / f"{view}-{size}.png"
                     page.screenshot(path=str(target))
                     page.close()
