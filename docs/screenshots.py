@@ -71,6 +71,22 @@ def _wait_for_chart(page: Page, timeout_s: float = 60) -> None:
         page.wait_for_timeout(250)
 
 
+def _wait_for_health(port: int, timeout_s: float = 180) -> None:
+    """Until the server answers its health check (a busy machine takes a while to start it)."""
+    import urllib.request
+
+    end = time.time() + timeout_s
+    while time.time() < end:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as response:
+                if response.read().strip() == b"ok":
+                    return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"the app did not start within {timeout_s:.0f} s")
+
+
 def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     port = _free_port()
@@ -80,6 +96,7 @@ def main() -> int:
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     try:
+        _wait_for_health(port)
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=[
                 "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
