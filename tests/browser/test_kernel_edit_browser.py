@@ -169,16 +169,21 @@ def test_a_preset_beside_the_kernel_replaces_it(page: Page, app_url: str) -> Non
     assert state.names[0] == "sharpen"
 
 
-@pytest.mark.parametrize("where", ["presentation", "phone"])
+# Each kernel cell is what a click at its centre reaches (no cell covers another).
+CELLS_HIT_JS = """() => [...document.querySelectorAll('.kcell')].filter((b) => {
+    const r = b.getBoundingClientRect();
+    return document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2) !== b;
+}).map((b) => b.dataset.cell)"""
+
+
+@pytest.mark.parametrize("where", ["presentation", "phone", "presentation-phone"])
 def test_editing_works_in_presentation_mode_and_at_390_px(page: Page, app_url: str, where: str) -> None:
-    if where == "phone":
-        page.set_viewport_size({"width": 390, "height": 844})
-        open_app(page, app_url)
-    else:
-        page.set_viewport_size({"width": 1366, "height": 768})
-        open_app(page, f"{app_url.rstrip('/')}/studio?present=1")
+    size = {"width": 390, "height": 844} if "phone" in where else {"width": 1366, "height": 768}
+    page.set_viewport_size(size)
+    open_app(page, f"{app_url.rstrip('/')}/studio" + ("?present=1" if "presentation" in where else ""))
     box = cell(page, 0, 2, 2).bounding_box()
     assert box and box["width"] >= 20 and box["height"] >= 20, box
+    assert player(page).evaluate(CELLS_HIT_JS) == []
     type_into(page, 0, 2, 2, "-1.5")
     kernel = FOUNDING_KERNEL.copy()
     kernel[2, 2] = -1.5
