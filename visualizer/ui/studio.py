@@ -26,11 +26,13 @@ from visualizer.network import size_arithmetic
 from visualizer.studio_state import MAX_WORKING, MIN_WORKING, StudioState, set_channels, to_query
 from visualizer.text import md_text, plain
 
+from .address_bar import address_bar, restored_note
 from .animation_view import animation_section, downloads, studio_trace
 from .code_view import code_section
 from .common import INPUT_IMAGE, INPUT_NAME, error_boundary, lazy_expander, shape_label
 from .feature_maps_view import feature_maps_section
 from .filter_editor import GRID_OPEN, TEXT_OPEN, bank_controls, filter_editor, sync_bank_widgets
+from .heavy import BUSY_MESSAGE, heavy_section
 from .inputs import input_panel
 from .quiz_view import quiz_section
 from .studio_model import LINK_ERRORS, bind, bump_editors, studio_state, working_image
@@ -189,6 +191,15 @@ def _share(state: StudioState) -> None:
         st.code(share_link(state), language=None, wrap_lines=True)
 
 
+def run_bytes(state: StudioState, image: np.ndarray) -> float:
+    """Roughly what one run of the studio's views holds at once, in bytes: the feature maps (convolution,
+    activation, pooling and their copies) and the animation's trace and figure (heavy.py bounds the large ones)."""
+    h, w, c = image.shape
+    n, kh, kw, _ = state.bank.shape
+    side = 256 if state.maps == "full" else max(h, w)
+    return 4 * 8.0 * side * side * n + 3 * 8.0 * h * w * kh * kw * c
+
+
 @st.fragment
 def _main() -> None:
     """The main area: header, player, share link, sliding, feature maps, exports, quiz and code. A widget in
@@ -199,12 +210,22 @@ def _main() -> None:
     if ss.get(SIDEBAR_VIEW) != _sidebar_view(state, image):
         st.rerun(scope="app")  # the change shows in the sidebar too: draw the whole page
     ss[INPUT_IMAGE] = image  # the network view offers the studio's image
+    with heavy_section(run_bytes(state, image)) as granted:  # re-entrant: a full run holds it already
+        _main_views(state, image, granted)
+
+
+def _main_views(state: StudioState, image: np.ndarray, granted: bool) -> None:
     fits = _header(state, image)
-    if fits is not None:
+    if fits is not None and granted:
         with error_boundary("animation"):
             animation_section(state, image)
         if not state.presentation:
             _share(state)
+    elif fits is not None:
+        _busy()
+    address_bar(state)  # in the fragment, so that a step or an edit (a rerun of it only) reaches the address bar
+    if not granted:
+        return
     if not state.presentation:
         _sliding(state, image, fits is not None)
     if fits is None:
@@ -224,9 +245,20 @@ def _main() -> None:
         code_section(image, state.bank, state.effective_bias, state.stride, state.padding, state.dilation)
 
 
+def _busy() -> None:
+    st.warning(BUSY_MESSAGE)
+    st.button("Try again", key="busy_retry_studio")
+
+
 def render() -> None:
     state = studio_state()
+    with heavy_section(run_bytes(state, working_image(state))) as granted:
+        _page(state, granted)
+
+
+def _page(state: StudioState, granted: bool) -> None:
     ss = st.session_state
+    restored_note()
     errors = ss.pop(LINK_ERRORS, None)
     if errors:
         st.warning("Some settings in the link were not used, and the defaults stand in for them: "
@@ -239,4 +271,3 @@ def render() -> None:
     _main()
     if not state.presentation:
         _sidebar_filters(state)
-
