@@ -295,17 +295,19 @@ def test_an_accepted_upload_is_a_finite_rgb_image_in_zero_one(upload_results):
     for r in upload_results:
         assert r["finite_in_range"], r["name"]
         assert len(r["shape"]) == 3 and r["shape"][2] == 3, (r["name"], r["shape"])
-        # Guards: inputs.SOURCE_MAX_SIDE: each session keeps at most a 256x256 picture (1.5 MB, not 25 MB).
-        assert max(r["shape"][:2]) <= 256, (r["name"], r["shape"])
+        # Guards: inputs.SOURCE_MAX_SIDE: each session keeps at most a 640x640 picture (9.8 MB, not 25 MB).
+        assert max(r["shape"][:2]) <= SOURCE_MAX_SIDE == 640, (r["name"], r["shape"])
 
 
 def test_each_session_keeps_a_picture_no_larger_than_the_largest_view_needs():
-    # Guards: inputs.SOURCE_MAX_SIDE equals the feature maps' largest resolution, so a classroom of uploads
-    # costs 1.5 MB a visitor.
+    # Guards: inputs.SOURCE_MAX_SIDE equals the feature maps' largest resolution (a 640x480 photo at its own
+    # pixels), so a classroom of uploads costs at most 9.8 MB a visitor; photo_view.MAX_MAP_VALUES bounds the maps.
     from visualizer.ui.feature_maps_view import RESOLUTIONS
+    from visualizer.ui.photo_view import MAX_MAP_VALUES
 
     assert SOURCE_MAX_SIDE == max(side for _, side in RESOLUTIONS.values() if side)
-    assert SOURCE_MAX_SIDE**2 * 3 * 8 <= 2e6
+    assert SOURCE_MAX_SIDE**2 * 3 * 8 <= 10e6
+    assert MAX_MAP_VALUES * 8 <= 17e6
 
 
 def test_a_refused_upload_keeps_the_previous_image_and_filters(upload_results):
@@ -323,7 +325,7 @@ def test_a_refused_upload_keeps_the_previous_image_and_filters(upload_results):
     [("empty", "empty"), ("text", "not an image"), ("html", "not an image"), ("svg", "not an image"),
      ("png-claims-50000x50000", "decompression bomb"), ("real-bomb-7000x7000-png", "decompression bomb"),
      ("gif-screen-50000x50000", "decompression bomb"), ("real-1x5000-png", "long and thin"),
-     ("over-5-MB-of-zeros", "limit is 5 MB"), ("png-claims-0x10", ""), ("png-bad-zlib", "damaged")],
+     ("over-5-MB-of-zeros", "limit is 5 MiB"), ("png-claims-0x10", ""), ("png-bad-zlib", "damaged")],
 )
 def test_known_bad_files_are_refused_with_a_clear_reason(upload_results, name: str, refused: str):
     result = next(r for r in upload_results if r["name"] == name)
@@ -1056,7 +1058,7 @@ def test_the_upload_widget_states_the_limit():
     at.button_group(key="w_source").set_value("upload")
     at.run()
     label = at.file_uploader(key="upload").label
-    assert f"{MAX_UPLOAD_BYTES // 2**20} MB" in label
+    assert f"{MAX_UPLOAD_BYTES // 2**20} MiB, {MAX_UPLOAD_BYTES:,} bytes" in label
 
 
 # --- (g) error boundaries ----------------------------------------------------------------------------------

@@ -68,7 +68,8 @@ def load_image(data: bytes, *, channels: int = 1, max_side: int = MAX_SIDE) -> n
         raise ImageError("the file is empty (0 bytes)")
     if len(data) > MAX_UPLOAD_BYTES:
         raise ImageError(
-            f"the file is {len(data) / 1e6:.1f} MB; the limit is {MAX_UPLOAD_BYTES / 1e6:.0f} MB"
+            f"the file is {len(data):,} bytes ({len(data) / 2**20:.2f} MiB); the limit is {MAX_UPLOAD_BYTES // 2**20} "
+            f"MiB ({MAX_UPLOAD_BYTES:,} bytes)"
         )
     try:
         with warnings.catch_warnings():

@@ -477,10 +477,13 @@ def decode_bank(text: str, channels: int) -> tuple[np.ndarray, np.ndarray, list[
         raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
         inflater = zlib.decompressobj()
         data = inflater.decompress(raw, MAX_BANK_JSON)
-        if inflater.unconsumed_tail:
-            raise ValueError("the filters unpack to more than the link allows")
-        payload = json.loads(data.decode("utf-8"), parse_constant=_no_constant)
-    except (binascii.Error, zlib.error, UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+    except (binascii.Error, zlib.error):
+        raise ValueError("the filters are not in the link's format") from None
+    if inflater.unconsumed_tail:
+        raise ValueError("the filters unpack to more than the link allows")
+    try:
+        payload = json.loads(data.decode("utf-8"), parse_constant=_no_constant, parse_int=_short_int)
+    except (UnicodeDecodeError, ValueError, RecursionError):  # ValueError: JSON's own, and Python's digit limit
         raise ValueError("the filters are not in the link's format") from None
     if not isinstance(payload, dict) or not isinstance(payload.get("f"), list):
         raise ValueError("the filters are not in the link's format")
@@ -504,6 +507,14 @@ def decode_bank(text: str, channels: int) -> tuple[np.ndarray, np.ndarray, list[
         biases.append(float(bias))
         names.append(name[:MAX_NAME_CHARS])
     return np.stack(kernels), np.array(biases), names
+
+
+def _short_int(text: str) -> int:
+    """A JSON integer of at most 20 digits (a seed, a size); longer ones are not ours (and Python refuses to read
+    more than 4,300 digits with a message of its own)."""
+    if len(text.lstrip("-")) > 20:
+        raise ValueError("an integer too long for the link")
+    return int(text)
 
 
 def _no_constant(name: str) -> float:

@@ -118,7 +118,8 @@ def input_panel(state: StudioState) -> None:
 def _upload_panel(state: StudioState) -> None:
     ss = st.session_state
     upload = st.file_uploader(
-        f"Upload an image (PNG, JPEG, GIF, BMP, WebP, TIFF; up to {MAX_UPLOAD_BYTES // 2**20} MB)",
+        f"Upload an image (PNG, JPEG, GIF, BMP, WebP, TIFF; up to {MAX_UPLOAD_BYTES // 2**20} MiB, "
+        f"{MAX_UPLOAD_BYTES:,} bytes)",
         type=UPLOAD_TYPES,
         key="upload",
     )
