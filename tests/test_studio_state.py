@@ -24,8 +24,8 @@ from visualizer.activations import ACTIVATION_NAMES
 from visualizer.filters import preset_kernel, preset_sizes, random_filters
 from visualizer.images import EXAMPLES, load_example
 from visualizer.studio_state import (
-    CHANNELS,
     BIAS_RANGE,
+    CHANNELS,
     KERNEL_LIMIT,
     MAP_SCALES,
     MAPS,
