@@ -176,3 +176,12 @@ def test_a_state_with_a_hostile_region_stays_valid() -> None:
         s = StudioState(region=bad)  # type: ignore[arg-type]
         clamp(s)
         assert s.region is None or all(0 <= v < MAX_PICTURE_SIDE for v in s.region)
+
+
+def test_a_link_to_the_photo_opens_on_a_readable_region() -> None:
+    at = run_app({"example": PHOTO})
+    assert state(at).working_size == NEW_PHOTO_REGION
+    figure = player(at)["figure"]
+    assert "texttemplate" in [t for t in figure["data"] if t["type"] == "heatmap"][0]
+    at = run_app({"example": PHOTO, "size": "20"})
+    assert state(at).working_size == 20, "a size in the link counts"

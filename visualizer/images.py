@@ -253,6 +253,14 @@ def example_names() -> list[str]:
     return list(EXAMPLES)
 
 
+def example_size(name: str) -> tuple[int, int]:
+    """An example's ``(height, width)``, read from its file's header (no pixels decoded)."""
+    if name not in EXAMPLES:
+        raise ValueError(f"unknown example {name!r}; choose one of {', '.join(EXAMPLES)}")
+    with Image.open(ASSETS / EXAMPLES[name]) as im:
+        return im.height, im.width
+
+
 def load_example(name: str, *, channels: int = 1, max_side: int = MAX_SIDE) -> np.ndarray:
     """A bundled example from ``assets/`` as ``(H, W, C)`` in [0, 1]; the founding image is exactly 0/1."""
     if name not in EXAMPLES:

@@ -34,7 +34,7 @@ import numpy as np
 
 from .activations import ACTIVATION_NAMES
 from .filters import PRESET_NAMES, convert_bank, expand_kernel, preset_kernel, preset_sizes, random_filters
-from .images import EXAMPLES, example_names
+from .images import EXAMPLES, example_names, example_size
 
 MAX_FILTERS = 32
 MAX_KERNEL = 7
@@ -54,6 +54,10 @@ MAP_SCALES = ("own", "shared")  # a photo's feature maps: each on its own colour
 # feature maps are computed on the whole picture (smaller pictures are shrunk to the working size, as before).
 PHOTO_MIN_SIDE = 65
 MAX_PICTURE_SIDE = 640  # a picture is kept at most this large (an upload's 640x480 stays at its own pixels)
+# A photo's animation runs on a square this many pixels a side unless a person (or a link) says otherwise: at
+# 1366x768 the player writes every pixel's number in its cell (a photo's pixels need three digits; at 8 they no
+# longer fit), and 4x4 steps of a 3x3 kernel play in 6 s. The slider goes up to 64.
+PHOTO_REGION = 6
 POOLS = ("none", "max", "avg")
 SOURCES = ("example", "upload", "draw", "grid")
 RANGES: dict[str, tuple[int, int]] = {
@@ -670,6 +674,8 @@ def from_query(params: Mapping[str, object], base: StudioState | None = None) ->
             state.input_name = (name or "image from the link")[:MAX_NAME_CHARS]
         except ValueError as err:
             errors.append(str(err))
+    if example is not None and "size" not in items and max(example_size(example)) >= PHOTO_MIN_SIDE:
+        state.working_size = PHOTO_REGION  # a photo example opens as the studio shows it when picked
     for key, attr in (("size", "working_size"), ("stride", "stride"), ("padding", "padding"),
                       ("dilation", "dilation")):
         value = integer(key, *RANGES[attr])

@@ -16,7 +16,7 @@ import streamlit as st
 from visualizer import ImageError, example_names, image_from_array, load_example, load_image, to_channels
 from visualizer.figures.pixel_grid import pixel_grid_figure
 from visualizer.images import MAX_UPLOAD_BYTES
-from visualizer.studio_state import MAX_PICTURE_SIDE, MAX_WORKING, StudioState, is_photo
+from visualizer.studio_state import MAX_PICTURE_SIDE, MAX_WORKING, PHOTO_REGION, StudioState, is_photo
 from visualizer.text import md_text
 
 from .studio_model import bind, studio_state
@@ -41,10 +41,7 @@ INPUT_ERROR = "_studio_input_error"  # the last upload/drawing/typing problem, s
 # A new photo or drawing starts at this animation size: 14x14 steps of a 3x3 kernel play in about a minute
 # at 400 ms; the slider goes up to 64 for those who want more.
 NEW_PICTURE_WORKING = 16
-# A new photo's animation runs on a square this many pixels a side: at 1366x768 the player writes every pixel's
-# number in its cell (a photo's pixels need three digits; at 8 they no longer fit), and 4x4 steps of a 3x3
-# kernel play in 6 s. The slider goes up to 64.
-NEW_PHOTO_REGION = 6
+NEW_PHOTO_REGION = PHOTO_REGION  # a new photo's animated square (see studio_state.PHOTO_REGION)
 
 
 def set_source(state: StudioState, image: np.ndarray, name: str, kind: str) -> None:
