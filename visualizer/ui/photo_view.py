@@ -2,7 +2,7 @@
 
 A photo (see :func:`visualizer.studio_state.is_photo`) is animated on a square of it at its own pixels, so the
 window, the numbers and the output cell stay readable; its feature maps are computed on the whole photo. One small
-component (``photo_assets/``) shows the photo and every map as pictures in a grid without gaps, outlines the
+component (``photo_assets/``, declared in ``player.py``) shows the photo and every map as pictures in a grid without gaps, outlines the
 animated region in each, shows the region under the pointer magnified, and reports a click or a drag: the region
 moves there (:func:`_on_pick`).
 """
@@ -13,11 +13,8 @@ import base64
 import hashlib
 import io
 from dataclasses import dataclass
-from pathlib import Path
-
 import numpy as np
 import streamlit as st
-import streamlit.components.v1 as components
 from PIL import Image
 
 from visualizer import output_shape, resize_image, to_channels
@@ -25,10 +22,8 @@ from visualizer.figures.raster import colorize
 from visualizer.studio_state import StudioState, photo_region, region_centred_at, region_in_map, region_text
 from visualizer.text import plain
 
+from .player import photo_pictures
 from .studio_model import studio_state
-
-ASSETS = Path(__file__).resolve().parent / "photo_assets"
-_component = components.declare_component("photo_maps", path=str(ASSETS))
 
 PICK_KEY = "w_photo_pick"  # the component's value: where the last click or drag ended
 SCALE_LABELS = {"own": "Each map its own", "shared": "One for all"}
@@ -137,14 +132,14 @@ def photo_maps(state: StudioState, panels: list[Panel], titles: list[str], facto
             "note": _scale_note(state.map_scale, panel),
             "tiles": [dict(t, h=mh, w=mw, box=box) for t in tiles],
         })
-    _component(
+    photo_pictures(
         fig_id=payload["fig_id"],
         photo={"src": payload["photo"], "h": h, "w": w, "box": list(region),
                "alt": f"The photo, {h} by {w} pixels, with the animated region outlined",
                "heading": f"The photo, {h}x{w}:",
                "hint": f"the animation shows {region_text(state)} (outlined). Click or drag on the photo or on "
                "any map to move it; the square beside the photo magnifies what is under the pointer."},
-        panels=args_panels, key=PICK_KEY, default=None, on_change=_on_pick, tab_index=-1,
+        panels=args_panels, key=PICK_KEY, on_change=_on_pick,
     )
 
 
