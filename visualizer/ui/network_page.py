@@ -9,7 +9,6 @@ stage, and the inspector of the chosen stage (:mod:`network_inspect`).
 from __future__ import annotations
 
 import math
-
 from dataclasses import replace
 
 import numpy as np

@@ -13,6 +13,7 @@ import base64
 import hashlib
 import io
 from dataclasses import dataclass
+
 import numpy as np
 import streamlit as st
 from PIL import Image
