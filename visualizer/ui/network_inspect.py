@@ -187,7 +187,8 @@ def sliding_section(x: np.ndarray, filters: np.ndarray, bias: np.ndarray, stride
     y, xx = trace.positions[step]
     st.caption(
         f"Filter {n + 1} ({'x'.join(map(str, filters.shape[1:]))}) at step {step + 1} of {steps} makes output cell "
-        f"({y}, {xx}) of output channel n = {n}. Press Play in the chart, or click an output cell to jump to it. Choose "
+        f"({y}, {xx}) of output channel n = {n}. Press Play in the chart, or click an output cell to jump to it. "
+        "Choose "
         "another n to see how every other output channel is made: the same slide, other weights."
     )
 
