@@ -1,6 +1,7 @@
 """Take the README's and the design review's screenshots of the running app in headless Chromium.
 
     python docs/screenshots.py            # writes docs/screens/*.png and docs/studio.png
+    python docs/screenshots.py studio-photo studio-photo-maps   # only those views
 
 Starts the app on a free local port (and stops that server, by its process id), opens each view at
 390x844, 1366x768 and 1920x1080, waits for the chart, and saves what a person would see on the first
@@ -26,6 +27,8 @@ SIZES = {"phone": (390, 844), "laptop": (1366, 768), "projector": (1920, 1080)}
 VIEWS = {
     "studio": "/studio",
     "studio-rgb": "/studio?example=Shapes%20(64x64,%20colour)&channels=3&size=16",
+    "studio-photo": "/studio?example=Landscape%20photo%20(256x256,%20colour)",
+    "studio-photo-maps": "/studio?example=Landscape%20photo%20(256x256,%20colour)&region=40,180",
     "presentation": "/studio?present=1",
     "network": "/network",
     "learn": "/learn",
@@ -54,6 +57,7 @@ def _wait_for_chart(page: Page, timeout_s: float = 60) -> None:
 
 def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
+    views = {v: p for v, p in VIEWS.items() if v in sys.argv[1:]} or VIEWS
     port = _free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"), "--server.port", str(port),
@@ -65,16 +69,22 @@ def main() -> int:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=[
                 "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
             for size, (width, height) in SIZES.items():
-                for view, path in VIEWS.items():
+                for view, path in views.items():
                     page = browser.new_page(viewport={"width": width, "height": height})
                     page.goto(f"http://127.0.0.1:{port}{path}", timeout=60_000)
                     _wait_for_chart(page)
+                    if view.endswith("-maps"):  # the photo and its maps, scrolled to (the page's own scroll)
+                        frame = page.locator("iframe[title*='photo_maps']").first
+                        frame.wait_for(timeout=60_000)
+                        frame.scroll_into_view_if_needed()
+                        page.wait_for_timeout(3000)
                     target = OUT / f"{view}-{size}.png"
                     page.screenshot(path=str(target))
                     page.close()
                     print(target.relative_to(ROOT))
             browser.close()
-        shutil.copyfile(OUT / "studio-laptop.png", ROOT / "docs" / "studio.png")
+        if views is VIEWS:
+            shutil.copyfile(OUT / "studio-laptop.png", ROOT / "docs" / "studio.png")
     finally:
         server.terminate()
         server.wait(timeout=10)
