@@ -52,7 +52,8 @@ FIGURE_CHECK_JS = r"""
     const full = gd._fullLayout || {};
     for (const trace of gd._fullData || []) {
       if (trace.type !== 'heatmap' || !trace.texttemplate || !trace.z) continue;
-      const xa = full[(trace.xaxis || 'x').replace('x', 'xaxis')], ya = full[(trace.yaxis || 'y').replace('y', 'yaxis')];
+      const xa = full[(trace.xaxis || 'x').replace('x', 'xaxis')];
+      const ya = full[(trace.yaxis || 'y').replace('y', 'yaxis')];
       if (!xa || !ya) continue;
       // An axis spans its cells from -0.5 to n - 0.5: one unit of its range is one cell.
       const span = (ax) => ax._length / Math.max(1e-9, Math.abs(ax.range[1] - ax.range[0]));
