@@ -3,9 +3,8 @@
 A photo (see :func:`visualizer.studio_state.is_photo`) is animated on a square of it at its own pixels, so the
 window, the numbers and the output cell stay readable; its feature maps are computed on the whole photo. One small
 component (``photo_assets/``, declared in ``player.py``) shows the photo and every map as pictures in a grid without
-gaps, outlines the
-animated region in each, shows the region under the pointer magnified, and reports a click or a drag: the region
-moves there (:func:`_on_pick`).
+gaps, outlines the animated region in each, shows the region (or what is under the pointer) magnified, and reports a
+click or a drag: the region moves there (:func:`_on_pick`).
 """
 
 from __future__ import annotations
