@@ -110,15 +110,27 @@ def studio_first_screen(page: Page, height: int) -> list[str]:
         for (const t of document.querySelectorAll('#plot text')) {
           const s = t.textContent;
           if (s.startsWith('output')) out.output = t.getBoundingClientRect().bottom;
-          if (s.startsWith('out(')) out.sum = Math.max(out.sum || 0, t.getBoundingClientRect().bottom);
+          // The sum: the equation's lines (RGB writes one per channel and then the total), all of them.
+          if (/ = /.test(s) || s.startsWith('out(')) out.sum = Math.max(out.sum || 0, t.getBoundingClientRect().bottom);
         }
         return out; }""")
     return [f"{name} is not on the first screen ({top + found.get(name, 1e9):.0f} px of {height})"
             for name in ("play", "output", "sum") if top + found.get(name, 1e9) > height]
 
 
-@pytest.mark.parametrize("size", list(SIZES))
-@pytest.mark.parametrize("view", list(VIEWS))
+# Defects this test finds that this branch has not fixed: each case fails until its fix lands, then passes (strict),
+# so the mark must then be removed. The player's layout on a phone belongs to another branch (issue 15's phone part);
+# the network diagram at 390 px is issue 15's item "Network view at 390x844".
+KNOWN = {
+    ("studio", "phone"): "the player puts the sum below the first screen at 390x844 (the player's phone layout)",
+    ("studio-photo", "phone"): "the player puts the sum below the first screen at 390x844 (the player's phone layout)",
+    ("network", "phone"): "the network diagram's labels overlap at 390 px (drawn for 1180 px and scaled down)",
+}
+CASES = [pytest.param(v, s, marks=pytest.mark.xfail(reason=KNOWN[v, s], strict=True)) if (v, s) in KNOWN
+         else pytest.param(v, s) for v in VIEWS for s in SIZES]
+
+
+@pytest.mark.parametrize(("view", "size"), CASES)
 def test_nothing_overlaps_spills_or_hides_and_nothing_is_logged_as_an_error(page: Page, app_url: str, view: str,
                                                                             size: str) -> None:
     width, height = SIZES[size]
