@@ -55,6 +55,22 @@ def _wait_for_chart(page: Page, timeout_s: float = 60) -> None:
         page.wait_for_timeout(250)
 
 
+def _wait_for_server(port: int, timeout_s: float = 120) -> None:
+    """Until the server answers its health check (a loaded machine takes a while to start it)."""
+    import urllib.request
+
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    end = time.time() + timeout_s
+    while time.time() < end:
+        try:
+            with opener.open(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as response:
+                if response.read().strip() == b"ok":
+                    return
+        except OSError:
+            pass
+        time.sleep(0.5)
+
+
 def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     views = {v: p for v, p in VIEWS.items() if v in sys.argv[1:]} or VIEWS
@@ -64,6 +80,7 @@ def main() -> int:
          "--server.headless", "true", "--server.address", "127.0.0.1"],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
+    _wait_for_server(port)
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=[
