@@ -93,7 +93,7 @@ def main() -> int:
                     if view.endswith("-maps"):  # the photo and its maps, scrolled to (the page's own scroll)
                         frame = page.locator("iframe[title*='photo_maps']").first
                         frame.wait_for(timeout=60_000)
-                        frame.scroll_into_view_if_needed()
+                        frame.evaluate("(e) => e.scrollIntoView({block: 'start'})")
                         page.wait_for_timeout(3000)
                     target = OUT / f"{view}-{size}.png"
                     page.screenshot(path=str(target))
