@@ -1,7 +1,7 @@
 """Take the README's and the design review's screenshots of the running app in headless Chromium.
 
     python docs/screenshots.py            # writes docs/screens/*.png and docs/studio.png
-    python docs/screenshots.py studio-photo studio-photo-maps   # only those views
+    python docs/screenshots.py model model-stages   # only these views (also: studio-photo studio-photo-maps)
 
 Starts the app on a free local port (and stops that server, by its process id), opens each view at
 390x844, 1366x768 and 1920x1080, waits for the chart, and saves what a person would see on the first
@@ -28,11 +28,14 @@ VIEWS = {
     "studio": "/studio",
     "studio-rgb": "/studio?example=Shapes%20(64x64,%20colour)&channels=3&size=16",
     "studio-photo": "/studio?example=Landscape%20photo%20(256x256,%20colour)",
-    "studio-photo-maps": "/studio?example=Landscape%20photo%20(256x256,%20colour)&region=40,180",
+    "studio-photo-maps": "/studio?example=Landscape%20photo%20(256x256,%20colour)&region=40,180",  # the maps
     "presentation": "/studio?present=1",
     "network": "/network",
     "learn": "/learn",
+    "model": "/model",
+    "model-stages": "/model",  # scrolled to the graph and the inspected stage (SCROLL_TO)
 }
+SCROLL_TO = {"model-stages": "The graph"}  # a view shown from this heading down, not from the top
 
 
 def _free_port() -> int:
@@ -41,7 +44,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _wait_for_chart(page: Page, timeout_s: float = 60) -> None:
+def _wait_for_chart(page: Page, timeout_s: float = 120) -> None:
     """Until a Plotly chart is drawn in the page or in any of its frames (the studio's player is a frame)."""
     end = time.time() + timeout_s
     while time.time() < end:
@@ -56,7 +59,7 @@ def _wait_for_chart(page: Page, timeout_s: float = 60) -> None:
 
 
 def _wait_for_server(port: int, timeout_s: float = 120) -> None:
-    """Until the server answers its health check (a loaded machine takes a while to start it)."""
+    """Until the server answers its health check (a busy machine takes a while to start it)."""
     import urllib.request
 
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -67,40 +70,44 @@ def _wait_for_server(port: int, timeout_s: float = 120) -> None:
                 if response.read().strip() == b"ok":
                     return
         except OSError:
-            pass
-        time.sleep(0.5)
+            time.sleep(0.5)
+    raise RuntimeError(f"the app did not start within {timeout_s:.0f} s")
 
 
 def main() -> int:
+    views = {v: VIEWS[v] for v in sys.argv[1:]} or VIEWS
     OUT.mkdir(parents=True, exist_ok=True)
-    views = {v: p for v, p in VIEWS.items() if v in sys.argv[1:]} or VIEWS
     port = _free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"), "--server.port", str(port),
          "--server.headless", "true", "--server.address", "127.0.0.1"],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
-    _wait_for_server(port)
     try:
+        _wait_for_server(port)
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=[
                 "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
             for size, (width, height) in SIZES.items():
                 for view, path in views.items():
                     page = browser.new_page(viewport={"width": width, "height": height})
-                    page.goto(f"http://127.0.0.1:{port}{path}", timeout=60_000)
+                    page.goto(f"http://127.0.0.1:{port}{path}", timeout=120_000)
                     _wait_for_chart(page)
-                    if view.endswith("-maps"):  # the photo and its maps, scrolled to (the page's own scroll)
+                    if view.endswith("-maps"):  # the photo and its maps, from their top (inside the page's scroll)
                         frame = page.locator("iframe[title*='photo_maps']").first
-                        frame.wait_for(timeout=60_000)
+                        frame.wait_for(timeout=120_000)
                         frame.evaluate("(e) => e.scrollIntoView({block: 'start'})")
                         page.wait_for_timeout(3000)
+                    if view in SCROLL_TO:
+                        page.get_by_text(SCROLL_TO[view], exact=True).first.scroll_into_view_if_needed()
+                        page.evaluate("window.scrollBy(0, -20)")
+                        page.wait_for_timeout(1500)
                     target = OUT / f"{view}-{size}.png"
                     page.screenshot(path=str(target))
                     page.close()
                     print(target.relative_to(ROOT))
             browser.close()
-        if views is VIEWS:
+        if "studio" in views:
             shutil.copyfile(OUT / "studio-laptop.png", ROOT / "docs" / "studio.png")
     finally:
         server.terminate()

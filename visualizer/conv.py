@@ -288,6 +288,7 @@ def conv2d(
     dilation: PairArg = 1,
     flip: bool = False,
     dtype: type = np.float64,
+    groups: int = 1,
 ) -> np.ndarray:
     """Convolve (cross-correlate) an image with a bank of filters, as a CNN layer does.
 
@@ -299,10 +300,14 @@ def conv2d(
     - flip: rotate each kernel by 180 degrees first, giving a true convolution instead of the
       cross-correlation that deep-learning libraries compute under the name "convolution".
     - dtype: float64 (default, exact to 1e-12) or float32 (faster, for large feature maps).
+    - groups: split the C input channels into ``groups`` equal groups and the N filters likewise; filter
+      ``n`` sees only the channels of its group ``n // (N / groups)``, so the bank is ``(N, kh, kw, C / groups)``.
+      ``groups = C`` with one filter per channel is the depthwise convolution (no summing over channels).
     Returns ``(H', W', N)`` with ``H', W'`` from :func:`output_shape`.
     """
     img = as_image(image)
-    bank = as_filters(filters, img.shape[2])
+    g = check_groups(groups, img.shape[2], filters)
+    bank = as_filters(filters, img.shape[2] // g)
     n, kh, kw, c = bank.shape
     b = as_bias(bias, n)
     s = _pair(stride, "stride", minimum=1)
@@ -318,7 +323,62 @@ def conv2d(
     if flip:
         bank = bank[:, ::-1, ::-1, :]
 
-    return _correlate(img, bank, b, s, p, d, (ho, wo), np.dtype(dtype))
+    if g == 1:
+        return _correlate(img, bank, b, s, p, d, (ho, wo), np.dtype(dtype))
+    return _grouped(img, bank, b, s, p, d, (ho, wo), np.dtype(dtype), g)
+
+
+def check_groups(groups: object, channels: int, filters: object) -> int:
+    """``groups`` as an int that divides both the input's channels and the number of filters."""
+    if isinstance(groups, (bool, np.bool_)) or not isinstance(groups, (int, np.integer)) or groups < 1:
+        raise ValueError(f"groups must be a whole number of at least 1, not {groups!r}")
+    g = int(groups)
+    n = np.shape(filters)[0] if np.ndim(filters) == 4 else 1
+    if channels % g or n % g:
+        raise ValueError(
+            f"groups must divide both the input's {channels} channels and the {n} filters; {g} does not"
+        )
+    return g
+
+
+def _grouped(
+    image: np.ndarray,
+    bank: np.ndarray,
+    bias: np.ndarray,
+    stride: tuple[int, int],
+    padding: tuple[int, int],
+    dilation: tuple[int, int],
+    out_hw: tuple[int, int],
+    dtype: np.dtype,
+    groups: int,
+) -> np.ndarray:
+    """A grouped convolution on checked arguments: filter ``n`` sees the channels of group ``n // (N / g)``.
+
+    With one channel a group (depthwise), each output plane is a sum of ``kh * kw`` shifted input planes
+    scaled by one weight each, for all filters at once; otherwise each group is an ordinary convolution.
+    """
+    n, kh, kw, cg = bank.shape
+    per_group = n // groups
+    if cg > 1:
+        out = np.empty((*out_hw, n), dtype=dtype)
+        for gi in range(groups):
+            rows = slice(gi * per_group, (gi + 1) * per_group)
+            out[:, :, rows] = _correlate(image[:, :, gi * cg : (gi + 1) * cg], bank[rows], bias[rows], stride,
+                                         padding, dilation, out_hw, dtype)
+        return out
+    ho, wo = out_hw
+    (sh, sw), (dh, dw) = stride, dilation
+    channel_of = np.arange(n) // per_group  # the one input channel filter n reads
+    planes = _planes(image, padding, dtype)[channel_of]  # (N, Hp, Wp)
+    out = np.zeros((n, ho, wo), dtype=dtype)
+    weights = bank[:, :, :, 0].astype(dtype)
+    for u in range(kh):
+        for v in range(kw):
+            y0, x0 = u * dh, v * dw
+            tap = planes[:, y0 : y0 + (ho - 1) * sh + 1 : sh, x0 : x0 + (wo - 1) * sw + 1 : sw]
+            out += tap * weights[:, u, v, None, None]
+    out += bias.astype(dtype)[:, None, None]
+    return np.ascontiguousarray(out.transpose(1, 2, 0))
 
 
 def _planes(image: np.ndarray, padding: tuple[int, int], dtype: np.dtype) -> np.ndarray:

@@ -119,6 +119,7 @@ def _upload_panel(state: StudioState) -> None:
         f"{MAX_UPLOAD_BYTES:,} bytes)",
         type=UPLOAD_TYPES,
         key="upload",
+        max_upload_size=MAX_UPLOAD_BYTES // 2**20 + 1,  # Streamlit's own check, above ours: ours names the limit
     )
     if upload is None:
         return
