@@ -198,7 +198,10 @@ def train_section(name: str) -> learn.Model:
                      help=f"Each epoch takes at least {SLOW_EPOCH_S} s, so that you can watch the filters change.")
     b1, b2, _ = st.columns([1, 1, 2])
     start = b1.button("Train", key="learn_train", type="primary", width="stretch")
-    b2.button("Stop", key="learn_stop", on_click=_request_stop, args=(name,), width="stretch")
+    current = ss.get(run_key(name))
+    training = bool(start) or (current is not None and current.status == "running")
+    # Stop is live only while a training runs (this run starts one, or another is still running).
+    b2.button("Stop", key="learn_stop", on_click=_request_stop, args=(name,), width="stretch", disabled=not training)
     live = Live(st.empty(), st.empty(), st.empty())
     st.caption(f"{len(train.labels)} training images and {len(test.labels)} held-out images of "
                f"{len(train.class_names)} classes ({md_text(', '.join(train.class_names))}). Each epoch goes once "
