@@ -183,8 +183,7 @@ def _on_grid_change(index: int, ch: int, key: str) -> None:
                 y, x, v = int(row), int(col), float(raw)
             except (TypeError, ValueError, OverflowError):
                 continue
-            inside = 0 <= y < values.shape[0] and 0 <= x < values.shape[1]
-            if inside and np.isfinite(v) and abs(v) <= model.KERNEL_LIMIT:
+            if 0 <= y < values.shape[0] and 0 <= x < values.shape[1] and model.kernel_value_error(v) is None:
                 values[y, x] = v
     if not np.array_equal(values, current):
         model.set_kernel_values(state, index, ch, values)
