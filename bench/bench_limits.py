@@ -412,6 +412,10 @@ def press_play(page) -> None:
     raise TimeoutError("no Play button")
 
 
+def progress(text: str) -> None:
+    print(f"{time.strftime('%H:%M:%S')} {text}", file=sys.stderr, flush=True)
+
+
 def crowd_round(browser, url: str, photo: bytes, first: int) -> tuple[float, int, int]:
     """``CROWD`` visitors at once; seconds until all played, exceptions shown, busy messages shown."""
     contexts = [browser.new_context(viewport={"width": 1400, "height": 900}) for _ in range(CROWD)]
@@ -420,11 +424,13 @@ def crowd_round(browser, url: str, photo: bytes, first: int) -> tuple[float, int
         start = time.perf_counter()
         for i, page in enumerate(pages):  # all ask before any is waited for
             page.goto(url + worst_link(first + i), wait_until="commit")
-        for page in pages:
+        for i, page in enumerate(pages):
             visit(page, url, photo)
-        for page in pages:
+            progress(f"visitor {first + i}: largest link drawn, photo sent")
+        for i, page in enumerate(pages):
             wait_done(page, "output [16 x 16 x 32]")  # the upload, at a new picture's animation size
             press_play(page)
+            progress(f"visitor {first + i}: photo drawn, Play pressed")
         for page in pages:
             page.wait_for_timeout(1500)
             wait_done(page, "output [16 x 16 x 32]")
@@ -465,7 +471,7 @@ def crowd_line(unbounded: bool) -> dict:
                 first.context.close()
                 time.sleep(1.0)
                 resting = status_bytes(pid, "VmRSS")
-                for r in range(CROWD_ROUNDS):
+                for r in range(int(os.environ.get("CROWD_ROUNDS", CROWD_ROUNDS))):
                     seconds, errors, busy = crowd_round(browser, url, photo, first=r * CROWD)
                     rounds.append({"seconds": round(seconds, 1), "exceptions_shown": errors, "busy_shown": busy,
                                    "peak_so_far": status_bytes(pid, "VmHWM"),
@@ -473,6 +479,8 @@ def crowd_line(unbounded: bool) -> dict:
             finally:
                 browser.close()
         closed_at = time.monotonic()
+        rss, hwm = status_bytes(pid, "VmRSS") / 1e6, status_bytes(pid, "VmHWM") / 1e6
+        progress(f"pages closed: RSS {rss:.0f} MB, peak {hwm:.0f} MB")
         for wait_s in AFTER_WAITS_S:
             time.sleep(max(0.0, closed_at + wait_s - time.monotonic()))
             after[f"rss_{wait_s}s_after_pages_closed"] = status_bytes(pid, "VmRSS")
