@@ -1,6 +1,7 @@
 """Take the README's and the design review's screenshots of the running app in headless Chromium.
 
     python docs/screenshots.py            # writes docs/screens/*.png and docs/studio.png
+    python docs/screenshots.py model model-stages   # only these views
 
 Starts the app on a free local port (and stops that server, by its process id), opens each view at
 390x844, 1366x768 and 1920x1080, waits for the chart, and saves what a person would see on the first
@@ -29,7 +30,29 @@ VIEWS = {
     "presentation": "/studio?present=1",
     "network": "/network",
     "learn": "/learn",
+    "model": "/model",
+    "model-stages": "/model",  # scrolled to the graph and the inspected stage (SCROLL_TO)
 }
+# Views reached by doing something: "switch" turns presentation mode on with its switch, "edit" opens a cell of
+# the player's kernel and types a value into it (not yet applied: the picture shows the field in place).
+ACTED_VIEWS = {
+    "studio-edit": ("/studio", ["edit"]),
+    "studio-rgb-edit": ("/studio?channels=3", ["edit"]),
+    "presentation-switch-edit": ("/studio", ["switch", "edit"]),
+}
+
+
+def _act(page: Page, action: str) -> None:
+    if action == "switch":
+        page.locator(".st-key-w_presentation label").first.click()
+        page.wait_for_timeout(1000)
+        _wait_for_chart(page)
+    elif action == "edit":
+        frame = next(f for f in page.frames if "sliding_player" in f.url)
+        frame.locator('.kcell[data-cell="0,1,1"]').click()
+        frame.locator("input.kedit").fill("-2.5")
+        page.wait_for_timeout(300)
+SCROLL_TO = {"model-stages": "The graph"}  # a view shown from this heading down, not from the top
 
 
 def _free_port() -> int:
@@ -38,7 +61,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _wait_for_chart(page: Page, timeout_s: float = 60) -> None:
+def _wait_for_chart(page: Page, timeout_s: float = 120) -> None:
     """Until a Plotly chart is drawn in the page or in any of its frames (the studio's player is a frame)."""
     end = time.time() + timeout_s
     while time.time() < end:
@@ -52,7 +75,25 @@ def _wait_for_chart(page: Page, timeout_s: float = 60) -> None:
         page.wait_for_timeout(250)
 
 
+def _wait_for_server(port: int, timeout_s: float = 120) -> None:
+    """Until the server answers its health check (a busy machine takes a while to start it)."""
+    import urllib.request
+
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    end = time.time() + timeout_s
+    while time.time() < end:
+        try:
+            with opener.open(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as response:
+                if response.read().strip() == b"ok":
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise RuntimeError(f"the app did not start within {timeout_s:.0f} s")
+
+
 def main() -> int:
+    every = {**{v: (path, []) for v, path in VIEWS.items()}, **ACTED_VIEWS}
+    views = {v: every[v] for v in sys.argv[1:]} or every
     OUT.mkdir(parents=True, exist_ok=True)
     port = _free_port()
     server = subprocess.Popen(
@@ -61,20 +102,28 @@ def main() -> int:
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     try:
+        _wait_for_server(port)
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=[
                 "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
             for size, (width, height) in SIZES.items():
-                for view, path in VIEWS.items():
+                for view, (path, actions) in views.items():
                     page = browser.new_page(viewport={"width": width, "height": height})
-                    page.goto(f"http://127.0.0.1:{port}{path}", timeout=60_000)
+                    page.goto(f"http://127.0.0.1:{port}{path}", timeout=120_000)
                     _wait_for_chart(page)
+                    for action in actions:
+                        _act(page, action)
+                    if view in SCROLL_TO:
+                        page.get_by_text(SCROLL_TO[view], exact=True).first.scroll_into_view_if_needed()
+                        page.evaluate("window.scrollBy(0, -20)")
+                        page.wait_for_timeout(1500)
                     target = OUT / f"{view}-{size}.png"
                     page.screenshot(path=str(target))
                     page.close()
                     print(target.relative_to(ROOT))
             browser.close()
-        shutil.copyfile(OUT / "studio-laptop.png", ROOT / "docs" / "studio.png")
+        if "studio" in views:
+            shutil.copyfile(OUT / "studio-laptop.png", ROOT / "docs" / "studio.png")
     finally:
         server.terminate()
         server.wait(timeout=10)
