@@ -399,17 +399,30 @@ def visit(page, url: str, photo: bytes) -> None:
         files=[{"name": "photo.jpg", "mimeType": "image/jpeg", "buffer": photo}])
 
 
-def press_play(page) -> None:
+def press_play(page) -> int:
+    """Press the player's Play; a page that says the server is busy is asked again (Try again), as a visitor
+    would. Returns how many times it said busy."""
     deadline = time.monotonic() + SESSION_TIMEOUT_MS / 1e3
+    busy = 0
     while time.monotonic() < deadline:
+        retry = page.get_by_role("button", name="Try again", exact=True)
+        if retry.count():
+            busy += 1
+            retry.first.click()
+            page.wait_for_timeout(1000)
+            continue
         for frame in page.frames:
             if "sliding_player" in frame.url:
                 button = frame.get_by_role("button", name="Play", exact=True)
                 if button.count():
                     button.click()
-                    return
+                    return busy
         page.wait_for_timeout(200)
     raise TimeoutError("no Play button")
+
+
+def progress(text: str) -> None:
+    print(f"{time.strftime('%H:%M:%S')} {text}", file=sys.stderr, flush=True)
 
 
 def crowd_round(browser, url: str, photo: bytes, first: int) -> tuple[float, int, int]:
@@ -420,17 +433,20 @@ def crowd_round(browser, url: str, photo: bytes, first: int) -> tuple[float, int
         start = time.perf_counter()
         for i, page in enumerate(pages):  # all ask before any is waited for
             page.goto(url + worst_link(first + i), wait_until="commit")
-        for page in pages:
+        for i, page in enumerate(pages):
             visit(page, url, photo)
-        for page in pages:
-            wait_done(page, "output [16 x 16 x 32]")  # the upload, at a new picture's animation size
-            press_play(page)
+            progress(f"visitor {first + i}: largest link drawn, photo sent")
+        busy = 0
+        for i, page in enumerate(pages):
+            page.get_by_text("output [16 x 16 x 32]", exact=False).first.wait_for(timeout=SESSION_TIMEOUT_MS)
+            busy += press_play(page)  # the upload, at a new picture's animation size; busy pages asked again
+            progress(f"visitor {first + i}: photo drawn, Play pressed")
         for page in pages:
             page.wait_for_timeout(1500)
             wait_done(page, "output [16 x 16 x 32]")
         seconds = time.perf_counter() - start
         errors = sum(page.locator('[data-testid="stException"]').count() for page in pages)
-        busy = sum(page.get_by_text("The server is busy", exact=False).count() for page in pages)
+        busy += sum(page.get_by_text("The server is busy", exact=False).count() for page in pages)
         return seconds, errors, busy
     finally:
         for context in contexts:
@@ -465,7 +481,7 @@ def crowd_line(unbounded: bool) -> dict:
                 first.context.close()
                 time.sleep(1.0)
                 resting = status_bytes(pid, "VmRSS")
-                for r in range(CROWD_ROUNDS):
+                for r in range(int(os.environ.get("CROWD_ROUNDS", CROWD_ROUNDS))):
                     seconds, errors, busy = crowd_round(browser, url, photo, first=r * CROWD)
                     rounds.append({"seconds": round(seconds, 1), "exceptions_shown": errors, "busy_shown": busy,
                                    "peak_so_far": status_bytes(pid, "VmHWM"),
@@ -473,6 +489,8 @@ def crowd_line(unbounded: bool) -> dict:
             finally:
                 browser.close()
         closed_at = time.monotonic()
+        rss, hwm = status_bytes(pid, "VmRSS") / 1e6, status_bytes(pid, "VmHWM") / 1e6
+        progress(f"pages closed: RSS {rss:.0f} MB, peak {hwm:.0f} MB")
         for wait_s in AFTER_WAITS_S:
             time.sleep(max(0.0, closed_at + wait_s - time.monotonic()))
             after[f"rss_{wait_s}s_after_pages_closed"] = status_bytes(pid, "VmRSS")

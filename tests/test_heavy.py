@@ -122,7 +122,8 @@ def test_the_studio_at_its_largest_waits_for_a_slot_and_says_busy_keeping_its_co
         at.run()
         assert not at.exception
         assert heavy.BUSY_MESSAGE in [w.value for w in at.warning]
-        assert at.sidebar.number_input(key="w_stride").value == 1  # the controls are there to make it smaller
+        assert at.number_input(key="w_stride").value == 1  # the controls are there to make it smaller
+        assert at.sidebar.number_input(key="w_filters").value == 32
         small = AppTest.from_file(APP, default_timeout=120).run()  # the default view never waits
         assert not small.exception and heavy.BUSY_MESSAGE not in [w.value for w in small.warning]
     finally:

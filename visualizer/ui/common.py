@@ -92,7 +92,12 @@ CACHE_ENTRIES = 8
 CACHE_TTL = "10m"
 
 
-@st.cache_data(max_entries=CACHE_ENTRIES, ttl=CACHE_TTL, show_spinner=False)
+# Feature maps on the full image are the largest entries (256x256 x 32 filters: 17 MB, and a pickled copy per hit);
+# half as many keep the server under its 600 MB budget with ten such visitors (bench/bench_limits.py --crowd).
+MAPS_CACHE_ENTRIES = 4
+
+
+@st.cache_data(max_entries=MAPS_CACHE_ENTRIES, ttl=CACHE_TTL, show_spinner=False)
 def cached_conv2d(
     image: np.ndarray, filters: np.ndarray, bias: np.ndarray, stride: int, padding: int, dilation: int
 ) -> np.ndarray:

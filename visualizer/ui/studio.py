@@ -235,11 +235,9 @@ def _main_views(state: StudioState, image: np.ndarray, granted: bool) -> None:
     elif fits is not None:
         _busy()
     address_bar(state)  # in the fragment, so that a step or an edit (a rerun of it only) reaches the address bar
-    if not granted:
-        return
     if not state.presentation:
-        _sliding(state, image, fits is not None)
-    if fits is None:
+        _sliding(state, image, fits is not None)  # kept when busy: the controls to ask for less
+    if fits is None or not granted:
         return
     st.subheader("Feature maps")
     with error_boundary("feature maps"):
