@@ -55,6 +55,7 @@ from .network import (
     run_stack,
 )
 from .pooling import pool2d
+from .receptive import field_arithmetic, field_box, receptive_cone, receptive_field
 from .trace import ConvTrace, trace_convolution
 
 __all__ = [
@@ -98,6 +99,10 @@ __all__ = [
     "output_shape",
     "plan_shapes",
     "pool2d",
+    "field_arithmetic",
+    "field_box",
+    "receptive_cone",
+    "receptive_field",
     "preset_description",
     "preset_kernel",
     "preset_sizes",
