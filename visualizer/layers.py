@@ -84,6 +84,11 @@ class LayerKind:
     def out_channels(self, spec: Any, in_channels: int) -> int:
         return in_channels
 
+    def window(self, spec: Any) -> tuple | None:
+        """The window each output cell reads, ``(kernel, stride, padding, dilation)`` as ``(h, w)`` pairs, for
+        receptive fields (:mod:`visualizer.receptive`); None: every output reads all of its input (dense)."""
+        return None
+
     def label(self, spec: Any, in_channels: int | None = None) -> str:
         """How the layer is written between two stages: ``15 x [3x3x1]``, ``ReLU``, ``max pool 2x2``."""
         return self.title
@@ -135,6 +140,10 @@ class Conv(LayerKind):
 
     def out_channels(self, spec: Any, in_channels: int) -> int:
         return int(spec.n_filters)
+
+    def window(self, spec: Any) -> tuple:
+        k, s, p = int(spec.kernel), int(spec.stride), int(spec.padding)
+        return (k, k), (s, s), (p, p), (1, 1)
 
     def label(self, spec: Any, in_channels: int | None = None) -> str:
         c = "C" if in_channels is None else str(in_channels)
@@ -190,6 +199,9 @@ class Activation(LayerKind):
     def out_shape(self, spec: Any, in_shape: Shape, stage: int) -> tuple[Shape, str]:
         return in_shape, "an activation keeps the shape"
 
+    def window(self, spec: Any) -> tuple:
+        return (1, 1), (1, 1), (0, 0), (1, 1)  # elementwise: each cell reads its own cell
+
     def label(self, spec: Any, in_channels: int | None = None) -> str:
         return ACTIVATION_LABELS.get(spec.activation, spec.activation).split(":")[0]
 
@@ -218,6 +230,10 @@ class Pool(LayerKind):
 
     def out_shape(self, spec: Any, in_shape: Shape, stage: int) -> tuple[Shape, str]:
         return _window_shape(self, spec, in_shape, stage, spec.pool_size, spec.pool_size, 0, in_shape[2])
+
+    def window(self, spec: Any) -> tuple:
+        k = int(spec.pool_size)
+        return (k, k), (k, k), (0, 0), (1, 1)
 
     def label(self, spec: Any, in_channels: int | None = None) -> str:
         return f"{spec.pool_mode} pool {spec.pool_size}x{spec.pool_size}"

@@ -188,3 +188,32 @@ def field_box(layers: Sequence[object], cell: Sequence[int], *,
     row, col = cell
     top, left = last.start[0] + row * last.j[0], last.start[1] + col * last.j[1]
     return (top, top + last.r[0] - 1), (left, left + last.r[1] - 1)
+
+
+def spec_windows(specs: Sequence[object]) -> list[Window | None]:
+    """The window of each layer of a stack (:class:`visualizer.network.LayerSpec` or any spec with a ``kind``
+    of :data:`visualizer.layers.KINDS`), from the kind's own ``window``; None for a layer that reads all of its
+    input (a dense layer)."""
+    from .layers import KINDS
+
+    out: list[Window | None] = []
+    for n, spec in enumerate(specs, start=1):
+        kind = KINDS.get(getattr(spec, "kind", None))
+        if kind is None:
+            raise ValueError(f"layer {n} has no known kind: {spec!r:.60}")
+        window = kind.window(spec)
+        out.append(None if window is None else as_window(window, n))
+    return out
+
+
+def stack_cone(shapes: Sequence[Sequence[int]], specs: Sequence[object], stage: int,
+               cell: Sequence[int]) -> list[np.ndarray]:
+    """:func:`cone` for a network's stages: ``shapes`` ``(H, W, C)`` of every stage (the input first) and the
+    spec of each layer; what the network view (and any model run through the layer kinds) lights up."""
+    return cone([(int(s[0]), int(s[1])) for s in shapes], spec_windows(specs), stage, cell)
+
+
+def stack_arithmetic(shapes: Sequence[Sequence[int]], specs: Sequence[object]) -> list[FieldStep]:
+    """:func:`field_arithmetic` of a network's layers; a dense layer counts as a window over all of its input."""
+    windows = [w or full_window((int(s[0]), int(s[1]))) for w, s in zip(spec_windows(specs), shapes, strict=False)]
+    return field_arithmetic((), windows=windows)

@@ -23,6 +23,7 @@ from visualizer.text import md_text
 from .common import CACHE_ENTRIES, CACHE_TTL, INPUT_IMAGE, INPUT_NAME, clicked_customdata, error_boundary, shape_label
 from .network_inspect import arithmetic_text, inspect_stage, stage_name
 from .network_stack import check_stack, current_specs, init_stack, refusal_message, stack_editor
+from .receptive_view import cone_section
 
 SOURCES = {"founding": "Founding 5x5 example", "grid": "Draw on a 5x5 pixel grid", "studio": "Image from the studio"}
 WEIGHTS = {"trained": "Trained on the six shapes", "random": "Random (seeded)"}
@@ -283,6 +284,8 @@ def render() -> None:
         output_view(stages, trained)
     with error_boundary("size arithmetic"):
         _arithmetic_table(stages)
+    with error_boundary("receptive field"):
+        cone_section(stages, [f"{s.index} · {stage_name(s)} {shape_label(s.shape)}" for s in stages])
     st.divider()
     selected = _stage_picker(stages)
     with error_boundary(f"inspector of stage {selected}"):
