@@ -91,3 +91,51 @@ def test_every_cell_carries_its_clipped_field_box_for_hover_and_click() -> None:
     assert [2, 0, 2, 4, 0, 2] == targets["customdata"][6][1:]
     assert field_boxes(steps, 4, (1, 1), (5, 5)).tolist() == [[[0, 4, 0, 4]]]
     np.testing.assert_array_equal(lit(fig, 0), receptive_field((5, 5), _windows(specs[:1]), (2, 0)))
+
+
+def _studio_app() -> None:
+    from visualizer.ui import studio
+
+    studio.render()
+
+
+def _named(fig: dict, name: str) -> np.ndarray:
+    trace = next(t for t in fig["data"] if t.get("name") == name)
+    return np.array([[v == 1 for v in row] for row in trace["z"]])
+
+
+def _growth(at: AppTest) -> dict:
+    return json.loads(next(c for c in at.get("plotly_chart") if "field 1 layer" in c.proto.spec).proto.spec)
+
+
+def test_the_studio_shows_the_current_cells_field_with_holes_and_a_second_layer_grows_it() -> None:
+    from visualizer.studio_state import from_query, to_query
+    from visualizer.ui.studio_model import STATE_KEY
+
+    state, errors = from_query({"dilation": "2", "padding": "1", "step": "5"})
+    assert not errors
+    at = AppTest.from_function(_studio_app, default_timeout=TIMEOUT)
+    at.session_state[STATE_KEY] = state
+    at.run()
+    assert not at.exception
+    fig = _growth(at)
+    one = _named(fig, "field 1 layer")
+    window = ((3, 3), (1, 1), (1, 1), (2, 2))
+    np.testing.assert_array_equal(one, receptive_field((5, 5), [window], (1, 1)))  # step 5 computes out(1, 1)
+    assert one.sum() == 9 and not one[1].any() and not one[:, 3].any()  # 3x3 taps 2 apart: rows and columns 0, 2, 4
+    assert not any(t["name"] == "field 2 layers" for t in fig["data"])
+    at.toggle(key="w_field_layers").set_value(True).run()
+    assert at.session_state[STATE_KEY].field_layers == 2
+    assert to_query(at.session_state[STATE_KEY])["field"] == "2"
+    two = _named(_growth(at), "field 2 layers")  # the second layer's output is 1x1: its one cell, (0, 0)
+    np.testing.assert_array_equal(two, receptive_field((5, 5), [window, window], (0, 0)))
+    assert "After two such layers, r = r₁ + (k' − 1)·j₁ = 9" in " ".join(c.value for c in at.caption)
+
+
+def test_the_field_layers_link_value_is_parsed_strictly() -> None:
+    from visualizer.studio_state import from_query
+
+    state, errors = from_query({"field": "2"})
+    assert state.field_layers == 2 and not errors
+    state, errors = from_query({"field": "3"})
+    assert state.field_layers == 1 and errors == ["field must be a whole number from 1 to 2"]

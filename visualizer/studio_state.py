@@ -53,6 +53,7 @@ RANGES: dict[str, tuple[int, int]] = {
     "stride": (1, 4),
     "padding": (0, 3),
     "dilation": (1, 4),
+    "field_layers": (1, 2),
 }
 # Link limits: scalars are short; the bank is compressed JSON. The largest bank our encoder can write
 # (32 x 7x7x3 float64 of 17 significant digits, long names) is about 130,000 characters.
@@ -85,7 +86,8 @@ class StudioState:
     - channels: 1 (grayscale) or 3 (RGB); working_size: the animation's image is at most this many pixels a side;
     - bank ``(N, kh, kw, C)``, bias ``(N,)``, names (N), use_bias; selected: the filter shown (0-based);
     - stride, padding, dilation; step: the animation's current step (0-based); speed_ms: per step when playing;
-    - activation, maps ("animation" | "full"), pooling ("none" | "max" | "avg"); presentation: projector mode.
+    - activation, maps ("animation" | "full"), pooling ("none" | "max" | "avg"); presentation: projector mode;
+    - field_layers: the receptive field under the player, of one layer or of two identical layers stacked.
     """
 
     source: str = "example"
@@ -109,6 +111,7 @@ class StudioState:
     maps: str = "animation"
     pooling: str = "none"
     presentation: bool = False
+    field_layers: int = 1  # the receptive-field view under the player: one layer, or two identical ones stacked
 
     @property
     def n_filters(self) -> int:
@@ -499,6 +502,8 @@ def to_query(state: StudioState) -> dict[str, str]:
     params["bias"] = "1" if state.use_bias else "0"
     if state.presentation:
         params["present"] = "1"
+    if state.field_layers != 1:
+        params["field"] = str(state.field_layers)
     params["bank"] = encode_bank(state)
     return params
 
@@ -571,7 +576,7 @@ def from_query(params: Mapping[str, object], base: StudioState | None = None) ->
         except ValueError as err:
             errors.append(str(err))
     for key, attr in (("size", "working_size"), ("stride", "stride"), ("padding", "padding"),
-                      ("dilation", "dilation")):
+                      ("dilation", "dilation"), ("field", "field_layers")):
         value = integer(key, *RANGES[attr])
         if value is not None:
             setattr(state, attr, value)

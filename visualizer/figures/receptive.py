@@ -155,3 +155,76 @@ def cone_figure(
     layout["height"] = round(total + 12)
     layout["clickmode"] = "event+select"
     return {"data": data, "layout": layout}
+
+
+def growth_figure(
+    image: np.ndarray,
+    window: tuple,
+    cell: tuple[int, int],
+    *,
+    layers: int = 1,
+    width_px: int | None = None,
+) -> dict:
+    """The field of output ``cell`` on the input, for one layer of ``window`` and (``layers = 2``) for the same
+    layer stacked twice, side by side: how the field grows with depth, dilation's holes included.
+
+    Inputs: image ``(H, W, C)`` (drawn in grayscale); window ``(kernel, stride, padding, dilation)`` pairs;
+    cell ``(row, col)`` of the first layer's output (the second layer's cell is the same, clipped to its size).
+    Each panel shows the padding ring too (grey), so a window hanging over the edge shows; padding is never lit.
+    """
+    from ..receptive import as_window, field_box, receptive_field, stage_sizes
+
+    win = as_window(window)
+    h, w = image.shape[:2]
+    usable = usable_px(width_px)
+    panels = []
+    for depth in range(1, layers + 1):
+        stack = [win] * depth
+        sizes = stage_sizes((h, w), stack)
+        out_h, out_w = sizes[-1]
+        c = (min(cell[0], out_h - 1), min(cell[1], out_w - 1))
+        panels.append((depth, c, receptive_field((h, w), stack, c), field_box(stack, c)))
+    # The grey ring is as wide as the furthest field reaches outside the image (the padding it hangs over).
+    ph = max([0] + [max(-box[0][0], box[0][1] - (h - 1)) for *_, box in panels])
+    pw = max([0] + [max(-box[1][0], box[1][1] - (w - 1)) for *_, box in panels])
+    rows, cols = h + 2 * ph, w + 2 * pw
+    cell_px = min(34.0, (usable - GAP_PX * (len(panels) - 1)) / (cols * len(panels)))
+    panel_px = cols * cell_px
+    height = rows * cell_px + TITLE_PX
+    layout = base_layout(round(height + 12), {"l": style.SIDE_MARGIN_PX, "r": style.SIDE_MARGIN_PX, "t": 6, "b": 6})
+    data: list[dict] = []
+    gray = np.asarray(image, dtype=np.float64).mean(axis=2)
+    padded = np.full((rows, cols), np.nan)
+    padded[ph:ph + h, pw:pw + w] = gray
+    lo, hi = image_range(gray)
+    for i, (depth, c, mask, ((top, bottom), (left, right))) in enumerate(panels):
+        k = i + 1
+        x0 = i * (panel_px + GAP_PX) / usable
+        layout.update(panel_axes(k, [x0, min(1.0, x0 + panel_px / usable)], [0.0, 1 - TITLE_PX / height], rows, cols))
+        xid, yid = axis_ids(k)
+        suffix = "" if k == 1 else str(k)
+        layout[f"xaxis{suffix}"]["range"] = [-pw - 0.5, w + pw - 0.5]
+        layout[f"yaxis{suffix}"]["range"] = [h + ph - 0.5, -ph - 0.5]
+        ring = np.where(np.isnan(padded), 1.0, np.nan)
+        pad_trace = heatmap(ring, k, zmin=0.0, zmax=1.0, colorscale=[[0, style.PADDING_FILL], [1, style.PADDING_FILL]],
+                            name="padding", hovertemplate="padding (zeros)<extra></extra>")
+        base = heatmap(gray, k, zmin=lo, zmax=hi, colorscale=style.GRAYSCALE, name="input")
+        lit = _lit(mask, k, depth, False)
+        lit["name"] = f"field {depth} layer{'s' if depth > 1 else ''}"
+        for trace, offset in ((pad_trace, (-ph, -pw)), (base, (0, 0)), (lit, (0, 0))):
+            z = trace["z"]
+            trace["x"] = [offset[1] + j for j in range(len(z[0]))]
+            trace["y"] = [offset[0] + r for r in range(len(z))]
+            data.append(trace)
+        layout["shapes"].append({"type": "rect", "xref": xid, "yref": yid, "x0": left - 0.5, "x1": right + 0.5,
+                                 "y0": top - 0.5, "y1": bottom + 0.5,
+                                 "line": {"color": style.HIGHLIGHT, "width": 2.5, "dash": "dash"}})
+        r = (bottom - top + 1, right - left + 1)
+        size = f"{r[0]}x{r[1]}" if r[0] != r[1] else f"{r[0]}"
+        title = (f"{depth} layer{'s' if depth > 1 else ''}: cell ({c[0]}, {c[1]}) sees r = {size}, "
+                 f"{int(mask.sum())} pixels")
+        text, font = fit_title([title, f"{depth} layer{'s' if depth > 1 else ''}: r = {size}"], panel_px,
+                               max_size=16, min_size=11)
+        layout["annotations"].append(label(text, x0 + panel_px / usable / 2, 1 - TITLE_PX / height + 4 / height,
+                                           size=font))
+    return {"data": data, "layout": layout}

@@ -109,3 +109,44 @@ def cone_section(stages: Sequence[Stage], titles: Sequence[str], *, key: str = F
         st.caption("Per layer (Araujo, Norris and Sim, Distill 2019), with k' = d(k − 1) + 1: "
                    "r = r_prev + (k' − 1)·j_prev, j = j_prev·s, start = start_prev − p·j_prev. "
                    "Cell (y, x) sees input rows start + y·j to start + y·j + r − 1 (and the same for columns).")
+
+
+def studio_field_section(state, trace, image: np.ndarray) -> None:
+    """Under the studio's player: the receptive field of the current step's output cell on the input, and with
+    the toggle on, the field of the same cell after a second identical layer (how the field grows)."""
+    from visualizer.figures.receptive import growth_figure
+
+    from .studio_model import bind
+
+    y, x = (int(v) for v in trace.positions[min(state.step, trace.steps - 1)])
+    window = (trace.kernel.shape[:2], trace.stride, trace.padding, trace.dilation)
+    st.toggle("Stack a second identical layer", help="The same kernel, stride, padding and dilation applied again to "
+              "the output: each cell of the second layer sees a larger part of the image.",
+              **bind("w_field_layers", "field_layers", to_widget=lambda v: v == 2,
+                     from_widget=lambda on: 2 if on else 1))
+    layers = state.field_layers
+    try:
+        fig = growth_figure(image, window, (y, x), layers=layers)
+    except ValueError as err:
+        st.info(f"A second identical layer does not fit here: {err}. The field of one layer is shown.")
+        fig, layers = growth_figure(image, window, (y, x), layers=1), 1
+    st.plotly_chart(fig, key="studio_field_chart", config={"displayModeBar": False, "scrollZoom": False})
+    (kh, kw), (dh, dw) = trace.kernel.shape[:2], trace.dilation
+    span = (dh * (kh - 1) + 1, dw * (kw - 1) + 1)
+    text = (f"Output cell ({y}, {x}) of the current step sees the pixels lit on the input: its receptive field, "
+            f"r = d(k − 1) + 1 = {span[0]}" + (f"x{span[1]}" if span[1] != span[0] else "") + " pixels a side")
+    if max(trace.dilation) > 1:
+        text += ", with the holes that dilation leaves between the kernel's cells"
+    if layers == 2:
+        steps = field_arithmetic_for(window, 2)
+        r, j = steps[-1].r, steps[-1].j
+        text += (f". After two such layers, r = r₁ + (k' − 1)·j₁ = {r[0]}" + (f"x{r[1]}" if r[1] != r[0] else "")
+                 + f" with jump j = {j[0]}" + (f"x{j[1]}" if j[1] != j[0] else "")
+                 + ": depth, stride and dilation each widen what one number can see")
+    st.caption(text + ". Padding (grey) is never lit: it is zeros, not part of the image.")
+
+
+def field_arithmetic_for(window, depth: int) -> list[FieldStep]:
+    from visualizer.receptive import as_window, field_arithmetic
+
+    return field_arithmetic([as_window(window)] * depth)

@@ -25,6 +25,7 @@ from .feature_maps_view import feature_maps_section
 from .filter_editor import bank_controls, filter_editor, sync_bank_widgets
 from .inputs import input_panel
 from .quiz_view import quiz_section
+from .receptive_view import studio_field_section
 from .studio_model import LINK_ERRORS, bind, bump_editors, studio_state, working_image
 
 CHANNEL_CHOICES = {1: "Grayscale (1 channel)", 3: "RGB (3 channels)"}
@@ -166,7 +167,10 @@ def _player_and_link(state: StudioState, image: np.ndarray) -> None:
     """The player and the share link: when the player reports a step, only this part runs again (the
     link carries the step; nothing else on the page depends on it)."""
     with error_boundary("animation"):
-        animation_section(state, image)
+        trace = animation_section(state, image)
+    if not state.presentation and trace is not None:
+        with error_boundary("receptive field"):
+            studio_field_section(state, trace, image)
     if not state.presentation:
         _share(state)
 
