@@ -105,7 +105,9 @@ def _named(fig: dict, name: str) -> np.ndarray:
 
 
 def _growth(at: AppTest) -> dict:
-    return json.loads(next(c for c in at.get("plotly_chart") if "field 1 layer" in c.proto.spec).proto.spec)
+    """The field figure under the player (drawn by the player's plotly_figures component, key studio_field)."""
+    element = next(c for c in at.get("component_instance") if c.proto.id.endswith("studio_field"))
+    return json.loads(element.proto.json_args)["figures"][0]
 
 
 def test_the_studio_shows_the_current_cells_field_with_holes_and_a_second_layer_grows_it() -> None:

@@ -4,6 +4,8 @@ kinds (:data:`visualizer.layers.KINDS`): the network view's stack, and any model
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Sequence
 
 import numpy as np
@@ -116,6 +118,7 @@ def studio_field_section(state, trace, image: np.ndarray) -> None:
     the toggle on, the field of the same cell after a second identical layer (how the field grows)."""
     from visualizer.figures.receptive import growth_figure
 
+    from .player import plotly_figures
     from .studio_model import bind
 
     y, x = (int(v) for v in trace.positions[min(state.step, trace.steps - 1)])
@@ -130,7 +133,11 @@ def studio_field_section(state, trace, image: np.ndarray) -> None:
     except ValueError as err:
         st.info(f"A second identical layer does not fit here: {err}. The field of one layer is shown.")
         fig, layers = growth_figure(image, window, (y, x), layers=1), 1
-    st.plotly_chart(fig, key="studio_field_chart", config={"displayModeBar": False, "scrollZoom": False})
+    # Drawn with the player's plotly.js (as the feature maps are), so the studio never loads Streamlit's own.
+    plotly_figures([fig], fig_id=hashlib.sha256(json.dumps(fig, sort_keys=True).encode()).hexdigest()[:20],
+                   headings=[["Receptive field", f" of output cell ({y}, {x})"]],
+                   labels=[f"The input pixels output cell ({y}, {x}) sees, after {layers} layer(s)"],
+                   key="studio_field")
     (kh, kw), (dh, dw) = trace.kernel.shape[:2], trace.dilation
     span = (dh * (kh - 1) + 1, dw * (kw - 1) + 1)
     text = (f"Output cell ({y}, {x}) of the current step sees the pixels lit on the input: its receptive field, "
