@@ -166,6 +166,7 @@ def _share(state: StudioState) -> None:
 def _player_and_link(state: StudioState, image: np.ndarray) -> None:
     """The player and the share link: when the player reports a step, only this part runs again (the
     link carries the step; nothing else on the page depends on it)."""
+    trace = None
     with error_boundary("animation"):
         trace = animation_section(state, image)
     if not state.presentation and trace is not None:
