@@ -25,6 +25,7 @@ from visualizer.filters import preset_kernel, preset_sizes, random_filters
 from visualizer.images import EXAMPLES
 from visualizer.studio_state import (
     CHANNELS,
+    CONV_KINDS,
     KERNEL_LIMIT,
     MAPS,
     MAX_BANK_CHARS,
@@ -119,6 +120,7 @@ def states(draw: st.DrawFn) -> StudioState:
         pooling=draw(st.sampled_from(POOLS)),
         presentation=draw(st.booleans()),
         field_layers=draw(st.integers(*RANGES["field_layers"])),
+        kind=draw(st.sampled_from(CONV_KINDS)),
     )
     state.input_name = state.example
     return state
@@ -140,7 +142,8 @@ def test_every_field_is_compared_by_the_round_trip_test() -> None:
     assert NOT_IN_LINK < names
     changed = StudioState(channels=3, working_size=40, use_bias=True, selected=2, stride=2, padding=3,
                           dilation=4, step=7, speed_ms=1000, activation="tanh", maps="full", pooling="avg",
-                          presentation=True, example=list(EXAMPLES)[2], field_layers=2)
+                          presentation=True, example=list(EXAMPLES)[2], field_layers=2,
+                          kind="transposed")
     changed.input_name = changed.example
     changed.bank = np.arange(4 * 2 * 3 * 3, dtype=float).reshape(4, 2, 3, 3) / 7
     changed.bias = np.array([0.5, -1.25, 1e-300, 3.0])

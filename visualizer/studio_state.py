@@ -10,6 +10,9 @@ Link format (all values are ours; names are a person's text and are shown escape
     ?example=Founding%205x5%20(binary)&channels=1&size=24&stride=1&padding=0&dilation=1&filter=1&step=5
      &speed=400&activation=relu&maps=animation&pool=none&bias=0&bank=<zlib+base64url JSON>
 
+and, when they are not the default, ``kind=transposed`` (the kind of convolution) and ``field=2`` (the
+receptive field of two stacked layers).
+
 ``bank`` holds every filter as ``[name, recipe, bias]``: a recipe is ``["preset", name]`` or
 ``["random", seed]`` when the kernel is exactly that (checked bit for bit when the link is written), or
 ``["values", kh, kw, [...]]`` with every value written as the shortest decimal that reads back to the
@@ -33,6 +36,7 @@ from functools import lru_cache
 import numpy as np
 
 from .activations import ACTIVATION_NAMES
+from .family import KINDS as CONV_KINDS
 from .filters import PRESET_NAMES, convert_bank, expand_kernel, preset_kernel, preset_sizes, random_filters
 from .images import EXAMPLES, example_names
 
@@ -112,6 +116,7 @@ class StudioState:
     pooling: str = "none"
     presentation: bool = False
     field_layers: int = 1  # the receptive-field view under the player: one layer, or two identical ones stacked
+    kind: str = "standard"  # the kind of convolution (visualizer.family.KINDS): "standard" or "transposed"
 
     @property
     def n_filters(self) -> int:
@@ -143,7 +148,7 @@ class _Defaults:
 
     def __init__(self) -> None:
         fresh = StudioState()
-        for key in (*RANGES, "source", "example", "activation", "maps", "pooling"):
+        for key in (*RANGES, "source", "example", "activation", "maps", "pooling", "kind"):
             setattr(self, key, getattr(fresh, key))
 
 
@@ -167,7 +172,7 @@ def clamp(state: StudioState) -> StudioState:
     channels = _whole(state.channels)
     state.channels = channels if channels in CHANNELS else 1
     for key, options in (("source", SOURCES), ("example", list(EXAMPLES)), ("activation", ACTIVATION_NAMES),
-                         ("maps", MAPS), ("pooling", POOLS)):
+                         ("maps", MAPS), ("pooling", POOLS), ("kind", CONV_KINDS)):
         if not isinstance(getattr(state, key), str) or getattr(state, key) not in options:
             setattr(state, key, getattr(default, key))
     speed = _whole(state.speed_ms)
@@ -504,6 +509,8 @@ def to_query(state: StudioState) -> dict[str, str]:
         params["present"] = "1"
     if state.field_layers != 1:
         params["field"] = str(state.field_layers)
+    if state.kind != "standard":
+        params["kind"] = state.kind
     params["bank"] = encode_bank(state)
     return params
 
@@ -587,7 +594,7 @@ def from_query(params: Mapping[str, object], base: StudioState | None = None) ->
     if speed is not None:
         state.speed_ms = speed
     for key, attr, options in (("activation", "activation", ACTIVATION_NAMES), ("maps", "maps", MAPS),
-                               ("pool", "pooling", POOLS)):
+                               ("pool", "pooling", POOLS), ("kind", "kind", CONV_KINDS)):
         value = choice(key, tuple(options))
         if value is not None:
             setattr(state, attr, value)

@@ -19,6 +19,7 @@ from visualizer.studio_state import StudioState, clamp
 from visualizer.trace import ConvTrace
 
 from .common import CACHE_ENTRIES, CACHE_TTL, cached_trace
+from .family_view import trace_args
 from .player import sliding_player
 from .studio_model import studio_state
 
@@ -106,18 +107,16 @@ def player_figure(
 def studio_trace(state: StudioState, image: np.ndarray) -> ConvTrace | None:
     """The trace of the selected filter sliding over ``image`` ``(H, W, C)`` (cached), or None if impossible."""
     try:
-        return cached_trace(image, state.bank[state.selected], float(state.effective_bias[state.selected]),
-                            state.stride, state.padding, state.dilation)
+        return cached_trace(*trace_args(state, image))
     except ValueError:
         return None
 
 
 def animation_section(state: StudioState, image: np.ndarray) -> ConvTrace | None:
     """The player for the selected filter sliding over ``image`` ``(H, W, C)``; returns its trace."""
-    kernel = state.bank[state.selected]
-    bias = float(state.effective_bias[state.selected])
     try:
-        trace = cached_trace(image, kernel, bias, state.stride, state.padding, state.dilation)
+        image, kernel, bias, stride, padding, dilation = trace_args(state, image)  # the kind's sliding view
+        trace = cached_trace(image, kernel, bias, stride, padding, dilation)
     except ValueError as err:
         st.error(f"Cannot animate this: {err}.")
         return None
@@ -125,8 +124,8 @@ def animation_section(state: StudioState, image: np.ndarray) -> ConvTrace | None
     layout = st.session_state.get(LAYOUT_KEY) or DEFAULT_LAYOUT
     height = figure_height(layout["avail"], layout["width"], image.shape[2])
     anchor = _dense_anchor(state.step, trace.steps, frame_budget(kernel))
-    figure, fig_id = player_figure(image, kernel, bias, state.stride, state.padding, state.dilation,
-                                   state.presentation, layout["width"], height, anchor)
+    figure, fig_id = player_figure(image, kernel, bias, stride, padding, dilation, state.presentation,
+                                   layout["width"], height, anchor)
     sliding_player(figure, fig_id=fig_id, steps=trace.steps, step=state.step, speed_ms=state.speed_ms,
                    presentation=state.presentation, layout=layout, key=PLAYER_KEY, on_change=_on_player)
     seconds = trace.steps * state.speed_ms / 1000

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 import numpy as np
 import streamlit as st
 
-from visualizer import output_shape
+from visualizer import family
 from visualizer.network import size_arithmetic
 from visualizer.studio_state import MAX_WORKING, MIN_WORKING, StudioState, set_channels, to_query
 from visualizer.text import md_text, plain
@@ -21,6 +21,7 @@ from visualizer.text import md_text, plain
 from .animation_view import animation_section, downloads, studio_trace
 from .code_view import code_section
 from .common import INPUT_IMAGE, INPUT_NAME, error_boundary, lazy_expander, shape_label
+from .family_view import family_section, kind_control
 from .feature_maps_view import feature_maps_section
 from .filter_editor import bank_controls, filter_editor, sync_bank_widgets
 from .inputs import input_panel
@@ -73,6 +74,7 @@ def _sidebar_filters(state: StudioState) -> None:
         c2.number_input("Padding", 0, 3, help="Rings of zeros added around the image.", **bind("w_padding", "padding"))
         c3.number_input("Dilation", 1, 4, help="Spacing between the kernel's cells (1 = none).",
                         **bind("w_dilation", "dilation"))
+        kind_control(state)
 
 
 def _preview(state: StudioState) -> None:
@@ -91,7 +93,8 @@ def _header(state: StudioState, image: np.ndarray) -> tuple[int, int] | None:
     h, w, c = image.shape
     n, kh, kw, _ = state.bank.shape
     try:
-        ho, wo = output_shape((h, w), (kh, kw), stride=state.stride, padding=state.padding, dilation=state.dilation)
+        ho, wo = family.output_hw(state.kind, (h, w), (kh, kw), stride=state.stride, padding=state.padding,
+                                  dilation=state.dilation)
     except ValueError as err:
         ho = wo = None
         problem = str(err)
@@ -169,7 +172,7 @@ def _player_and_link(state: StudioState, image: np.ndarray) -> None:
     trace = None
     with error_boundary("animation"):
         trace = animation_section(state, image)
-    if not state.presentation and trace is not None:
+    if not state.presentation and trace is not None and state.kind == "standard":
         with error_boundary("receptive field"):
             studio_field_section(state, trace, image)
     if not state.presentation:
@@ -198,7 +201,10 @@ def render() -> None:
     if fits is None:
         return
     if not state.presentation:
-        _arithmetic(state, image)
+        if state.kind == "standard":
+            _arithmetic(state, image)
+        with error_boundary("kind of convolution"):
+            family_section(state, image)
     st.subheader("Feature maps")
     with error_boundary("feature maps"):
         feature_maps_section(state, image)
@@ -207,8 +213,9 @@ def render() -> None:
     trace = studio_trace(state, image)
     if trace is not None:
         with error_boundary("quiz"):
-            quiz_section(trace)
+            quiz_section(trace, state.kind)
         with error_boundary("downloads"):
             downloads(state, trace, state.names[state.selected])
     with error_boundary("code"):
-        code_section(image, state.bank, state.effective_bias, state.stride, state.padding, state.dilation)
+        code_section(image, state.bank, state.effective_bias, state.stride, state.padding, state.dilation,
+                     kind=state.kind)
