@@ -66,13 +66,16 @@ def figure_height(avail: int, width: int, channels: int) -> int | None:
     return int(np.clip(min(avail, width * 0.55 + 230), MIN_HEIGHT, MAX_HEIGHT))
 
 
-def frame_budget(kernel: np.ndarray) -> int:
+def frame_budget(kernel: np.ndarray, base_values: int = 0) -> int:
     """How many frames fit ``FIGURE_BUDGET_BYTES``: a frame carries the products (about 45 bytes a value
     in JSON), the window, cover and cell paths, the caption and the sum (measured: 0.8 kB for a 3x3
-    grayscale kernel, 1.9 kB for 3x3x3)."""
+    grayscale kernel, 1.9 kB for 3x3x3). ``base_values``: the numbers the figure carries once (the padded input
+    and the output, about 18 bytes each with their click targets), counted beyond what a 64x64x3 input has (the
+    transposed kind's zero-inserted input is four times that)."""
     kh, kw, c = kernel.shape
     per_frame = 300 + c * (kh * kw * 45 + 60)
-    return int(np.clip(FIGURE_BUDGET_BYTES // per_frame, 150, MAX_PLAYER_FRAMES))
+    room = FIGURE_BUDGET_BYTES - 20 * max(0, base_values - 64 * 64 * 4)
+    return int(np.clip(room // per_frame, 150, MAX_PLAYER_FRAMES))
 
 
 def _dense_anchor(step: int, steps: int, budget: int) -> int:
@@ -94,7 +97,8 @@ def player_figure(
     ``DENSE_FRAMES`` of ``anchor``. The player asks for a new anchor when a person steps outside.
     """
     trace = cached_trace(image, kernel, bias, stride, padding, dilation)
-    figure = sliding_figure(trace, step=min(anchor, trace.steps - 1), max_frames=frame_budget(kernel),
+    budget = frame_budget(kernel, trace.padded.size + trace.steps)
+    figure = sliding_figure(trace, step=min(anchor, trace.steps - 1), max_frames=budget,
                             dense_frames=DENSE_FRAMES, controls=False, presentation=presentation, width_px=width,
                             height=height)
     digest = hashlib.sha256()
@@ -123,7 +127,7 @@ def animation_section(state: StudioState, image: np.ndarray) -> ConvTrace | None
     state.step = min(state.step, trace.steps - 1)
     layout = st.session_state.get(LAYOUT_KEY) or DEFAULT_LAYOUT
     height = figure_height(layout["avail"], layout["width"], image.shape[2])
-    anchor = _dense_anchor(state.step, trace.steps, frame_budget(kernel))
+    anchor = _dense_anchor(state.step, trace.steps, frame_budget(kernel, trace.padded.size + trace.steps))
     figure, fig_id = player_figure(image, kernel, bias, stride, padding, dilation, state.presentation,
                                    layout["width"], height, anchor)
     sliding_player(figure, fig_id=fig_id, steps=trace.steps, step=state.step, speed_ms=state.speed_ms,
