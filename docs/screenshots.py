@@ -1,6 +1,7 @@
 """Take the README's and the design review's screenshots of the running app in headless Chromium.
 
     python docs/screenshots.py            # writes docs/screens/*.png and docs/studio.png
+    python docs/screenshots.py network-cone studio-transposed   # only these views
 
 Starts the app on a free local port (and stops that server, by its process id), opens each view at
 390x844, 1366x768 and 1920x1080, waits for the chart, and saves what a person would see on the first
@@ -29,7 +30,12 @@ VIEWS = {
     "presentation": "/studio?present=1",
     "network": "/network",
     "learn": "/learn",
+    "network-cone": "/network",
+    "studio-transposed": "/studio?kind=transposed&stride=2",
 }
+# Views whose subject is below the first screen: scrolled to the text that heads it (the cone of receptive
+# fields), after which the picture is again what a person sees without scrolling further.
+SCROLL_TO = {"network-cone": "What a cell sees", "studio-transposed": "Each input cell stamps the kernel"}
 
 
 def _free_port() -> int:
@@ -52,7 +58,23 @@ def _wait_for_chart(page: Page, timeout_s: float = 60) -> None:
         page.wait_for_timeout(250)
 
 
-def main() -> int:
+def _wait_for_server(port: int, timeout_s: float = 120) -> None:
+    """Until the app's port accepts connections (a loaded machine takes a while to start Streamlit)."""
+    end = time.time() + timeout_s
+    while time.time() < end:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.5)
+    raise RuntimeError(f"the app did not start on port {port} within {timeout_s:.0f} s")
+
+
+def main(argv: list[str] | None = None) -> int:
+    only = set(sys.argv[1:] if argv is None else argv)
+    unknown = only - set(VIEWS)
+    if unknown:
+        print(f"unknown views: {', '.join(sorted(unknown))}; choose from {', '.join(VIEWS)}", file=sys.stderr)
+        return 2
     OUT.mkdir(parents=True, exist_ok=True)
     port = _free_port()
     server = subprocess.Popen(
@@ -61,20 +83,29 @@ def main() -> int:
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     try:
+        _wait_for_server(port)
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=[
                 "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
             for size, (width, height) in SIZES.items():
                 for view, path in VIEWS.items():
+                    if only and view not in only:
+                        continue
                     page = browser.new_page(viewport={"width": width, "height": height})
                     page.goto(f"http://127.0.0.1:{port}{path}", timeout=60_000)
                     _wait_for_chart(page)
+                    if view in SCROLL_TO:
+                        page.get_by_text(SCROLL_TO[view]).first.wait_for(timeout=60_000)
+                        page.wait_for_timeout(3000)  # the figures under the player draw when the page is idle
+                        page.get_by_text(SCROLL_TO[view]).first.evaluate("e => e.scrollIntoView()")
+                        page.wait_for_timeout(1500)
                     target = OUT / f"{view}-{size}.png"
                     page.screenshot(path=str(target))
                     page.close()
                     print(target.relative_to(ROOT))
             browser.close()
-        shutil.copyfile(OUT / "studio-laptop.png", ROOT / "docs" / "studio.png")
+        if not only or "studio" in only:
+            shutil.copyfile(OUT / "studio-laptop.png", ROOT / "docs" / "studio.png")
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -19,7 +19,8 @@ from .toolkit import axis_ids, base_layout, fit_title, heatmap, image_range, lab
 LIT = "rgba(214, 0, 127, 0.55)"  # the field: the highlight colour, see-through so the image shows under it
 CHOSEN = "rgba(214, 0, 127, 0.95)"  # the chosen cell itself
 NEUTRAL = "#eef1f4"  # the cells of a stage after the input (their values are in the inspector)
-TITLE_PX = 34
+TITLE_PX = 40
+PHONE_PX = 358  # the plot area of a 390-px phone
 GAP_PX = 26
 MIN_CELL_PX = 9  # a row of panels whose cells would be smaller wraps
 MAX_CELL_PX = 46
@@ -139,9 +140,12 @@ def cone_figure(
             layout.update(panel_axes(k, x_dom, y_dom, h, w))
             data += [_base(tensors[i], k, i == 0), _lit(masks[i], k, i, i == chosen[0])]
             data.append(_targets(k, i, field_boxes(steps, i, (h, w), input_hw), cell_px))
+            # Fitted for the narrowest screen the figure is shrunk to (a phone), so titles never run into each other.
+            narrow = panel_w * min(1.0, PHONE_PX / usable)
             number, _, rest = titles[i].partition(" · ")
-            shape = rest[rest.find("["):] if "[" in rest else rest
-            text, size = fit_title([titles[i], f"{number} · {shape}", number], panel_w, max_size=16, min_size=11)
+            shape = rest[rest.find("["):].strip("[]").replace(" ", "") if "[" in rest else rest
+            text, size = fit_title([titles[i], f"{number} · {shape}", f"{number}<br>{shape}", number], narrow,
+                                   max_size=15, min_size=11)
             layout["annotations"].append(label(text, (x_dom[0] + x_dom[1]) / 2, 1 - top / total + 4 / total,
                                                size=size, bold=i == chosen[0]))
             x += panel_w + GAP_PX
