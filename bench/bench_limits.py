@@ -17,7 +17,13 @@ with five visitors doing it at once.
    share a cache entry); the server process's peak RSS (``/proc/<pid>/status`` VmHWM) against its idle RSS
    measured in the same run. Skipped with ``--quick`` (it takes about a minute on two cores).
 
-Run: ``python bench/bench_limits.py [--quick]`` or through ``bench/run.py``.
+3. ``server_peak_rss_10_worst_visitors`` (full run only, or ``--crowd`` alone): ten Chromium visitors at once,
+   twice, do what a new user would: open the largest link (each with its own kernels), upload a 4096x4096 JPEG,
+   press Play. The server's peak RSS (VmHWM) against its RSS at rest, and its RSS 45 s and 170 s after the pages
+   closed, against the 600 MB budget; first with the bound switched off (``CONVVIZ_UNBOUNDED=1``: the server as it
+   was), then as it is (``visualizer/ui/heavy.py``).
+
+Run: ``python bench/bench_limits.py [--quick | --crowd]`` or through ``bench/run.py``.
 """
 
 from __future__ import annotations
@@ -359,6 +365,138 @@ def server_lines() -> list[dict]:
     ]
 
 
+# ------------------------------------------------------------------- 3. ten worst-case visitors, bounded or not
+CROWD = 10
+CROWD_ROUNDS = 2
+CROWD_BUDGET = 600e6  # bytes: Streamlit Community Cloud's smallest tier gives an app about 690 MB
+UPLOAD_SIDE = 4096
+AFTER_WAITS_S = (45, 170)  # after the pages closed: the janitor's first round; Streamlit ended their sessions
+
+
+def big_photo(side: int = UPLOAD_SIDE) -> bytes:
+    """A photo-like ``side`` x ``side`` JPEG (gradients, waves, noise), under the 5 MB upload limit."""
+    import numpy as np
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    y, x = np.mgrid[0:side, 0:side].astype(np.float32) / side
+    base = np.stack([x, y, (x + y) / 2], axis=2) * 200 + 30 * (np.sin(x * 40) * np.cos(y * 30))[..., None]
+    pixels = np.clip(base + rng.normal(0, 3, base.shape), 0, 255).astype(np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(pixels, "RGB").save(buffer, format="JPEG", quality=90)
+    return buffer.getvalue()
+
+
+def visit(page, url: str, photo: bytes) -> None:
+    """What the issue's visitor does: open the largest link, upload a 4096x4096 photo, press Play."""
+    wait_done(page, "output [64 x 64 x 32]")
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.locator('[data-testid="stButtonGroup"]').filter(has_text="Image source").get_by_role(
+        "radio", name="Upload", exact=True).click()
+    sidebar.locator('[data-testid="stFileUploader"] input[type="file"]').wait_for(
+        state="attached", timeout=SESSION_TIMEOUT_MS)
+    sidebar.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(
+        files=[{"name": "photo.jpg", "mimeType": "image/jpeg", "buffer": photo}])
+
+
+def press_play(page) -> None:
+    deadline = time.monotonic() + SESSION_TIMEOUT_MS / 1e3
+    while time.monotonic() < deadline:
+        for frame in page.frames:
+            if "sliding_player" in frame.url:
+                button = frame.get_by_role("button", name="Play", exact=True)
+                if button.count():
+                    button.click()
+                    return
+        page.wait_for_timeout(200)
+    raise TimeoutError("no Play button")
+
+
+def crowd_round(browser, url: str, photo: bytes, first: int) -> tuple[float, int, int]:
+    """``CROWD`` visitors at once; seconds until all played, exceptions shown, busy messages shown."""
+    contexts = [browser.new_context(viewport={"width": 1400, "height": 900}) for _ in range(CROWD)]
+    try:
+        pages = [context.new_page() for context in contexts]
+        start = time.perf_counter()
+        for i, page in enumerate(pages):  # all ask before any is waited for
+            page.goto(url + worst_link(first + i), wait_until="commit")
+        for page in pages:
+            visit(page, url, photo)
+        for page in pages:
+            wait_done(page, "output [16 x 16 x 32]")  # the upload, at a new picture's animation size
+            press_play(page)
+        for page in pages:
+            page.wait_for_timeout(1500)
+            wait_done(page, "output [16 x 16 x 32]")
+        seconds = time.perf_counter() - start
+        errors = sum(page.locator('[data-testid="stException"]').count() for page in pages)
+        busy = sum(page.get_by_text("The server is busy", exact=False).count() for page in pages)
+        return seconds, errors, busy
+    finally:
+        for context in contexts:
+            context.close()
+
+
+def crowd_line(unbounded: bool) -> dict:
+    """One server, ``CROWD_ROUNDS`` rounds of ``CROWD`` worst-case visitors; its peak and what it keeps after."""
+    from playwright.sync_api import sync_playwright
+
+    photo = big_photo()
+    saved = dict(os.environ)
+    os.environ.pop("CONVVIZ_UNBOUNDED", None)
+    if unbounded:
+        os.environ["CONVVIZ_UNBOUNDED"] = "1"
+    os.environ["STREAMLIT_SERVER_FILE_WATCHER_TYPE"] = "none"  # the code measured stays the code started
+    try:
+        server = start_server("streamlit_app.py", ROOT / "test-output")
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    pid, url = server.process.pid, f"http://127.0.0.1:{server.port}/"
+    rounds, after = [], {}
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
+            try:
+                first = browser.new_context().new_page()  # one default visit: the app's modules are loaded
+                first.goto(url)
+                wait_done(first, "output [3 x 3 x")
+                first.context.close()
+                time.sleep(1.0)
+                resting = status_bytes(pid, "VmRSS")
+                for r in range(CROWD_ROUNDS):
+                    seconds, errors, busy = crowd_round(browser, url, photo, first=r * CROWD)
+                    rounds.append({"seconds": round(seconds, 1), "exceptions_shown": errors, "busy_shown": busy,
+                                   "peak_so_far": status_bytes(pid, "VmHWM"),
+                                   "rss_after_round": status_bytes(pid, "VmRSS")})
+            finally:
+                browser.close()
+        closed_at = time.monotonic()
+        for wait_s in AFTER_WAITS_S:
+            time.sleep(max(0.0, closed_at + wait_s - time.monotonic()))
+            after[f"rss_{wait_s}s_after_pages_closed"] = status_bytes(pid, "VmRSS")
+        peak = status_bytes(pid, "VmHWM")
+    finally:
+        stop_server(server)
+    errors = sum(r["exceptions_shown"] for r in rounds)
+    return {
+        "metric": f"server_peak_rss_{CROWD}_worst_visitors" + ("_unbounded" if unbounded else ""),
+        "value": peak, "unit": "bytes",
+        "reference": "the same server's RSS at rest (after one default visit)", "reference_value": resting,
+        "ratio": round(peak / resting, 2), "budget": CROWD_BUDGET,
+        "within_budget": peak <= CROWD_BUDGET and errors == 0,
+        "bound": "off (CONVVIZ_UNBOUNDED=1: no limit on heavy work at once, no trim, no janitor)" if unbounded else
+                 "on: 1 heavy computation at a time (visualizer/ui/heavy.py), malloc_trim, janitor",
+        "visitors": f"{CROWD} at once, {CROWD_ROUNDS} rounds: the largest link (64x64 RGB, 32 filters 7x7, padding 3, "
+                    f"maps on the full image), then an upload of a {UPLOAD_SIDE}x{UPLOAD_SIDE} JPEG "
+                    f"({len(photo) / 1e6:.1f} MB), then Play",
+        "rounds": rounds, **after, "rss_at_rest": resting,
+        "measure": "VmHWM of the streamlit process (peak RSS over both rounds); VmRSS after the pages closed",
+        "loadavg_1m": round(os.getloadavg()[0], 2),
+    }
+
+
 def run(quick: bool) -> list[dict]:
     lines = worst_case_lines(quick)
     if quick:
@@ -366,12 +504,28 @@ def run(quick: bool) -> list[dict]:
                       "reference_value": None, "ratio": None, "skipped": "takes about a minute: full run only"})
     else:
         lines += server_lines()
+        lines += crowd_lines()
+    return lines
+
+
+def crowd_lines() -> list[dict]:
+    lines = []
+    for unbounded in (True, False):
+        try:
+            lines.append(crowd_line(unbounded))
+        except Exception as exc:  # noqa: BLE001 - one line says what failed
+            lines.append({"metric": f"server_peak_rss_{CROWD}_worst_visitors" + ("_unbounded" if unbounded else ""),
+                          "value": None, "unit": "bytes", "reference": None, "ratio": None,
+                          "error": f"{type(exc).__name__}: {exc}"})
     return lines
 
 
 if __name__ == "__main__":
     if "--worker" in sys.argv:
         worker("--quick" in sys.argv)
+    elif "--crowd" in sys.argv:  # only the ten worst-case visitors: unbounded, then bounded (or one of them)
+        for unbounded in [u for u in (True, False) if f"--{'un' if u else ''}bounded" in sys.argv] or (True, False):
+            print(json.dumps(crowd_line(unbounded)), flush=True)
     else:
         for line in run("--quick" in sys.argv):
             print(json.dumps(line))

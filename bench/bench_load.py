@@ -18,7 +18,15 @@ The protocol client is checked against real browsers: 3 Chromium pages click "Ne
 time is read from their websocket frames (sent ``rerun_script`` to received ``script_finished``), next to 3
 protocol sessions doing the same on the same server.
 
-Run alone: ``python bench/bench_load.py [--quick] [--sessions N] [--seconds S]``; or through ``bench/run.py``.
+Through the proxy: ``--proxy N`` starts N instances behind nginx with ``deploy/serve.sh`` (free ports, its own run
+directory under test-output/) and goes through it only; ``--url URL`` goes through a front door already running.
+Each session first GETs the page (the proxy's sticky cookie), then opens its websocket with that cookie. Lines: a
+class (``--class-size``, 30) opening the page in the same 2 s, its slowest wait (first request to first run
+finished) against the same class on one instance without the proxy; then ``--sessions`` (at most 60 per instance)
+acting, and each instance's RSS.
+
+Run alone: ``python bench/bench_load.py [--quick] [--sessions N] [--seconds S] [--proxy N | --url URL]``; or
+through ``bench/run.py``.
 """
 
 from __future__ import annotations
@@ -50,6 +58,7 @@ RSS_BUDGET_MB = 1024
 STEP_LABEL = "Next"
 PLAYER_COMPONENT = "sliding_player"  # the studio's animation component (its Next button is in the browser)
 EDIT_LABEL = "Stride"
+USER_AGENT = "bench_load"
 
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -123,6 +132,7 @@ class Widget:
 @dataclass
 class Tally:
     times: dict[str, list[float]] = field(default_factory=lambda: {"open": [], "step": [], "edit": []})
+    ready: list[float] = field(default_factory=list)  # wall time from the page's first request to its first run
     errors: list[str] = field(default_factory=list)
     late: int = 0
 
@@ -245,25 +255,52 @@ class Session:
         await self.ws.close()
 
 
-async def open_session(port: int):
+def first_visit(url: str) -> str:
+    """GET the page as a browser's first request does; the cookies it was given, as a ``Cookie`` header.
+
+    Through a proxy with sticky sessions (``deploy/``) the cookie names the instance that answered, and the
+    websocket that follows carries it to the same instance. Local addresses only, never through a proxy of the
+    environment."""
+    import urllib.request
+
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    request = urllib.request.Request(url.rstrip("/") + "/", headers={"User-Agent": USER_AGENT})
+    with opener.open(request, timeout=RUN_TIMEOUT_S) as response:
+        response.read()
+        cookies = response.headers.get_all("Set-Cookie") or []
+    return "; ".join(c.split(";", 1)[0] for c in cookies)
+
+
+async def open_session(port: int, url: str | None = None):
+    """A websocket session to the server on ``port`` of 127.0.0.1, or to ``url`` (a proxy: first its page, for its
+    cookie)."""
     import websockets
 
-    ws = await websockets.connect(f"ws://127.0.0.1:{port}/_stcore/stream", subprotocols=["streamlit"],
-                                  origin=f"http://127.0.0.1:{port}", max_size=None, open_timeout=RUN_TIMEOUT_S,
-                                  ping_interval=None, compression=None)
+    base = url.rstrip("/") if url else f"http://127.0.0.1:{port}"
+    headers = {}
+    if url:
+        cookie = await asyncio.get_running_loop().run_in_executor(None, first_visit, base)
+        if cookie:
+            headers["Cookie"] = cookie
+    ws = await websockets.connect(base.replace("http", "ws", 1) + "/_stcore/stream", subprotocols=["streamlit"],
+                                  origin=base, max_size=None, open_timeout=RUN_TIMEOUT_S, ping_interval=None,
+                                  compression=None, additional_headers=headers, user_agent_header=USER_AGENT,
+                                  proxy=None)
     return Session(ws)
 
 
-async def open_visitor(port: int, start_s: float, tally: Tally) -> Session | None:
+async def open_visitor(port: int, start_s: float, tally: Tally, url: str | None = None) -> Session | None:
     """Open the page at ``start_s`` (a new session and its first run); None if that failed."""
     await asyncio.sleep(start_s)
+    t0 = time.perf_counter()
     try:
-        session = await open_session(port)
+        session = await open_session(port, url)
     except Exception as exc:  # noqa: BLE001
         tally.errors.append(f"connect: {type(exc).__name__}: {exc}")
         return None
     try:
         tally.times["open"].append(await session.rerun())
+        tally.ready.append(time.perf_counter() - t0)
     except Exception as exc:  # noqa: BLE001
         tally.errors.append(f"open: {type(exc).__name__}: {exc}")
         await session.close()
@@ -300,11 +337,13 @@ async def act(session: Session, start_s: float, end_at: float, tally: Tally, ste
             next_at = time.monotonic()
 
 
-async def crowd(port: int, sessions: int, seconds: float, steps_only: bool = False) -> Tally:
-    """Open ``sessions`` pages (spread over one interval), then let them all act for ``seconds``."""
+async def crowd(port: int, sessions: int, seconds: float, steps_only: bool = False, url: str | None = None) -> Tally:
+    """Open ``sessions`` pages (spread over one interval), then let them all act for ``seconds``; through ``url``
+    (a proxy) when given, else to ``port`` of 127.0.0.1."""
     tally = Tally()
     rng = random.Random(9)
-    opened = await asyncio.gather(*(open_visitor(port, rng.uniform(0, INTERVAL_S), tally) for _ in range(sessions)))
+    opened = await asyncio.gather(*(open_visitor(port, rng.uniform(0, INTERVAL_S), tally, url)
+                                    for _ in range(sessions)))
     live = [s for s in opened if s is not None]
     end_at = time.monotonic() + seconds
     try:
@@ -411,13 +450,14 @@ def ms(seconds: float | None) -> float | None:
     return None if seconds is None else round(seconds * 1e3, 1)
 
 
-def load_lines(sessions: int, seconds: float, tally: Tally, sampler: RssSampler) -> list[dict]:
+def load_lines(sessions: int, seconds: float, tally: Tally, sampler: RssSampler, where: str = "") -> list[dict]:
     acts = tally.times["step"] + tally.times["edit"]
     p50, p95 = percentile(acts, 0.5), percentile(acts, 0.95)
     load = round(os.getloadavg()[0], 2)
     common = {"sessions": sessions, "seconds": seconds, "interval_s": INTERVAL_S, "loadavg_1m": load}
     lines = [{
-        "metric": f"load: server time per interaction, {sessions} sessions (p95)", "value": ms(p95), "unit": "ms",
+        "metric": f"load: server time per interaction, {sessions} sessions{where} (p95)", "value": ms(p95),
+        "unit": "ms",
         "reference": "budget", "reference_value": P95_BUDGET_S * 1e3,
         "ratio": round(p95 / P95_BUDGET_S, 3) if p95 is not None else None, "budget": 1.0, "budget_is": "maximum",
         "within_budget": p95 is not None and p95 <= P95_BUDGET_S and not tally.errors,
@@ -428,12 +468,13 @@ def load_lines(sessions: int, seconds: float, tally: Tally, sampler: RssSampler)
         "edit_p95_ms": ms(percentile(tally.times["edit"], 0.95)),
         "open_p50_ms": ms(percentile(tally.times["open"], 0.5)),
         "open_p95_ms": ms(percentile(tally.times["open"], 0.95)),
+        "ready_p95_ms": ms(percentile(tally.ready, 0.95)), "ready_max_ms": ms(max(tally.ready, default=None)),
         "late_intervals": tally.late, "errors": len(tally.errors), **common,
     }]
     if tally.errors:
         lines[0]["error_samples"] = sorted(set(tally.errors))[:5]
     lines.append({
-        "metric": f"load: server RSS, {sessions} sessions (peak)", "value": round(sampler.peak, 1), "unit": "MB",
+        "metric": f"load: server RSS, {sessions} sessions{where} (peak)", "value": round(sampler.peak, 1), "unit": "MB",
         "reference": "budget", "reference_value": RSS_BUDGET_MB, "ratio": round(sampler.peak / RSS_BUDGET_MB, 3),
         "budget": 1.0, "budget_is": "maximum", "within_budget": sampler.peak <= RSS_BUDGET_MB,
         "before_mb": round(sampler.start_mb, 1), "after_mb": round(sampler.last, 1), **common,
@@ -467,6 +508,167 @@ def run(quick: bool, sessions: int = 30, seconds: float | None = None, validate:
     return lines
 
 
+# --- through the proxy: deploy/serve.sh ------------------------------------------------------------------
+
+
+@dataclass
+class School:
+    """N instances and nginx started by deploy/serve.sh, on free ports of 127.0.0.1, with their own run directory."""
+
+    url: str
+    run: Path
+    ports: list[int]
+    env: dict
+
+    def pid(self, port: int) -> int:
+        return int((self.run / f"app-{port}.pid").read_text())
+
+
+def free_ports(count: int) -> int:
+    """The first of ``count`` consecutive free ports of 127.0.0.1."""
+    import socket
+
+    for _ in range(50):
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            first = sock.getsockname()[1]
+        held = []
+        try:
+            for p in range(first, first + count):
+                held.append(socket.socket())
+                held[-1].bind(("127.0.0.1", p))
+            return first
+        except OSError:
+            continue
+        finally:
+            for sock in held:
+                sock.close()
+    raise RuntimeError("no consecutive free ports")
+
+
+def start_school(instances: int) -> School:
+    import subprocess
+
+    run = ROOT / "test-output" / f"bench-load-run-{os.getpid()}"
+    app_port, proxy_port = free_ports(instances), free_ports(1)
+    env = {**os.environ, "CONVVIZ_RUN": str(run), "CONVVIZ_PORT": str(proxy_port), "CONVVIZ_LISTEN": "127.0.0.1",
+           "CONVVIZ_APP_PORT": str(app_port), "CONVVIZ_PYTHON": sys.executable}
+    school = School(f"http://127.0.0.1:{proxy_port}", run, [app_port + k for k in range(instances)], env)
+    done = subprocess.run(["bash", str(ROOT / "deploy" / "serve.sh"), "start", str(instances)], env=env,
+                          capture_output=True, text=True, timeout=300)
+    if done.returncode != 0:
+        stop_school(school)
+        raise RuntimeError(f"deploy/serve.sh start failed: {done.stderr.strip()[-500:]}")
+    return school
+
+
+def stop_school(school: School) -> None:
+    import subprocess
+
+    subprocess.run(["bash", str(ROOT / "deploy" / "serve.sh"), "stop"], env=school.env, capture_output=True,
+                   timeout=120)
+
+
+class Samplers:
+    """One RssSampler per instance; the peak is the largest instance's."""
+
+    def __init__(self, pids: list[int]) -> None:
+        self.each = [RssSampler(pid) for pid in pids]
+
+    def start(self) -> None:
+        for sampler in self.each:
+            sampler.start()
+
+    def stop(self) -> None:
+        for sampler in self.each:
+            sampler.stop()
+
+    def rebase(self) -> None:
+        for sampler in self.each:
+            sampler.start_mb = rss_mb(sampler.pid)
+
+    @property
+    def peak(self) -> float:
+        return max(s.peak for s in self.each)
+
+    @property
+    def start_mb(self) -> float:
+        return max(s.start_mb for s in self.each)
+
+    @property
+    def last(self) -> float:
+        return max(s.last for s in self.each)
+
+
+def burst_line(class_size: int, through: Tally, alone: Tally, instances: int) -> dict:
+    """A class opening the page in the same 2 s: the slowest wait through the proxy, against one instance alone."""
+    worst, floor = max(through.ready, default=None), max(alone.ready, default=None)
+    return {
+        "metric": f"load: {class_size} pages opened in the same {INTERVAL_S:.0f} s through the proxy, {instances} "
+                  "instances (slowest wait)", "value": ms(worst), "unit": "ms",
+        "reference": f"the same {class_size} pages opened on one instance, without the proxy, in this run",
+        "reference_value": ms(floor), "ratio": round(worst / floor, 3) if worst and floor else None,
+        "p50_ms": ms(percentile(through.ready, 0.5)), "p95_ms": ms(percentile(through.ready, 0.95)),
+        "reference_p50_ms": ms(percentile(alone.ready, 0.5)), "reference_p95_ms": ms(percentile(alone.ready, 0.95)),
+        "measure": "wall time from the page's first request (GET /, for the proxy's cookie) to the end of its first "
+                   "script run, as the visitor waits",
+        "errors": len(through.errors) + len(alone.errors), "loadavg_1m": round(os.getloadavg()[0], 2),
+    }
+
+
+def run_proxy(quick: bool, instances: int = 2, sessions: int = 120, seconds: float | None = None,
+              url: str | None = None, class_size: int = 30) -> list[dict]:
+    """``instances`` instances behind nginx (deploy/serve.sh), or the front door at ``url``: a class opening the
+    page at once, then ``sessions`` sessions acting through the proxy."""
+    sessions = max(1, min(MAX_SESSIONS * max(1, instances), sessions))
+    seconds = min(MAX_SECONDS, seconds if seconds is not None else (20.0 if quick else 60.0))
+    lines: list[dict] = []
+    school: School | None = None
+    try:
+        if url is None:
+            school = start_school(instances)
+            url = school.url
+            samplers = Samplers([school.pid(p) for p in school.ports])
+            samplers.start()
+            for port in school.ports:  # warm up each instance: imports and caches of the first run
+                asyncio.run(crowd(port, 1, INTERVAL_S * 1.5))
+            alone = asyncio.run(crowd(school.ports[0], class_size, 0.0))
+        else:
+            samplers, alone = None, Tally()
+            asyncio.run(crowd(0, instances, INTERVAL_S * 1.5, url=url))
+        through = asyncio.run(crowd(0, class_size, 0.0, url=url))
+        lines.append(burst_line(class_size, through, alone, instances))
+        if samplers is not None:
+            samplers.rebase()
+        cpu0, wall0 = time.process_time(), time.perf_counter()
+        tally = asyncio.run(crowd(0, sessions, seconds, url=url))
+        client_cpu = (time.process_time() - cpu0) / (time.perf_counter() - wall0)
+        where = f" through nginx, {instances} instances"
+        if samplers is not None:
+            samplers.stop()
+            lines += load_lines(sessions, seconds, tally, samplers, where)
+            lines[-1]["metric"] = f"load: largest instance's RSS, {sessions} sessions{where} (peak)"
+            lines[-1]["per_instance_peak_mb"] = [round(s.peak, 1) for s in samplers.each]
+        else:
+            lines += load_lines(sessions, seconds, tally, RssSampler(os.getpid()), where)[:1]
+        if school is not None:
+            streams: dict[str, int] = {}
+            for row in (school.run / "nginx-access.log").read_text().splitlines():
+                if "/_stcore/stream" in row and "upstream=" in row:
+                    addr = row.split("upstream=", 1)[1].split()[0].rstrip(",")
+                    streams[addr] = streams.get(addr, 0) + 1
+            lines[1]["websockets_per_instance"] = streams
+        # The protocol client shares the machine: its share of one core while the sessions acted.
+        lines[1]["client_cpu_share_of_a_core"] = round(client_cpu, 2)
+    except Exception as exc:  # noqa: BLE001 - one line says what failed; the other benchmarks still run
+        lines.append({"metric": "load through the proxy", "value": None, "unit": None, "reference": None,
+                      "ratio": None, "error": f"{type(exc).__name__}: {exc}"})
+    finally:
+        if school is not None:
+            stop_school(school)
+    return lines
+
+
 def validation_line(server: Server, seconds: float, pages: int = 3) -> dict:
     """The same 'Next every 2 s' from 3 real Chromium pages and from 3 protocol sessions, one after the other."""
     line = {"metric": f"load: protocol client against {pages} real Chromium sessions (step p50)", "unit": "ms"}
@@ -497,8 +699,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sessions", type=int, default=30, help=f"concurrent sessions (at most {MAX_SESSIONS})")
     parser.add_argument("--seconds", type=float, default=None, help=f"how long (at most {MAX_SECONDS})")
     parser.add_argument("--no-browser", action="store_true", help="skip the check against real Chromium pages")
+    parser.add_argument("--proxy", type=int, default=0, metavar="N",
+                        help="start N instances behind nginx with deploy/serve.sh and go through it")
+    parser.add_argument("--url", default=None, help="go through this front door (already running, e.g. "
+                        "http://127.0.0.1:8080) instead of starting anything")
+    parser.add_argument("--class-size", type=int, default=30, help="pages opened in the same 2 s (with --proxy/--url)")
     args = parser.parse_args(argv)
-    for item in run(args.quick, args.sessions, args.seconds, validate=not args.no_browser):
+    if args.proxy or args.url:
+        found = run_proxy(args.quick, max(1, args.proxy), args.sessions, args.seconds, args.url, args.class_size)
+    else:
+        found = run(args.quick, args.sessions, args.seconds, validate=not args.no_browser)
+    for item in found:
         print(json.dumps({**item, "module": "bench_load"}), flush=True)
     return 0
 

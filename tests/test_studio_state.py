@@ -557,3 +557,22 @@ def test_typed_kernel_text_that_is_not_a_kernel_is_refused_with_a_sentence(text:
         parse_kernel(text, 2, 2, 3)
     assert words in str(info.value)
     assert "nan" not in str(info.value) and "0x2" not in str(info.value)
+
+
+@pytest.mark.parametrize("kind", ["upload", "drawing"])
+def test_a_link_made_from_an_upload_or_drawing_says_the_picture_is_not_in_it(kind: str) -> None:
+    from visualizer.studio_state import NOT_IN_LINK
+
+    state = StudioState(stride=2, channels=3)
+    state.bank = np.ones((2, 3, 3, 3))
+    state.bias, state.names = np.zeros(2), ["a", "b"]
+    state.image = np.full((40, 30, 3), 0.5)
+    state.input_kind, state.input_name = kind, "cat <b>.png"
+    query = urlencode(to_query(state), safe=",()")
+    params = {k: v[-1] for k, v in parse_qs(query).items()}
+    assert params["missing"] == kind and "example" not in params and "image" not in params
+    assert "cat" not in query  # the person's file name is not written into the link
+    opened, errors = from_query(params)
+    assert errors == [NOT_IN_LINK[kind]]
+    assert opened.input_kind == "example" and opened.stride == 2 and opened.channels == 3
+    np.testing.assert_array_equal(opened.bank, state.bank)

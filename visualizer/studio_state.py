@@ -65,6 +65,13 @@ MAX_VALUE_CHARS = 64
 MAX_BANK_CHARS = 400_000
 MAX_BANK_JSON = 2_000_000  # decompressed size cap (a zip bomb in a link stops here)
 MAX_IMAGE_SIDE_IN_LINK = 16
+# Inputs whose pixels a link cannot carry: the link names the kind, and opening it says what is missing.
+NOT_IN_LINK = {
+    "upload": "the image was an upload, and an upload's pixels are not kept in the link or on another server: "
+              "upload it again (an example stands in until then)",
+    "drawing": "the image was a canvas drawing, which is not kept in the link or on another server: draw it again "
+               "(an example stands in until then)",
+}
 FOUNDING_KERNEL = np.array([[1, 0, 1], [0, 1, 0], [1, 0, 1]], dtype=float)
 DEFAULT_FILTERS = [("X (founding example)", None), ("sobel x", "sobel x"), ("sobel y", "sobel y"),
                    ("outline", "outline")]
@@ -495,6 +502,8 @@ def to_query(state: StudioState) -> dict[str, str]:
         params["name"] = state.input_name[:MAX_NAME_CHARS]
     elif state.input_kind == "example":
         params["example"] = state.example
+    elif state.input_kind in NOT_IN_LINK:
+        params["missing"] = state.input_kind  # the link opens without it, and says so
     params["channels"] = str(state.channels)
     params["size"] = str(state.working_size)
     for key in ("stride", "padding", "dilation", "step"):
@@ -573,6 +582,9 @@ def from_query(params: Mapping[str, object], base: StudioState | None = None) ->
     if example is not None:
         state.example, state.input_name, state.input_kind, state.image = example, example, "example", None
         state.source = "example"
+    missing = choice("missing", tuple(NOT_IN_LINK))
+    if missing is not None:
+        errors.append(NOT_IN_LINK[missing])
     image = text_of("image", 2 * MAX_IMAGE_SIDE_IN_LINK**2 + 8)
     if image is not None:
         try:

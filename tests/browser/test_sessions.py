@@ -3,7 +3,8 @@
 Session A picks the 16x16 checkerboard and 2 filters, B keeps the 5x5 example and asks for 7 filters, C uploads
 a photo-like PNG and sets stride 2. Their actions are started one after another without waiting, so the server
 runs the three scripts at once. Each page must then show its own shape banner; a reload starts a fresh session
-(the defaults, never another visitor's state), and a shared link brings back exactly the state it was made from.
+from its own address bar (never another visitor's state; an upload is not in it, and the page says so), and a
+shared link brings back exactly the state it was made from.
 Guards: no module-level mutable state in visualizer/, per-session st.session_state, st.cache_data copies.
 """
 
@@ -131,8 +132,13 @@ def test_three_sessions_at_once_each_keep_their_own_image_and_filters(pages: lis
     c.locator(".st-key-w_stride input").press("Enter")  # rerun C: its own state, not B's new one
     settle(c)
     assert "4 filters" in banner(c) and "Input [12 x 16 x 1]" in banner(c)
-    # A reload is a new session: the defaults, not B's nine filters nor C's upload.
-    assert "Input [5 x 5 x 1]" in banner(a) and "4 filters" in banner(a)
+    # A reload is a new session that reads A's own view from A's address bar: not B's nine filters nor C's upload.
+    assert "Input [16 x 16 x 1]" in banner(a) and "2 filters" in banner(a)
+    # C's reload cannot bring its upload back (pixels are not in a link): the page says so.
+    c.reload()
+    settle(c)
+    assert "4 filters" in banner(c) and "Input [12 x 16 x 1]" not in banner(c)
+    assert "upload it again" in c.locator(MAIN).inner_text()
 
 
 def test_a_shared_link_restores_one_session_in_another_without_touching_the_first(

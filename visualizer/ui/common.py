@@ -14,6 +14,8 @@ from visualizer import conv2d, trace_convolution
 from visualizer.figures import sliding_figure
 from visualizer.trace import ConvTrace
 
+from .heavy import BUSY_MESSAGE, ServerBusy
+
 log = logging.getLogger("visualizer")
 
 def app_icon() -> Image.Image:
@@ -48,6 +50,9 @@ def error_boundary(view: str) -> Iterator[None]:
         yield
     # st.rerun / st.stop raise BaseException subclasses (control flow, not errors): `except Exception` lets them
     # through without naming Streamlit's private exception classes (tests/test_streamlit_contract.py checks it).
+    except ServerBusy:
+        st.warning(BUSY_MESSAGE)
+        st.button("Try again", key=f"busy_retry_{view}")
     except Exception:
         log.exception("view %s failed", view)
         st.error(

@@ -18,12 +18,14 @@ from visualizer.network import size_arithmetic
 from visualizer.studio_state import MAX_WORKING, MIN_WORKING, StudioState, set_channels, to_query
 from visualizer.text import md_text, plain
 
+from .address_bar import address_bar, restored_note
 from .animation_view import animation_section, downloads, studio_trace
 from .code_view import code_section
 from .common import INPUT_IMAGE, INPUT_NAME, error_boundary, lazy_expander, shape_label
 from .family_view import family_section, kind_control
 from .feature_maps_view import feature_maps_section
 from .filter_editor import bank_controls, filter_editor, sync_bank_widgets
+from .heavy import BUSY_MESSAGE, heavy_section
 from .inputs import input_panel
 from .quiz_view import quiz_section
 from .receptive_view import studio_field_section
@@ -165,23 +167,48 @@ def _share(state: StudioState) -> None:
         st.code(share_link(state), language=None, wrap_lines=True)
 
 
+def run_bytes(state: StudioState, image: np.ndarray) -> float:
+    """Roughly what one run of the studio's views holds at once, in bytes: the feature maps (convolution,
+    activation, pooling and their copies) and the animation's trace and figure (heavy.py bounds the large ones)."""
+    h, w, c = image.shape
+    n, kh, kw, _ = state.bank.shape
+    side = 256 if state.maps == "full" else max(h, w)
+    return 4 * 8.0 * side * side * n + 3 * 8.0 * h * w * kh * kw * c
+
+
 @st.fragment
 def _player_and_link(state: StudioState, image: np.ndarray) -> None:
     """The player and the share link: when the player reports a step, only this part runs again (the
     link carries the step; nothing else on the page depends on it)."""
     trace = None
-    with error_boundary("animation"):
-        trace = animation_section(state, image)
-    if not state.presentation and trace is not None and state.kind == "standard":
-        with error_boundary("receptive field"):
-            studio_field_section(state, trace, image)
+    with heavy_section(run_bytes(state, image)) as granted:  # re-entrant: a full run holds it already
+        if granted:
+            with error_boundary("animation"):
+                trace = animation_section(state, image)
+            if not state.presentation and trace is not None and state.kind == "standard":
+                with error_boundary("receptive field"):
+                    studio_field_section(state, trace, image)
+        else:
+            _busy()
     if not state.presentation:
         _share(state)
+    address_bar(state)  # here, so that a step (a rerun of this fragment only) reaches the address bar too
+
+
+def _busy() -> None:
+    st.warning(BUSY_MESSAGE)
+    st.button("Try again", key="busy_retry_studio")
 
 
 def render() -> None:
     state = studio_state()
+    with heavy_section(run_bytes(state, working_image(state))) as granted:
+        _page(state, granted)
+
+
+def _page(state: StudioState, granted: bool) -> None:
     ss = st.session_state
+    restored_note()
     errors = ss.pop(LINK_ERRORS, None)
     if errors:
         st.warning("Some settings in the link were not used, and the defaults stand in for them: "
@@ -194,11 +221,15 @@ def render() -> None:
     fits = _header(state, image)
     if ss.get(CHANNEL_NOTE) and not state.presentation:
         st.info(ss[CHANNEL_NOTE])
-    if fits is not None:
+    if fits is not None and granted:
         _player_and_link(state, image)
+    else:
+        if fits is not None:
+            _busy()
+        address_bar(state)
     if not state.presentation:
         _sidebar_filters(state)
-    if fits is None:
+    if fits is None or not granted:
         return
     if not state.presentation:
         if state.kind == "standard":
