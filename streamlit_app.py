@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from visualizer.ui import learn_page, network_page, studio
+from visualizer.ui import learn_page, model_page, network_page, studio
 from visualizer.ui.common import app_icon
 
 st.set_page_config(page_title="Convolution Visualizer", page_icon=app_icon(), layout="wide",
@@ -16,5 +16,6 @@ pages = [
     st.Page(studio.render, title="Convolution studio", url_path="studio", visibility="hidden"),
     st.Page(network_page.render, title="Network view", url_path="network"),
     st.Page(learn_page.render, title="Learn", url_path="learn"),
+    st.Page(model_page.render, title="Your model", url_path="model"),
 ]
 st.navigation(pages, position="top").run()

@@ -1,4 +1,6 @@
-"""Train the two networks the app ships and save them as ``trained_shapes.npz`` and ``trained_digits.npz``.
+"""Train the two networks the app ships and save them as ``trained_shapes.npz`` and ``trained_digits.npz``,
+and the same weights as ONNX: ``founding_chain.onnx`` and ``digits_net.onnx`` (``--onnx`` writes only
+these, from the saved weights: the same weights always give the same bytes).
 
 Run from anywhere: ``python assets/train_networks.py``. Everything is seeded (the split, the starting
 weights, the order of the batches), so a run gives the same weights on the same NumPy and BLAS; the
@@ -26,11 +28,13 @@ from visualizer.learn import (  # noqa: E402
     accuracy,
     digits_specs,
     load_dataset,
+    load_trained,
     new_model,
     save_model,
     train,
 )
 from visualizer.network import founding_specs  # noqa: E402
+from visualizer.onnx_export import model_to_onnx  # noqa: E402
 
 RECIPES = {
     "shapes": {
@@ -79,7 +83,21 @@ def run_recipe(name: str, on_epoch=None) -> tuple[Model, list[EpochReport], floa
     return model, reports, seconds
 
 
+ONNX_FILES = {"shapes": ("founding_chain.onnx", "the founding chain, trained on six 5x5 shapes"),
+              "digits": ("digits_net.onnx", "the digits network, trained on the UCI 8x8 digits")}
+
+
+def write_onnx() -> None:
+    """The shipped weights as ONNX files beside them (what the Your model page opens as examples)."""
+    for name, (filename, title) in ONNX_FILES.items():
+        (ASSETS / filename).write_bytes(model_to_onnx(load_trained(name), name=title))
+        print(f"wrote assets/{filename}")
+
+
 def main() -> None:
+    if "--onnx" in sys.argv[1:]:
+        write_onnx()
+        return
     for name in RECIPES:
         model, reports, seconds = run_recipe(name)
         save_model(model, ASSETS / f"trained_{name}.npz")
@@ -88,6 +106,7 @@ def main() -> None:
             f"{name}: held-out accuracy {meta['test_accuracy']:.4f} ({meta['n_test']} images), "
             f"train {meta['train_accuracy']:.4f}, {len(reports)} epochs in {seconds:.2f} s"
         )
+    write_onnx()
 
 
 if __name__ == "__main__":

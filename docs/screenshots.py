@@ -1,7 +1,7 @@
 """Take the README's and the design review's screenshots of the running app in headless Chromium.
 
     python docs/screenshots.py            # writes docs/screens/*.png and docs/studio.png
-    python docs/screenshots.py network-cone studio-transposed   # only these views
+    python docs/screenshots.py model model-stages   # only these views
 
 Starts the app on a free local port (and stops that server, by its process id), opens each view at
 390x844, 1366x768 and 1920x1080, waits for the chart, and saves what a person would see on the first
@@ -30,12 +30,16 @@ VIEWS = {
     "presentation": "/studio?present=1",
     "network": "/network",
     "learn": "/learn",
-    "network-cone": "/network",
-    "studio-transposed": "/studio?kind=transposed&stride=2",
+    "model": "/model",
+    "model-stages": "/model",  # scrolled to the graph and the inspected stage (SCROLL_TO)
+    "network-cone": "/network",  # scrolled to the cone of receptive fields
+    "studio-transposed": "/studio?kind=transposed&stride=2",  # scrolled to the stamping view
 }
-# Views whose subject is below the first screen: scrolled to the text that heads it (the cone of receptive
-# fields), after which the picture is again what a person sees without scrolling further.
-SCROLL_TO = {"network-cone": "What a cell sees", "studio-transposed": "Each input cell stamps the kernel"}
+SCROLL_TO = {  # a view shown from this heading down, not from the top
+    "model-stages": "The graph",
+    "network-cone": "What a cell sees: its receptive field",
+    "studio-transposed": "Each input cell stamps the kernel, scaled by its value, into the output",
+}
 
 
 def _free_port() -> int:
@@ -44,7 +48,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _wait_for_chart(page: Page, timeout_s: float = 60) -> None:
+def _wait_for_chart(page: Page, timeout_s: float = 120) -> None:
     """Until a Plotly chart is drawn in the page or in any of its frames (the studio's player is a frame)."""
     end = time.time() + timeout_s
     while time.time() < end:
@@ -59,22 +63,23 @@ def _wait_for_chart(page: Page, timeout_s: float = 60) -> None:
 
 
 def _wait_for_server(port: int, timeout_s: float = 120) -> None:
-    """Until the app's port accepts connections (a loaded machine takes a while to start Streamlit)."""
+    """Until the server answers its health check (a busy machine takes a while to start it)."""
+    import urllib.request
+
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     end = time.time() + timeout_s
     while time.time() < end:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.5)
-    raise RuntimeError(f"the app did not start on port {port} within {timeout_s:.0f} s")
+        try:
+            with opener.open(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as response:
+                if response.read().strip() == b"ok":
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise RuntimeError(f"the app did not start within {timeout_s:.0f} s")
 
 
-def main(argv: list[str] | None = None) -> int:
-    only = set(sys.argv[1:] if argv is None else argv)
-    unknown = only - set(VIEWS)
-    if unknown:
-        print(f"unknown views: {', '.join(sorted(unknown))}; choose from {', '.join(VIEWS)}", file=sys.stderr)
-        return 2
+def main() -> int:
+    views = {v: VIEWS[v] for v in sys.argv[1:]} or VIEWS
     OUT.mkdir(parents=True, exist_ok=True)
     port = _free_port()
     server = subprocess.Popen(
@@ -88,23 +93,20 @@ def main(argv: list[str] | None = None) -> int:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=[
                 "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
             for size, (width, height) in SIZES.items():
-                for view, path in VIEWS.items():
-                    if only and view not in only:
-                        continue
+                for view, path in views.items():
                     page = browser.new_page(viewport={"width": width, "height": height})
-                    page.goto(f"http://127.0.0.1:{port}{path}", timeout=60_000)
+                    page.goto(f"http://127.0.0.1:{port}{path}", timeout=120_000)
                     _wait_for_chart(page)
                     if view in SCROLL_TO:
-                        page.get_by_text(SCROLL_TO[view]).first.wait_for(timeout=60_000)
-                        page.wait_for_timeout(3000)  # the figures under the player draw when the page is idle
-                        page.get_by_text(SCROLL_TO[view]).first.evaluate("e => e.scrollIntoView()")
+                        page.get_by_text(SCROLL_TO[view], exact=True).first.scroll_into_view_if_needed()
+                        page.evaluate("window.scrollBy(0, -20)")
                         page.wait_for_timeout(1500)
                     target = OUT / f"{view}-{size}.png"
                     page.screenshot(path=str(target))
                     page.close()
                     print(target.relative_to(ROOT))
             browser.close()
-        if not only or "studio" in only:
+        if "studio" in views:
             shutil.copyfile(OUT / "studio-laptop.png", ROOT / "docs" / "studio.png")
     finally:
         server.terminate()

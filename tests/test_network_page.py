@@ -24,7 +24,7 @@ from visualizer.figures.network import (
     stage_rows,
 )
 from visualizer.filters import random_filters
-from visualizer.layers import KINDS
+from visualizer.layers import STACK_KINDS
 from visualizer.network import MAX_FILTERS, MAX_LAYERS, plan_shapes
 from visualizer.ui.common import INPUT_IMAGE, INPUT_NAME
 from visualizer.ui.network_inspect import VIEWS
@@ -516,4 +516,4 @@ def test_an_edited_stack_runs_with_random_weights_and_says_why() -> None:
 
 
 def test_every_layer_kind_has_an_inspector_view_and_an_editor_form() -> None:
-    assert set(VIEWS) == set(KINDS) == set(FORMS)
+    assert set(VIEWS) == set(STACK_KINDS) == set(FORMS)

@@ -1,5 +1,5 @@
 """Convolution visualizer: the NumPy engine (conv, activations, pooling, trace, filters, images, network,
-layers, gradients and learning).
+layers, gradients and learning, and models read from ONNX files).
 
 The engine never imports Streamlit or Plotly; ``visualizer.figures`` (Plotly) and ``visualizer.ui``
 (Streamlit) are layers on top of it.
@@ -54,6 +54,7 @@ from .network import (
     plan_shapes,
     run_stack,
 )
+from .onnx_model import ModelError, OnnxNetwork, read_onnx, run_onnx
 from .pooling import pool2d
 from .receptive import field_arithmetic, field_box, receptive_cone, receptive_field
 from .trace import ConvTrace, trace_convolution
@@ -83,6 +84,8 @@ __all__ = [
     "train",
     "ImageError",
     "LayerSpec",
+    "ModelError",
+    "OnnxNetwork",
     "StackError",
     "activate",
     "build_layers",
@@ -104,6 +107,8 @@ __all__ = [
     "receptive_cone",
     "receptive_field",
     "preset_description",
+    "read_onnx",
+    "run_onnx",
     "preset_kernel",
     "preset_sizes",
     "random_filters",

@@ -271,3 +271,19 @@ def founding_image(channels: int = 1) -> np.ndarray:
     gray = np.asarray(Image.open(path).convert("L"), dtype=np.float64) if path.exists() else FOUNDING * 255
     binary = (gray >= 128).astype(np.float64)[:, :, None]
     return np.repeat(binary, channels, axis=2)
+
+
+def resize_to(image: np.ndarray, height: int, width: int) -> np.ndarray:
+    """``(H, W, C)`` resized to exactly ``height x width`` (area averaging when shrinking, bilinear when
+    enlarging; the aspect ratio follows the target), values kept in [0, 1]."""
+    _check_max_side(max(height, width))
+    h, w = image.shape[:2]
+    if (h, w) == (height, width):
+        return np.asarray(image, dtype=np.float64).copy()
+    method = Image.Resampling.BOX if height <= h and width <= w else Image.Resampling.BILINEAR
+    channels = [
+        np.asarray(Image.fromarray(np.ascontiguousarray(image[:, :, c], dtype=np.float32), mode="F").resize(
+            (width, height), method), dtype=np.float64)
+        for c in range(image.shape[2])
+    ]
+    return np.clip(np.stack(channels, axis=2), 0.0, 1.0)

@@ -16,9 +16,9 @@ from dataclasses import asdict, dataclass, replace
 import numpy as np
 
 from .conv import as_bias, as_filters, as_image, check_work
-from .layers import KINDS, MAX_FILTERS, MAX_KERNEL, MAX_LAYERS, StackError, size_arithmetic, whole_in
+from .layers import KINDS, MAX_FILTERS, MAX_KERNEL, MAX_LAYERS, STACK_KINDS, StackError, size_arithmetic, whole_in
 
-LAYER_KINDS = tuple(KINDS)
+LAYER_KINDS = STACK_KINDS
 
 __all__ = [
     "LAYER_KINDS",
@@ -111,8 +111,8 @@ def validate_spec(spec: LayerSpec, stage: int = 1) -> LayerSpec:
     """Check a spec's own values (kind, sizes, names); raises :class:`StackError` naming the stage."""
     if not isinstance(spec, LayerSpec):
         raise StackError(stage, f"expected a LayerSpec, not {spec!r}")
-    if spec.kind not in KINDS:
-        raise StackError(stage, f"unknown layer kind {spec.kind!r}; use one of {', '.join(KINDS)}")
+    if spec.kind not in KINDS or not KINDS[spec.kind].stack:
+        raise StackError(stage, f"unknown layer kind {spec.kind!r}; use one of {', '.join(STACK_KINDS)}")
     KINDS[spec.kind].validate(spec, stage)
     return spec
 

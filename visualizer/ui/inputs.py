@@ -113,6 +113,7 @@ def _upload_panel(state: StudioState) -> None:
         f"Upload an image (PNG, JPEG, GIF, BMP, WebP, TIFF; up to {MAX_UPLOAD_BYTES // 2**20} MB)",
         type=UPLOAD_TYPES,
         key="upload",
+        max_upload_size=MAX_UPLOAD_BYTES // 2**20,
     )
     if upload is None:
         return

@@ -20,6 +20,7 @@ from visualizer.text import md_text, plain
 
 from .common import error_boundary
 from .learn_common import PLOT_CONFIG, TRAIN_SLOTS, drawing_grid, prediction_view, set_drawing, take_training_slot
+from .model_download import onnx_download
 
 OWN = "learn_own"
 MIN_CLASSES, MAX_CLASSES = 2, 6
@@ -221,6 +222,10 @@ def own_section() -> None:
                    "right. New drawings will tell whether it learned the idea or only your examples.")
         st.caption("Each drawing was also shifted to every place where it fits in the grid, so that the network "
                    "learns the shape and not where you drew it.")
+        m = data.model
+        with error_boundary("ONNX download"):
+            onnx_download(m.specs, m.params, m.input_shape, class_names=m.class_names, file_name="your_network.onnx",
+                          key="learn_own_onnx", title="a network taught on your drawings")
         st.plotly_chart(curves_figure([r.epoch for r in h], [r.loss for r in h], [r.test_acc for r in h],
                                       [r.test_acc for r in h], total_epochs=len(h), test_name=None),
                         key="learn_own_curves",

@@ -15,6 +15,7 @@ from .learn_draw import try_section
 from .learn_gradient import gradient_section
 from .learn_own import own_section
 from .learn_train import train_section
+from .model_download import onnx_download
 
 SECTIONS = {
     "train": "Train a network",
@@ -49,6 +50,9 @@ def render() -> None:
         model = train_section(name)
     if model is None:
         model = cached_trained(name)
+    with error_boundary("ONNX download"):
+        onnx_download(model.specs, model.params, model.input_shape, class_names=model.class_names,
+                      file_name=f"{name}_network.onnx", key="learn_onnx", title=f"the {name} network")
     st.divider()
     st.header("Try it: draw, and see what the network says")
     with error_boundary("drawing and prediction"):

@@ -21,6 +21,7 @@ from visualizer.network import Stage
 from visualizer.text import md_text
 
 from .common import CACHE_ENTRIES, CACHE_TTL, INPUT_IMAGE, INPUT_NAME, clicked_customdata, error_boundary, shape_label
+from .model_download import onnx_download
 from .network_inspect import arithmetic_text, inspect_stage, stage_name
 from .network_stack import check_stack, current_specs, init_stack, refusal_message, stack_editor
 from .receptive_view import cone_section
@@ -286,6 +287,10 @@ def render() -> None:
         _arithmetic_table(stages)
     with error_boundary("receptive field"):
         cone_section(stages, [f"{s.index} · {stage_name(s)} {shape_label(s.shape)}" for s in stages])
+    with error_boundary("ONNX download"):
+        onnx_download([s.layer.spec for s in stages[1:]], [s.layer.params for s in stages[1:]], stages[0].shape,
+                      class_names=list(trained_model().class_names) if trained else None,
+                      file_name="network_view.onnx", key="net_onnx", title="a stack from the network view")
     st.divider()
     selected = _stage_picker(stages)
     with error_boundary(f"inspector of stage {selected}"):
