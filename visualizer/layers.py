@@ -195,6 +195,12 @@ class Geometry:
         return self.padding[0][0] == self.padding[0][1] and self.padding[1][0] == self.padding[1][1]
 
 
+def _window_of(g: Geometry) -> tuple:
+    """A geometry as a receptive field's window ``(kernel, stride, (top, left) padding, dilation)``: where a window
+    starts depends on the top and left padding only (the bottom and right decide the stage's size)."""
+    return g.kernel, g.stride, (g.padding[0][0], g.padding[1][0]), g.dilation
+
+
 def _two(value: Any) -> tuple[int, int]:
     return (int(value), int(value)) if isinstance(value, (int, np.integer)) else (int(value[0]), int(value[1]))
 
@@ -288,8 +294,7 @@ class Conv(LayerKind):
         return int(spec.n_filters)
 
     def window(self, spec: Any) -> tuple:
-        k, s, p = int(spec.kernel), int(spec.stride), int(spec.padding)
-        return (k, k), (s, s), (p, p), (1, 1)
+        return _window_of(geometry(spec))
 
     def label(self, spec: Any, in_channels: int | None = None) -> str:
         g = geometry(spec)
@@ -411,8 +416,7 @@ class Pool(LayerKind):
         return (ho, wo, c), _geometry_text(g, h, w, ceil)
 
     def window(self, spec: Any) -> tuple:
-        k = int(spec.pool_size)
-        return (k, k), (k, k), (0, 0), (1, 1)
+        return _window_of(geometry(spec))
 
     def label(self, spec: Any, in_channels: int | None = None) -> str:
         g = geometry(spec)
