@@ -35,6 +35,25 @@ VIEWS = {
     "network-cone": "/network",  # scrolled to the cone of receptive fields
     "studio-transposed": "/studio?kind=transposed&stride=2",  # scrolled to the stamping view
 }
+# Views reached by doing something: "switch" turns presentation mode on with its switch, "edit" opens a cell of
+# the player's kernel and types a value into it (not yet applied: the picture shows the field in place).
+ACTED_VIEWS = {
+    "studio-edit": ("/studio", ["edit"]),
+    "studio-rgb-edit": ("/studio?channels=3", ["edit"]),
+    "presentation-switch-edit": ("/studio", ["switch", "edit"]),
+}
+
+
+def _act(page: Page, action: str) -> None:
+    if action == "switch":
+        page.locator(".st-key-w_presentation label").first.click()
+        page.wait_for_timeout(1000)
+        _wait_for_chart(page)
+    elif action == "edit":
+        frame = next(f for f in page.frames if "sliding_player" in f.url)
+        frame.locator('.kcell[data-cell="0,1,1"]').click()
+        frame.locator("input.kedit").fill("-2.5")
+        page.wait_for_timeout(300)
 SCROLL_TO = {  # a view shown from this heading down, not from the top
     "model-stages": "The graph",
     "network-cone": "What a cell sees: its receptive field",
@@ -79,7 +98,8 @@ def _wait_for_server(port: int, timeout_s: float = 120) -> None:
 
 
 def main() -> int:
-    views = {v: VIEWS[v] for v in sys.argv[1:]} or VIEWS
+    every = {**{v: (path, []) for v, path in VIEWS.items()}, **ACTED_VIEWS}
+    views = {v: every[v] for v in sys.argv[1:]} or every
     OUT.mkdir(parents=True, exist_ok=True)
     port = _free_port()
     server = subprocess.Popen(
@@ -93,10 +113,12 @@ def main() -> int:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=[
                 "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
             for size, (width, height) in SIZES.items():
-                for view, path in views.items():
+                for view, (path, actions) in views.items():
                     page = browser.new_page(viewport={"width": width, "height": height})
                     page.goto(f"http://127.0.0.1:{port}{path}", timeout=120_000)
                     _wait_for_chart(page)
+                    for action in actions:
+                        _act(page, action)
                     if view in SCROLL_TO:
                         page.get_by_text(SCROLL_TO[view], exact=True).first.scroll_into_view_if_needed()
                         page.evaluate("window.scrollBy(0, -20)")

@@ -308,7 +308,8 @@ def test_rgb_copies_each_kernel_into_three_channels_and_grayscale_averages_back(
     s = state(at)
     assert s.channels == 3 and s.bank.shape == (4, 3, 3, 3)
     np.testing.assert_array_equal(s.bank[0], np.repeat(X_KERNEL[:, :, None], 3, axis=2))
-    assert any("copied into all 3 channels" in i.value for i in at.info)
+    # said beside the Channels switch, not in a box above the player (it pushed Play down)
+    assert any("copied into all 3 channels" in c.value for c in at.sidebar.caption) and not at.main.info
     assert "Input [5 x 5 x 3]" in markdown_text(at)
     image = at.session_state["input_image"]
     expected = reference_maps(image, s.bank, 1, 0, 1)

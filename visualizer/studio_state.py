@@ -303,6 +303,45 @@ def set_kernel_values(state: StudioState, index: int, channel: int | None, value
                        *state.names[index + 1:]]
 
 
+def kernel_value_error(value: object) -> str | None:
+    """Why ``value`` cannot be a kernel value (None when it can): a finite number within ``KERNEL_LIMIT``.
+
+    The one range of every kernel editor (the player's cells, the grid, typed values, the share link)."""
+    if (isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating))
+            or not math.isfinite(float(value))):
+        return "not a number"
+    if abs(float(value)) > KERNEL_LIMIT:
+        return f"keep it between {-KERNEL_LIMIT:,.0f} and {KERNEL_LIMIT:,.0f}"
+    return None
+
+
+def parse_kernel_value(text: object) -> float:
+    """One typed kernel value (a plain decimal, as in :func:`parse_kernel`); raises ValueError saying why not."""
+    if not isinstance(text, str) or len(text) > MAX_VALUE_CHARS or not _NUMBER.fullmatch(text.strip()):
+        raise ValueError("not a number")
+    value = float(text.strip())
+    error = kernel_value_error(value)
+    if error:
+        raise ValueError(error)
+    return value
+
+
+def set_kernel_cell(state: StudioState, index: int, channel: int, row: int, col: int, value: float) -> str | None:
+    """Set one value of filter ``index`` (cell ``row``, ``col`` of ``channel``); returns why not, or None."""
+    n, kh, kw, c = state.bank.shape
+    where = (index, row, col, channel)
+    if any(isinstance(v, bool) or not isinstance(v, (int, np.integer)) for v in where) or not (
+            0 <= index < n and 0 <= row < kh and 0 <= col < kw and 0 <= channel < c):
+        return "that cell is not in the kernel"
+    error = kernel_value_error(value)
+    if error:
+        return error
+    values = state.bank[index, :, :, channel].copy()
+    values[row, col] = float(value)
+    set_kernel_values(state, index, channel, values)
+    return None
+
+
 def set_bias(state: StudioState, index: int, value: float) -> str | None:
     """Set filter ``index``'s bias; returns an error message when ``value`` is not a usable number."""
     if (isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating))
@@ -374,6 +413,7 @@ def _short(value: float) -> str:
 # A plain decimal number: no "nan", "inf", underscores or hex, and an exponent of at most 3 digits.
 _NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d{1,3})?")
 _INTEGER = re.compile(r"[+-]?\d{1,7}")
+NUMBER_PATTERN = _NUMBER.pattern  # the same grammar for the player's kernel cells (a JavaScript RegExp reads it)
 
 
 # --- The share link ----------------------------------------------------------------------------------------

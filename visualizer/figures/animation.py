@@ -91,6 +91,11 @@ def step_label(trace: ConvTrace, s: int) -> str:
     return f"step {s + 1} / {trace.steps} · out({y}, {x})"
 
 
+def kernel_axes(channels: int) -> list[tuple[str, str]]:
+    """The ``(x, y)`` axis ids of each channel's kernel panel (the page lays its editable cells over them)."""
+    return [axis_ids(3 * i + 2) for i in range(channels)]
+
+
 # --- Shape paths (data coordinates: cell (r, c) spans [c - 0.5, c + 0.5] x [r - 0.5, r + 0.5]) -----------
 def _n(v: float) -> str:
     return f"{v:g}"
@@ -323,10 +328,12 @@ def _fit_row(
     return row_px
 
 
-def _channel_grid(trace: ConvTrace, usable: float, sizes: Sizes, row_gap: float) -> tuple[int, float]:
+def _channel_grid(
+    trace: ConvTrace, usable: float, sizes: Sizes, row_gap: float, max_block: float = style.MAX_BLOCK_PX
+) -> tuple[int, float]:
     """``(groups per row, row height in px)`` for the channel panels: one row for one channel; for C > 1
     the arrangement (rows of (input, kernel, products) groups) whose cells come out largest, within the
-    width and ``MAX_BLOCK_PX`` of height."""
+    width and ``max_block`` px of height (``MAX_BLOCK_PX``, or the room a given figure height leaves)."""
     c = trace.kernel.shape[2]
     if c == 1:
         return 1, _fit_row(trace, 1, 1, sizes.panel, usable, sizes, sizes.panel)
@@ -334,7 +341,7 @@ def _channel_grid(trace: ConvTrace, usable: float, sizes: Sizes, row_gap: float)
     best = (0.0, 1, top)
     for per_row in range(1, c + 1):
         rows = math.ceil(c / per_row)
-        row_px = min(top, (style.MAX_BLOCK_PX - (rows - 1) * row_gap) / rows)
+        row_px = min(top, max(max_block - (rows - 1) * row_gap, 30.0) / rows)
         row_px = _fit_row(trace, per_row, rows, row_px, usable, sizes, sizes.panel)
         cell = row_px / max(trace.padded.shape[0], trace.kernel.shape[0])
         if cell > best[0] + 1e-9:
@@ -373,7 +380,9 @@ def plan_layout(
     equation_px = round(equation_lines_count * sizes.equation * style.EQUATION_LINE_HEIGHT + 16)
     ctrl_px = controls_px(sizes.control) if controls else 0
     bottom = caption_px + equation_px + ctrl_px
-    per_row, row_px = _channel_grid(trace, usable, sizes, row_gap)
+    room = None if height is None else max(int(height) - title_px - bottom, 150)
+    per_row, row_px = _channel_grid(trace, usable, sizes, row_gap,
+                                    style.MAX_BLOCK_PX if room is None else min(style.MAX_BLOCK_PX, room))
     rows = math.ceil(c / per_row)
     block = row_px + (rows - 1) * (row_px + row_gap)
     spare = 0

@@ -12,18 +12,35 @@ import hashlib
 import numpy as np
 import streamlit as st
 
+from visualizer import PRESET_NAMES, preset_sizes
 from visualizer.figures import sliding_figure
+from visualizer.figures.animation import kernel_axes
 from visualizer.figures.export import standalone_html
 from visualizer.figures.gif import MAX_GIF_FRAMES, animation_gif
-from visualizer.studio_state import StudioState, clamp
+from visualizer.figures.toolkit import channel_names
+from visualizer.studio_state import (
+    KERNEL_LIMIT,
+    NUMBER_PATTERN,
+    StudioState,
+    apply_preset,
+    clamp,
+    parse_kernel_value,
+    set_kernel_cell,
+)
 from visualizer.trace import ConvTrace
 
 from .common import CACHE_ENTRIES, CACHE_TTL, cached_trace
 from .family_view import trace_args
 from .player import sliding_player
-from .studio_model import studio_state
+from .studio_model import bump_editors, studio_state
 
 PLAYER_KEY = "w_player"
+LIGHT_KEY = "_studio_player_light"  # True after a kernel edit: the next figure carries few frames (see below)
+LIGHT_FRAMES = 120  # frames of the figure sent right after a kernel edit (plus the dense ones around the step)
+PLAYER_NOTICE = "_studio_player_notice"  # {"id", "text"}: why the app refused the player's last edit or preset
+# The presets offered beside the kernel, in this order (the sidebar has them all).
+KERNEL_PRESETS = ("identity", "box blur", "gaussian", "sharpen", "laplacian", "outline", "sobel x", "sobel y",
+                  "emboss")
 LAYOUT_KEY = "_studio_player_layout"  # {"width", "avail"}: the pixels the page reported for the figure
 DEFAULT_LAYOUT = {"width": 1180, "avail": 520}
 MAX_PLAYER_FRAMES = 4_900  # one frame per step for every animation the studio allows (70x70 outputs) ...
@@ -50,18 +67,64 @@ def _on_player() -> None:
         state.step = step
     if isinstance(speed, int) and not isinstance(speed, bool):
         state.speed_ms = speed
+    if value.get("complete") is True:  # the page has shown the light figure and asks for every frame
+        st.session_state[LIGHT_KEY] = False
+    refusal = _apply_kernel_change(state, value)
+    if refusal:
+        st.session_state[PLAYER_NOTICE] = {"id": value.get("seq"), "text": refusal}
     clamp(state)
     st.session_state[LAYOUT_KEY] = {"width": _bucket(value.get("width"), DEFAULT_LAYOUT["width"]),
                                     "avail": _bucket(value.get("avail"), DEFAULT_LAYOUT["avail"])}
 
 
-def figure_height(avail: int, width: int, channels: int) -> int | None:
-    """The figure's height for the room the page reported: all of it, within sane bounds, for one channel;
-    None (the figure's own height, scrolled past) for several channels, whose rows would be too small to
-    read in one screen. The player's controls sit above the figure, so Play is on the first screen either way.
-    """
-    if channels > 1:
+def _apply_kernel_change(state: StudioState, value: dict) -> str | None:
+    """A kernel cell typed in the player, or a preset chosen beside it, written into the state (the one source
+    the sidebar, the link, the maps, the code and the quiz read). Returns why it was refused, or None."""
+    edit, preset = value.get("edit"), value.get("preset")
+    if isinstance(edit, dict):
+        if edit.get("filter") != state.selected:
+            return "That edit was for another filter: it was not used."
+        try:
+            number = parse_kernel_value(edit.get("text"))
+        except ValueError as err:
+            return f"That value was not used: {err}."
+        refused = set_kernel_cell(state, state.selected, edit.get("channel"), edit.get("row"), edit.get("col"), number)
+        if refused:
+            return f"That value was not used: {refused}."
+    elif isinstance(preset, str):
+        refused = apply_preset(state, state.selected, preset)
+        if refused:
+            return refused
+    else:
         return None
+    bump_editors()
+    # A large animation's figure (up to 2 MB, a second to build) is first sent with few frames, so the edit shows
+    # at once; the page asks for all of them when the person stops editing.
+    st.session_state[LIGHT_KEY] = True
+    return None
+
+
+def kernel_presets(kh: int, kw: int) -> list[list[str]]:
+    """``[name, label]`` of the presets that exist in a ``kh x kw`` kernel (none for a non-square kernel)."""
+    if kh != kw:
+        return []
+    return [[name, name.capitalize()] for name in KERNEL_PRESETS if name in PRESET_NAMES and kh in preset_sizes(name)]
+
+
+def kernel_spec(state: StudioState) -> dict:
+    """What the player needs to make the selected filter's kernel editable in place (see ``sliding_player``)."""
+    kernel = state.bank[state.selected]
+    kh, kw, c = kernel.shape
+    return {"filter": state.selected, "values": kernel.tolist(), "axes": kernel_axes(c),
+            "channels": channel_names(c) if c > 1 else [""], "limit": KERNEL_LIMIT, "number": NUMBER_PATTERN,
+            "presets": kernel_presets(kh, kw), "notice": st.session_state.get(PLAYER_NOTICE)}
+
+
+def figure_height(avail: int, width: int, channels: int) -> int | None:
+    """The figure's height for the room the page reported: all of it, within sane bounds (the player's controls
+    sit above the figure). Several channels share it too: the layout puts their rows side by side when that keeps
+    the output and the sum on the first screen (``plan_layout``).
+    """
     # On a narrow screen the panels are as small as the width makes them: no taller than they need.
     return int(np.clip(min(avail, width * 0.55 + 230), MIN_HEIGHT, MAX_HEIGHT))
 
@@ -89,7 +152,7 @@ def _dense_anchor(step: int, steps: int, budget: int) -> int:
 @st.cache_data(max_entries=CACHE_ENTRIES, ttl=CACHE_TTL, show_spinner=False)
 def player_figure(
     image: np.ndarray, kernel: np.ndarray, bias: float, stride: int, padding: int, dilation: int,
-    presentation: bool, width: int, height: int | None, anchor: int,
+    presentation: bool, width: int, height: int | None, anchor: int, max_frames: int | None = None,
 ) -> tuple[dict, str]:
     """The player's figure (no Plotly controls) and an id that changes with it.
 
@@ -97,12 +160,12 @@ def player_figure(
     ``DENSE_FRAMES`` of ``anchor``. The player asks for a new anchor when a person steps outside.
     """
     trace = cached_trace(image, kernel, bias, stride, padding, dilation)
-    budget = frame_budget(kernel, trace.padded.size + trace.steps)
+    budget = max_frames or frame_budget(kernel, trace.padded.size + trace.steps)
     figure = sliding_figure(trace, step=min(anchor, trace.steps - 1), max_frames=budget,
                             dense_frames=DENSE_FRAMES, controls=False, presentation=presentation, width_px=width,
                             height=height)
     digest = hashlib.sha256()
-    numbers = [bias, stride, padding, dilation, presentation, width, height or 0, anchor]
+    numbers = [bias, stride, padding, dilation, presentation, width, height or 0, anchor, max_frames or 0]
     for part in (image, kernel, np.array(numbers, float)):
         digest.update(np.ascontiguousarray(part).tobytes())
     return figure, digest.hexdigest()[:20]
@@ -127,11 +190,16 @@ def animation_section(state: StudioState, image: np.ndarray) -> ConvTrace | None
     state.step = min(state.step, trace.steps - 1)
     layout = st.session_state.get(LAYOUT_KEY) or DEFAULT_LAYOUT
     height = figure_height(layout["avail"], layout["width"], image.shape[2])
-    anchor = _dense_anchor(state.step, trace.steps, frame_budget(kernel, trace.padded.size + trace.steps))
-    figure, fig_id = player_figure(image, kernel, bias, stride, padding, dilation, state.presentation,
-                                   layout["width"], height, anchor)
+    budget = frame_budget(kernel, trace.padded.size + trace.steps)
+    light = bool(st.session_state.get(LIGHT_KEY)) and trace.steps > LIGHT_FRAMES
+    if light:  # right after a kernel edit: few frames, dense around the step shown (see _apply_kernel_change)
+        budget = LIGHT_FRAMES
+    anchor = state.step if light else _dense_anchor(state.step, trace.steps, budget)
+    figure, fig_id = player_figure(image, kernel, bias, stride, padding, dilation,
+                                   state.presentation, layout["width"], height, anchor, budget if light else None)
     sliding_player(figure, fig_id=fig_id, steps=trace.steps, step=state.step, speed_ms=state.speed_ms,
-                   presentation=state.presentation, layout=layout, key=PLAYER_KEY, on_change=_on_player)
+                   presentation=state.presentation, layout=layout, key=PLAYER_KEY, kernel=kernel_spec(state),
+                   partial=light, on_change=_on_player)
     seconds = trace.steps * state.speed_ms / 1000
     if seconds > 60 and not state.presentation:
         st.caption(f"{trace.steps:,} steps take {seconds / 60:.0f} min at {state.speed_ms} ms a step: pick a "

@@ -152,7 +152,7 @@ def _on_grid_change(index: int, ch: int, key: str) -> None:
                 y, x, v = int(row), int(col), float(raw)
             except (TypeError, ValueError, OverflowError):
                 continue
-            if 0 <= y < values.shape[0] and 0 <= x < values.shape[1] and np.isfinite(v) and abs(v) <= 1e6:
+            if 0 <= y < values.shape[0] and 0 <= x < values.shape[1] and model.kernel_value_error(v) is None:
                 values[y, x] = v
     if not np.array_equal(values, current):
         model.set_kernel_values(state, index, ch, values)
@@ -182,7 +182,7 @@ def _channel_grid(index: int, ch: int, name: str, values: np.ndarray, version: i
         return
     if new.shape != (kh, kw):
         return
-    bad = ~np.isfinite(new) | (np.abs(np.nan_to_num(new)) > 1e6)
+    bad = ~np.isfinite(new) | (np.abs(np.nan_to_num(new)) > model.KERNEL_LIMIT)
     if bad.any():
         y, x = np.argwhere(bad)[0]
         st.error(

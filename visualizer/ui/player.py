@@ -37,6 +37,8 @@ def sliding_player(
     presentation: bool,
     layout: dict,
     key: str,
+    kernel: dict | None = None,
+    partial: bool = False,
     on_change=None,
 ) -> dict | None:
     """Draw ``figure`` (a sliding figure with one frame per step, named by step) and its controls.
@@ -45,8 +47,18 @@ def sliding_player(
     ``step``. ``layout`` is the ``{"width", "avail"}`` the figure was laid out for (pixels), so the page
     can ask for a new layout when the window differs. The page is also told ``seen``, the number (``seq``) of
     its last report this run has taken, so that it ignores a step from a run that has not seen its latest
-    report. Returns the last value the page sent:
-    ``{"step", "speed_ms", "width", "avail", "seq"}`` or None.
+    report.
+
+    ``kernel`` makes the kernel panel editable in place: ``{"filter", "values" (kh, kw, C) nested lists, "axes"
+    (each channel's kernel panel axis ids), "channels" (names), "limit", "number" (the grammar of a typed value,
+    a regular expression), "presets" ([name, label] pairs), "notice" ({"id", "text"}: the app refused an edit)}``.
+
+    ``partial``: the figure has fewer frames than the animation allows (sent right after a kernel edit, so that it
+    shows at once); the page asks for the whole figure (``"complete": true``) once the person stops editing.
+
+    Returns the last value the page sent: ``{"step", "speed_ms", "width", "avail", "seq"}``, with ``"edit"``
+    (``{"filter", "channel", "row", "col", "text"}``) when a kernel cell was changed or ``"preset"`` (a name)
+    when a preset was chosen; or None.
     """
     last = st.session_state.get(key)
     seen = last.get("seq") if isinstance(last, dict) else None
@@ -59,6 +71,8 @@ def sliding_player(
         speed_ms=int(speed_ms),
         presentation=bool(presentation),
         layout=layout,
+        kernel=kernel,
+        partial=bool(partial),
         key=key,
         default=None,
         on_change=on_change,

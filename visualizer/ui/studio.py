@@ -1,13 +1,21 @@
 """The convolution studio: pick or draw an image, edit filters, and watch them slide over it.
 
 The first screen teaches: one sentence, the layer's shapes, and the player (input, kernel, products,
-output, the sum, Play). The controls are in the sidebar, next to the chart rather than above it, so an edit
-shows at once without scrolling; the arithmetic, feature maps, quiz, exports and the share link follow below.
-Presentation mode keeps only the player (large) and a way back.
+output, the sum, Play). The kernel is edited in the player itself (its cells, a row of presets); the image and
+the filter bank in the sidebar; the sliding (stride, padding, dilation) under the player, with its arithmetic;
+then the feature maps, exports, quiz, code and the share link. Presentation mode keeps only the player (large),
+the maps and a way back.
+
+Two parts, so that an edit costs what it changes. The main area is one fragment (:func:`_main`): a kernel
+cell, a preset, a step, the sliding, the activation rerun only it (player, products, sum, output, maps and what
+follows), never the sidebar. The sidebar is drawn by full runs only; :func:`_sidebar_view` is what it shows
+that the main area can change, so a change inside the fragment that would leave the sidebar out of date (another
+filter, presentation mode, a kernel edit while a sidebar editor of its values is open) reruns the whole page.
 """
 
 from __future__ import annotations
 
+import hashlib
 from urllib.parse import urlencode
 
 import numpy as np
@@ -24,7 +32,7 @@ from .code_view import code_section
 from .common import INPUT_IMAGE, INPUT_NAME, error_boundary, lazy_expander, shape_label
 from .family_view import family_section, kind_control
 from .feature_maps_view import feature_maps_section
-from .filter_editor import bank_controls, filter_editor, sync_bank_widgets
+from .filter_editor import GRID_OPEN, TEXT_OPEN, bank_controls, filter_editor, sync_bank_widgets
 from .heavy import BUSY_MESSAGE, heavy_section
 from .inputs import input_panel
 from .quiz_view import quiz_section
@@ -34,6 +42,7 @@ from .studio_model import LINK_ERRORS, bind, bump_editors, studio_state, working
 CHANNEL_CHOICES = {1: "Grayscale (1 channel)", 3: "RGB (3 channels)"}
 CHANNEL_NOTE = "_studio_channel_note"
 SHARE_OPEN = "w_share_open"  # the share link's expander: open or closed
+SIDEBAR_VIEW = "_studio_sidebar_view"  # what the sidebar showed at the last full run (see _sidebar_view)
 
 
 def _on_channels() -> None:
@@ -52,6 +61,8 @@ def _sidebar_image(state: StudioState) -> None:
         st.session_state["w_channels"] = state.channels
         st.radio("Channels", list(CHANNEL_CHOICES), format_func=CHANNEL_CHOICES.get, horizontal=True,
                  key="w_channels", on_change=_on_channels)
+        if st.session_state.get(CHANNEL_NOTE):  # here, not above the player: it would push Play down
+            st.caption(st.session_state[CHANNEL_NOTE])
         st.slider("Animation size (pixels a side)", MIN_WORKING, MAX_WORKING,
                   help="The image is shrunk to at most this many pixels a side for the animation; "
                   "small images are never enlarged.", **bind("w_working_size", "working_size"))
@@ -59,24 +70,44 @@ def _sidebar_image(state: StudioState) -> None:
 
 
 def _sidebar_filters(state: StudioState) -> None:
-    """Sidebar, parts 2 and 3: the filters and the sliding. Their widgets change the state only in callbacks
-    (before the page runs), so they are drawn after the player: the player's new figure reaches the browser
-    first, while the rest of the page is still being sent."""
+    """Sidebar, part 2: the filters. Their widgets change the state only in callbacks (before the page runs),
+    so they are drawn after the player: the player's new figure reaches the browser first, while the rest of the
+    page is still being sent. The heading names the filter by number only: its name (which a kernel edit in the
+    player changes) is in the picker above the player, so that edit need not redraw the sidebar."""
     with st.sidebar:
         st.header("2 · Filters")
         sync_bank_widgets(state)
         bank_controls(state)
-        st.subheader(f"Filter {state.selected + 1}: {md_text(state.names[state.selected], limit=40)}")
+        st.subheader(f"Filter {state.selected + 1} (the one in the player)")
         with error_boundary("filter editor"):
             filter_editor(state)
-        st.header("3 · Sliding")
-        c1, c2, c3 = st.columns(3)
-        c1.number_input("Stride", 1, 4, help="How many pixels the filter moves at each step.",
-                        **bind("w_stride", "stride"))
-        c2.number_input("Padding", 0, 3, help="Rings of zeros added around the image.", **bind("w_padding", "padding"))
-        c3.number_input("Dilation", 1, 4, help="Spacing between the kernel's cells (1 = none).",
-                        **bind("w_dilation", "dilation"))
-        kind_control(state)
+
+
+def _sidebar_view(state: StudioState, image: np.ndarray) -> tuple:
+    """What the sidebar shows that a change inside the main fragment can alter: if this differs from what the
+    last full run drew, the fragment reruns the whole page (and the sidebar agrees again)."""
+    ss = st.session_state
+    view: list = [state.presentation, state.selected, state.n_filters, state.kernel_size, state.use_bias,
+                  state.channels, hashlib.sha1(np.ascontiguousarray(image).tobytes()).hexdigest()]
+    if ss.get(GRID_OPEN) or ss.get(TEXT_OPEN):  # the selected filter's values are on show there
+        view.append(state.bank[state.selected].tobytes())
+    return tuple(view)
+
+
+def _sliding(state: StudioState, image: np.ndarray, fits: bool) -> None:
+    """Stride, padding and dilation (in the main fragment: a change reruns it alone), and the output size."""
+    c1, c2, c3, _ = st.columns([1, 1, 1, 2.4 if fits else 0.1])
+    c1.number_input("Stride", 1, 4, help="How many pixels the filter moves at each step.",
+                    **bind("w_stride", "stride"))
+    c2.number_input("Padding", 0, 3, help="Rings of zeros added around the image.", **bind("w_padding", "padding"))
+    c3.number_input("Dilation", 1, 4, help="Spacing between the kernel's cells (1 = none).",
+                    **bind("w_dilation", "dilation"))
+    kind_control(state)
+    if fits and state.kind == "standard":
+        _arithmetic(state, image)
+    if fits:
+        with error_boundary("kind of convolution"):
+            family_section(state, image)
 
 
 def _preview(state: StudioState) -> None:
@@ -177,22 +208,53 @@ def run_bytes(state: StudioState, image: np.ndarray) -> float:
 
 
 @st.fragment
-def _player_and_link(state: StudioState, image: np.ndarray) -> None:
-    """The player and the share link: when the player reports a step, only this part runs again (the
-    link carries the step; nothing else on the page depends on it)."""
-    trace = None
+def _main() -> None:
+    """The main area: header, player, share link, sliding, feature maps, exports, quiz and code. A widget in
+    it (the player's step or kernel edit, the sliding, the activation) reruns this alone."""
+    ss = st.session_state
+    state = studio_state()
+    image = working_image(state)
+    if ss.get(SIDEBAR_VIEW) != _sidebar_view(state, image):
+        st.rerun(scope="app")  # the change shows in the sidebar too: draw the whole page
+    ss[INPUT_IMAGE] = image  # the network view offers the studio's image
     with heavy_section(run_bytes(state, image)) as granted:  # re-entrant: a full run holds it already
-        if granted:
-            with error_boundary("animation"):
-                trace = animation_section(state, image)
-            if not state.presentation and trace is not None and state.kind == "standard":
-                with error_boundary("receptive field"):
-                    studio_field_section(state, trace, image)
-        else:
-            _busy()
+        _main_views(state, image, granted)
+
+
+def _main_views(state: StudioState, image: np.ndarray, granted: bool) -> None:
+    fits = _header(state, image)
+    if fits is not None and granted:
+        trace = None
+        with error_boundary("animation"):
+            trace = animation_section(state, image)
+        if not state.presentation and trace is not None and state.kind == "standard":
+            with error_boundary("receptive field"):
+                studio_field_section(state, trace, image)
+        if not state.presentation:
+            _share(state)
+    elif fits is not None:
+        _busy()
+    address_bar(state)  # in the fragment, so that a step or an edit (a rerun of it only) reaches the address bar
+    if not granted:
+        return
     if not state.presentation:
-        _share(state)
-    address_bar(state)  # here, so that a step (a rerun of this fragment only) reaches the address bar too
+        _sliding(state, image, fits is not None)
+    if fits is None:
+        return
+    st.subheader("Feature maps")
+    with error_boundary("feature maps"):
+        feature_maps_section(state, image)
+    if state.presentation:
+        return
+    trace = studio_trace(state, image)
+    if trace is not None:
+        with error_boundary("downloads"):
+            downloads(state, trace, state.names[state.selected])
+        with error_boundary("quiz"):
+            quiz_section(trace, state.kind)
+    with error_boundary("code"):
+        code_section(image, state.bank, state.effective_bias, state.stride, state.padding, state.dilation,
+                     kind=state.kind)
 
 
 def _busy() -> None:
@@ -216,37 +278,8 @@ def _page(state: StudioState, granted: bool) -> None:
     if not state.presentation:
         _sidebar_image(state)
     image = working_image(state)
-    ss[INPUT_IMAGE] = image  # the network view offers the studio's image
     ss[INPUT_NAME] = state.input_name
-    fits = _header(state, image)
-    if ss.get(CHANNEL_NOTE) and not state.presentation:
-        st.info(ss[CHANNEL_NOTE])
-    if fits is not None and granted:
-        _player_and_link(state, image)
-    else:
-        if fits is not None:
-            _busy()
-        address_bar(state)
+    ss[SIDEBAR_VIEW] = _sidebar_view(state, image)
+    _main()
     if not state.presentation:
         _sidebar_filters(state)
-    if fits is None or not granted:
-        return
-    if not state.presentation:
-        if state.kind == "standard":
-            _arithmetic(state, image)
-        with error_boundary("kind of convolution"):
-            family_section(state, image)
-    st.subheader("Feature maps")
-    with error_boundary("feature maps"):
-        feature_maps_section(state, image)
-    if state.presentation:
-        return
-    trace = studio_trace(state, image)
-    if trace is not None:
-        with error_boundary("quiz"):
-            quiz_section(trace, state.kind)
-        with error_boundary("downloads"):
-            downloads(state, trace, state.names[state.selected])
-    with error_boundary("code"):
-        code_section(image, state.bank, state.effective_bias, state.stride, state.padding, state.dilation,
-                     kind=state.kind)

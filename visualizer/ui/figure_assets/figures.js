@@ -45,7 +45,7 @@
     // This frame shares the page's thread with the player: draw when the browser is idle, so that the player's
     // new figure (the edit a person is watching) is drawn first.
     const idle = () => new Promise((resolve) => (window.requestIdleCallback
-      ? window.requestIdleCallback(resolve, { timeout: 400 }) : setTimeout(resolve, 50)));
+      ? window.requestIdleCallback(resolve, { timeout: 60 }) : setTimeout(resolve, 50)));
     drawing = drawing.then(idle).then(() => (args.fig_id === shown ? draw(args) : null))
       .catch((err) => console.error(err));
   });
