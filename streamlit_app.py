@@ -11,11 +11,23 @@ st.set_page_config(page_title="Convolution Visualizer", page_icon=app_icon(), la
 # The studio is the home page ("/") and also has its own address ("/studio", shared links use it): a
 # default page answers only at "/", so a hidden twin answers at "/studio". No icons: Streamlit draws them
 # with a web font, and the app fetches nothing from outside its own host.
+# The twin hands over to the home page with the link's settings (so the navigation shows the studio as the page
+# one is on): the home page reads the link as the twin would have.
+home = st.Page(studio.render, title="Convolution studio", url_path="home", default=True)
+
+
+def _studio_twin() -> None:
+    st.switch_page(home, query_params=st.query_params.to_dict())
+
+
 pages = [
-    st.Page(studio.render, title="Convolution studio", url_path="home", default=True),
-    st.Page(studio.render, title="Convolution studio", url_path="studio", visibility="hidden"),
+    home,
+    st.Page(_studio_twin, title="Convolution studio", url_path="studio", visibility="hidden"),
     st.Page(network_page.render, title="Network view", url_path="network"),
     st.Page(learn_page.render, title="Learn", url_path="learn"),
     st.Page(model_page.render, title="Your model", url_path="model"),
 ]
+# Streamlit leaves about 100 px of blank space between the top navigation and a page's title (the main block's
+# top padding of 6rem, which also makes room for its header bar of 3.75rem): a constant style of ours, no user text.
+st.html("<style>[data-testid='stMainBlockContainer'] { padding-top: 4.25rem; }</style>")
 st.navigation(pages, position="top").run()

@@ -1,7 +1,7 @@
 """Take the README's and the design review's screenshots of the running app in headless Chromium.
 
     python docs/screenshots.py            # writes docs/screens/*.png and docs/studio.png
-    python docs/screenshots.py model model-stages   # only these views
+    python docs/screenshots.py model model-stages   # only these views (also: studio-photo studio-photo-maps)
 
 Starts the app on a free local port (and stops that server, by its process id), opens each view at
 390x844, 1366x768 and 1920x1080, waits for the chart, and saves what a person would see on the first
@@ -27,6 +27,8 @@ SIZES = {"phone": (390, 844), "laptop": (1366, 768), "projector": (1920, 1080)}
 VIEWS = {
     "studio": "/studio",
     "studio-rgb": "/studio?example=Shapes%20(64x64,%20colour)&channels=3&size=16",
+    "studio-photo": "/studio?example=Landscape%20photo%20(256x256,%20colour)",
+    "studio-photo-maps": "/studio?example=Landscape%20photo%20(256x256,%20colour)&region=40,180",  # the maps
     "presentation": "/studio?present=1",
     "network": "/network",
     "learn": "/learn",
@@ -117,6 +119,11 @@ def main() -> int:
                     page = browser.new_page(viewport={"width": width, "height": height})
                     page.goto(f"http://127.0.0.1:{port}{path}", timeout=120_000)
                     _wait_for_chart(page)
+                    if view.endswith("-maps"):  # the photo and its maps, from their top (inside the page's scroll)
+                        frame = page.locator("iframe[title*='photo_maps']").first
+                        frame.wait_for(timeout=120_000)
+                        frame.evaluate("(e) => e.scrollIntoView({block: 'start'})")
+                        page.wait_for_timeout(3000)
                     for action in actions:
                         _act(page, action)
                     if view in SCROLL_TO:

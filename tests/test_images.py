@@ -350,10 +350,21 @@ def test_absurdly_long_and_thin_images_are_refused(size):
     assert_is_image_error(err)
 
 
+def test_a_file_of_exactly_5_mib_is_read_and_one_byte_more_is_refused_in_the_unit_it_is_checked_in():
+    # Guards: images.MAX_UPLOAD_BYTES. A file of exactly 5 MiB was refused while the message said "5.0MB or smaller".
+    image = rgb(np.random.default_rng(1).integers(0, 256, (1024, 1024, 3)))
+    bmp = encode(image, "BMP")  # 54 header bytes + 3 MiB of pixels: padded below to exactly 5 MiB
+    exact = bmp + bytes(5 * 2**20 - len(bmp))
+    assert len(exact) == 5 * 2**20
+    assert load_image(exact).shape == (1024, 1024, 1)
+    with image_error(r"5,242,881 bytes.*limit is 5 MiB \(5,242,880 bytes\)"):
+        load_image(exact + b"\0")
+
+
 def test_a_valid_file_over_5_mb_is_refused_with_its_size():
     data = encode(rgb(np.random.default_rng(0).integers(0, 256, (1400, 1400, 3))), "BMP")
     assert len(data) > 5 * 1024 * 1024
-    with image_error(r"5\.9 MB.*limit is 5 MB") as err:
+    with image_error(r"5\.6\d MiB.*limit is 5 MiB \(5,242,880 bytes\)") as err:
         load_image(data)
     assert_is_image_error(err)
 

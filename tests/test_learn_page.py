@@ -419,3 +419,16 @@ def test_the_gradient_view_animates_and_checks_the_filter_gradient() -> None:
     kernels = [c for c in _charts(at) if not c.get("frames") and len(c["data"]) == 1
                and c["data"][0].get("type") == "heatmap"]
     assert any(np.allclose(np.array(k["data"][0]["z"], dtype=float), grad_filters[9, :, :, 0]) for k in kernels)
+
+
+def test_stop_is_live_only_while_a_training_runs() -> None:
+    # Issue 15: Stop looked active before any training. It is disabled until Train starts one, and after it ends.
+    at = _app(learn_slow=False)
+    at.run()
+    assert at.button(key="learn_stop").disabled
+    at.number_input(key="learn_epochs_shapes").set_value(2)
+    at.button(key="learn_train").click().run()
+    assert not at.exception and at.session_state["learn_run_shapes"].status == "finished"
+    assert not at.button(key="learn_stop").disabled, "the run that trained drew Stop live"
+    at.run()
+    assert at.button(key="learn_stop").disabled

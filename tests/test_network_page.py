@@ -357,7 +357,9 @@ def test_a_convolution_stage_shows_the_sliding_animation_of_the_chosen_filter() 
     animated = [c for c in (json.loads(c.proto.spec) for c in at.get("plotly_chart")) if c.get("frames")][0]
     grids = [np.array(t["z"], dtype=float) for t in animated["data"] if t.get("type") == "heatmap"]
     assert any(g.shape == kernel.shape and np.allclose(g, kernel) for g in grids)
-    assert "Filter 14" in " ".join(c.value for c in at.caption)
+    # index 14 is the 15th filter: people read filters counted from 1, as in the studio ("n = 14" names the index)
+    assert "Filter 15 " in " ".join(c.value for c in at.caption) and "n = 14" in " ".join(c.value for c in at.caption)
+    assert at.selectbox(key="net_filter").format_func(14) == "filter 15 of 15 (n = 14)"
 
 
 def test_the_relu_stage_says_what_relu_is() -> None:

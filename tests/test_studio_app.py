@@ -413,6 +413,7 @@ def test_a_preset_applies_to_the_selected_filter() -> None:
     at.selectbox(key="w_selected").set_value(2)
     rerun(at)
     at.selectbox(key="w_preset").set_value("laplacian")
+    rerun(at)
     at.button(key="apply_preset").click()
     rerun(at)
     s = state(at)
@@ -430,6 +431,7 @@ def test_a_preset_in_a_size_it_lacks_is_refused_with_a_message() -> None:
     rerun(at)
     bank = state(at).bank.copy()
     at.selectbox(key="w_preset").set_value("sobel x")
+    rerun(at)  # a pick reruns the page: Apply is live for a preset, not for "custom"
     at.button(key="apply_preset").click()
     rerun(at)
     assert any("Change the kernel size first" in e.value for e in at.error)

@@ -22,11 +22,13 @@ from hypothesis import strategies as st
 
 from visualizer.activations import ACTIVATION_NAMES
 from visualizer.filters import preset_kernel, preset_sizes, random_filters
-from visualizer.images import EXAMPLES
+from visualizer.images import EXAMPLES, load_example
 from visualizer.studio_state import (
+    BIAS_RANGE,
     CHANNELS,
     CONV_KINDS,
     KERNEL_LIMIT,
+    MAP_SCALES,
     MAPS,
     MAX_BANK_CHARS,
     MAX_FILTERS,
@@ -106,7 +108,7 @@ def states(draw: st.DrawFn) -> StudioState:
         channels=channels,
         working_size=draw(st.integers(*RANGES["working_size"])),
         bank=wide_floats(rng, (n, kh, kw, channels)),
-        bias=wide_floats(rng, (n,)),
+        bias=wide_floats(rng, (n,)) * (BIAS_RANGE[1] / KERNEL_LIMIT),  # every exponent, inside the bias's range
         names=[draw(NAME_TEXT) for _ in range(n)],
         use_bias=draw(st.booleans()),
         selected=draw(st.integers(0, n - 1)),
@@ -121,6 +123,7 @@ def states(draw: st.DrawFn) -> StudioState:
         presentation=draw(st.booleans()),
         field_layers=draw(st.integers(*RANGES["field_layers"])),
         kind=draw(st.sampled_from(CONV_KINDS)),
+        map_scale=draw(st.sampled_from(MAP_SCALES)),
     )
     state.input_name = state.example
     return state
@@ -142,9 +145,10 @@ def test_every_field_is_compared_by_the_round_trip_test() -> None:
     assert NOT_IN_LINK < names
     changed = StudioState(channels=3, working_size=40, use_bias=True, selected=2, stride=2, padding=3,
                           dilation=4, step=7, speed_ms=1000, activation="tanh", maps="full", pooling="avg",
-                          presentation=True, example=list(EXAMPLES)[2], field_layers=2,
-                          kind="transposed")
+                          presentation=True, example="Landscape photo (256x256, colour)", region=(30, 40),
+                          map_scale="shared", field_layers=2, kind="transposed")
     changed.input_name = changed.example
+    changed.image = load_example(changed.example, channels=3)  # a photo: its region is in the link
     changed.bank = np.arange(4 * 2 * 3 * 3, dtype=float).reshape(4, 2, 3, 3) / 7
     changed.bias = np.array([0.5, -1.25, 1e-300, 3.0])
     changed.names = ["ä", "b", "c", "d"]
@@ -557,6 +561,35 @@ def test_typed_kernel_text_that_is_not_a_kernel_is_refused_with_a_sentence(text:
         parse_kernel(text, 2, 2, 3)
     assert words in str(info.value)
     assert "nan" not in str(info.value) and "0x2" not in str(info.value)
+
+
+# --- One range per field, for the parser and the widgets ---------------------------------------------------------
+def bank_link(entries: list, size: tuple[int, int] = (3, 3)) -> str:
+    payload = json.dumps({"k": list(size), "f": entries}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(zlib.compress(payload.encode())).decode().rstrip("=")
+
+
+@pytest.mark.parametrize("bias", [BIAS_RANGE[1] + 0.5, BIAS_RANGE[0] - 1, 1e6])
+def test_a_bias_the_bias_input_cannot_hold_is_refused_by_the_link(bias: float) -> None:
+    # Guards: studio_state.BIAS_RANGE, read by decode_bank and the bias number_input (a bias of 1e6 from a link
+    # made the filter editor fail with StreamlitValueAboveMaxError on every run).
+    restored, errors = from_query({"bank": bank_link([["a", ["preset", "identity"], bias]]), "bias": "1"})
+    assert errors == ["filter 1's bias must be a number between -100 and 100"]
+    assert restored.n_filters == StudioState().n_filters
+
+
+def test_a_bias_at_either_end_of_the_range_is_kept() -> None:
+    restored, errors = from_query({"bank": bank_link([["a", ["preset", "identity"], BIAS_RANGE[0]],
+                                                      ["b", ["preset", "identity"], BIAS_RANGE[1]]])})
+    assert errors == [] and list(restored.bias) == list(BIAS_RANGE)
+
+
+def test_an_integer_of_5000_digits_in_a_bank_gets_our_sentence_not_pythons() -> None:
+    payload = '{"k":[3,3],"f":[["a",["random",' + "7" * 5000 + '],0]]}'
+    text = base64.urlsafe_b64encode(zlib.compress(payload.encode())).decode().rstrip("=")
+    restored, errors = from_query({"bank": text})
+    assert errors == ["the filters are not in the link's format"]
+    assert not any("digits" in e or "int_max_str" in e for e in errors)
 
 
 @pytest.mark.parametrize("kind", ["upload", "drawing"])

@@ -68,7 +68,8 @@ def load_image(data: bytes, *, channels: int = 1, max_side: int = MAX_SIDE) -> n
         raise ImageError("the file is empty (0 bytes)")
     if len(data) > MAX_UPLOAD_BYTES:
         raise ImageError(
-            f"the file is {len(data) / 1e6:.1f} MB; the limit is {MAX_UPLOAD_BYTES / 1e6:.0f} MB"
+            f"the file is {len(data):,} bytes ({len(data) / 2**20:.2f} MiB); the limit is {MAX_UPLOAD_BYTES // 2**20} "
+            f"MiB ({MAX_UPLOAD_BYTES:,} bytes)"
         )
     try:
         with warnings.catch_warnings():
@@ -250,6 +251,14 @@ def image_from_array(pixels: np.ndarray, *, channels: int = 1, max_side: int = M
 def example_names() -> list[str]:
     """The names of the bundled example images, the founding 5x5 first."""
     return list(EXAMPLES)
+
+
+def example_size(name: str) -> tuple[int, int]:
+    """An example's ``(height, width)``, read from its file's header (no pixels decoded)."""
+    if name not in EXAMPLES:
+        raise ValueError(f"unknown example {name!r}; choose one of {', '.join(EXAMPLES)}")
+    with Image.open(ASSETS / EXAMPLES[name]) as im:
+        return im.height, im.width
 
 
 def load_example(name: str, *, channels: int = 1, max_side: int = MAX_SIDE) -> np.ndarray:

@@ -38,11 +38,14 @@ import numpy as np
 from .activations import ACTIVATION_NAMES
 from .family import KINDS as CONV_KINDS
 from .filters import PRESET_NAMES, convert_bank, expand_kernel, preset_kernel, preset_sizes, random_filters
-from .images import EXAMPLES, example_names
+from .images import EXAMPLES, example_names, example_size
 
 MAX_FILTERS = 32
 MAX_KERNEL = 7
-KERNEL_LIMIT = 1e6  # |value| of a kernel value or a bias
+KERNEL_LIMIT = 1e6  # |value| of a kernel value
+# Every number field's one range: the link's parser, clamp and the widgets all read it from here, so a value the
+# link accepts is always one the widget accepts (a bias of 1e6 from a link once broke the bias input).
+BIAS_RANGE = (-100.0, 100.0)
 MAX_NAME_CHARS = 60  # a filter's name, as kept (longer names are cut)
 MAX_KERNEL_TEXT = 20_000  # typed kernel text is refused beyond this length before it is parsed
 MIN_WORKING, MAX_WORKING, DEFAULT_WORKING = 5, 64, 24
@@ -50,6 +53,15 @@ MAX_STEPS = 20_000  # the trace's own limit; the UI clips the step to the steps 
 SPEEDS_MS = (50, 100, 200, 400, 700, 1000, 2000)
 CHANNELS = (1, 3)
 MAPS = ("animation", "full")  # feature maps on the animation's image, or on the full image
+MAP_SCALES = ("own", "shared")  # a photo's feature maps: each on its own colour scale, or one for all
+# A picture larger than this a side is a photo: its animation runs on a region at the photo's own pixels, and its
+# feature maps are computed on the whole picture (smaller pictures are shrunk to the working size, as before).
+PHOTO_MIN_SIDE = 65
+MAX_PICTURE_SIDE = 640  # a picture is kept at most this large (an upload's 640x480 stays at its own pixels)
+# A photo's animation runs on a square this many pixels a side unless a person (or a link) says otherwise: at
+# 1366x768 the player writes every pixel's number in its cell (a photo's pixels need three digits; at 8 they no
+# longer fit), and 4x4 steps of a 3x3 kernel play in 6 s. The slider goes up to 64.
+PHOTO_REGION = 6
 POOLS = ("none", "max", "avg")
 SOURCES = ("example", "upload", "draw", "grid")
 RANGES: dict[str, tuple[int, int]] = {
@@ -99,6 +111,9 @@ class StudioState:
     - stride, padding, dilation; step: the animation's current step (0-based); speed_ms: per step when playing;
     - activation, maps ("animation" | "full"), pooling ("none" | "max" | "avg"); presentation: projector mode;
     - field_layers: the receptive field under the player, of one layer or of two identical layers stacked.
+    - region: for a photo (see :func:`is_photo`), the top-left ``(row, column)`` of the square the animation runs
+      on, at the photo's own pixels (None: the centre); map_scale: the photo's maps, each on its "own" colour
+      scale or one "shared" scale.
     """
 
     source: str = "example"
@@ -124,6 +139,8 @@ class StudioState:
     presentation: bool = False
     field_layers: int = 1  # the receptive-field view under the player: one layer, or two identical ones stacked
     kind: str = "standard"  # the kind of convolution (visualizer.family.KINDS): "standard" or "transposed"
+    region: tuple[int, int] | None = None
+    map_scale: str = "own"
 
     @property
     def n_filters(self) -> int:
@@ -155,7 +172,7 @@ class _Defaults:
 
     def __init__(self) -> None:
         fresh = StudioState()
-        for key in (*RANGES, "source", "example", "activation", "maps", "pooling", "kind"):
+        for key in (*RANGES, "source", "example", "activation", "maps", "pooling", "map_scale", "kind"):
             setattr(self, key, getattr(fresh, key))
 
 
@@ -179,7 +196,7 @@ def clamp(state: StudioState) -> StudioState:
     channels = _whole(state.channels)
     state.channels = channels if channels in CHANNELS else 1
     for key, options in (("source", SOURCES), ("example", list(EXAMPLES)), ("activation", ACTIVATION_NAMES),
-                         ("maps", MAPS), ("pooling", POOLS), ("kind", CONV_KINDS)):
+                         ("maps", MAPS), ("pooling", POOLS), ("map_scale", MAP_SCALES), ("kind", CONV_KINDS)):
         if not isinstance(getattr(state, key), str) or getattr(state, key) not in options:
             setattr(state, key, getattr(default, key))
     speed = _whole(state.speed_ms)
@@ -188,11 +205,14 @@ def clamp(state: StudioState) -> StudioState:
         if not isinstance(getattr(state, key), (bool, np.bool_)):
             setattr(state, key, False)
         setattr(state, key, bool(getattr(state, key)))
+    state.region = _clamp_region(state.region)
     if state.bank.shape[3] != state.channels:
         state.bank = convert_bank(state.bank, state.channels)
     n = state.n_filters
     if state.bias.shape != (n,):
         state.bias = np.resize(np.asarray(state.bias, dtype=float), n) if state.bias.size else np.zeros(n)
+    bias = np.nan_to_num(np.asarray(state.bias, dtype=float), nan=0.0)
+    state.bias = np.clip(bias, *BIAS_RANGE)
     names = [str(v)[:MAX_NAME_CHARS] for v in list(state.names)[:n]]
     state.names = names + [f"filter {i + 1}" for i in range(len(names), n)]
     selected = _whole(state.selected)
@@ -200,6 +220,73 @@ def clamp(state: StudioState) -> StudioState:
     step = _whole(state.step)
     state.step = int(np.clip(step if step is not None else 0, 0, MAX_STEPS - 1))
     return state
+
+
+def _clamp_region(region: object) -> tuple[int, int] | None:
+    """A region's ``(row, column)`` as two whole numbers of at least 0 (the image's own size clips it further, in
+    :func:`photo_region`), or None when it is not a pair of numbers."""
+    if not isinstance(region, (tuple, list)) or len(region) != 2:
+        return None
+    values = [_whole(v) for v in region]
+    if any(v is None for v in values):
+        return None
+    return tuple(int(np.clip(v, 0, MAX_PICTURE_SIDE - 1)) for v in values)  # type: ignore[return-value]
+
+
+# --- A photo and the region the animation runs on -----------------------------------------------------------
+def is_photo(state: StudioState) -> bool:
+    """Is the input a photo (an upload or an example larger than ``PHOTO_MIN_SIDE - 1`` a side)? Then the animation
+    runs on a region of it at its own pixels, and the feature maps are computed on all of it. A drawing, a pixel
+    grid and the small examples are shrunk to the working size instead."""
+    image = state.image
+    return image is not None and state.input_kind in ("upload", "example") and max(image.shape[:2]) >= PHOTO_MIN_SIDE
+
+
+def photo_region(state: StudioState) -> tuple[int, int, int, int] | None:
+    """The animated square of a photo as ``(row, column, height, width)`` in the photo's pixels, inside it (the
+    state's ``region``, clipped; its centre when None), or None when the input is not a photo.
+
+    Its side is the working size; its top-left corner is a multiple of the stride, so that the animation's output
+    cells are cells of the full feature map (see :func:`region_in_map`)."""
+    if not is_photo(state):
+        return None
+    h, w = state.image.shape[:2]
+    rh, rw = min(state.working_size, h), min(state.working_size, w)
+    y, x = state.region if state.region is not None else ((h - rh) // 2, (w - rw) // 2)
+    s = max(1, int(state.stride))
+    y, x = int(np.clip(y, 0, h - rh)), int(np.clip(x, 0, w - rw))
+    return y - y % s, x - x % s, rh, rw
+
+
+def region_centred_at(state: StudioState, row: float, col: float) -> tuple[int, int]:
+    """The region's top-left corner that puts its centre on pixel ``(row, col)`` of the photo (clipped inside)."""
+    h, w = state.image.shape[:2]
+    rh, rw = min(state.working_size, h), min(state.working_size, w)
+    y = int(np.clip(round(row - rh / 2), 0, h - rh))
+    x = int(np.clip(round(col - rw / 2), 0, w - rw))
+    return y, x
+
+
+def region_in_map(region: tuple[int, int, int, int], out_shape: tuple[int, int], stride: int
+                  ) -> tuple[int, int, int, int]:
+    """Where the animation's ``out_shape`` output sits in the full feature map: ``(row, column, height, width)``.
+
+    The animation's output cell (i, j) reads the photo's rows ``y + i*s + u*d - p``; the full map's cell (Y, X) reads
+    ``Y*s + u*d - p``; with ``y`` a multiple of ``s`` they are the same cell when ``Y = y/s + i``. (With padding,
+    the region's own border is padded with zeros where the full map sees the photo's pixels: only its edge cells
+    can differ.)"""
+    y, x = region[0] // stride, region[1] // stride
+    return y, x, int(out_shape[0]), int(out_shape[1])
+
+
+def region_text(state: StudioState) -> str | None:
+    """``rows 120-135, columns 200-215 of 480x640``: the part of the photo the animation shows (None: no photo)."""
+    region = photo_region(state)
+    if region is None:
+        return None
+    y, x, rh, rw = region
+    h, w = state.image.shape[:2]
+    return f"rows {y}-{y + rh - 1}, columns {x}-{x + rw - 1} of {h}x{w}"
 
 
 # --- Changes to the filter bank ----------------------------------------------------------------------------
@@ -347,8 +434,8 @@ def set_bias(state: StudioState, index: int, value: float) -> str | None:
     if (isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating))
             or not math.isfinite(float(value))):
         return "the bias must be a finite number"
-    if abs(float(value)) > KERNEL_LIMIT:
-        return "the bias must be between -1,000,000 and 1,000,000"
+    if not BIAS_RANGE[0] <= float(value) <= BIAS_RANGE[1]:
+        return f"the bias must be between {BIAS_RANGE[0]:g} and {BIAS_RANGE[1]:g}"
     bias = state.bias.copy()
     bias[index] = float(value)
     state.bias = bias
@@ -449,10 +536,13 @@ def decode_bank(text: str, channels: int) -> tuple[np.ndarray, np.ndarray, list[
         raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
         inflater = zlib.decompressobj()
         data = inflater.decompress(raw, MAX_BANK_JSON)
-        if inflater.unconsumed_tail:
-            raise ValueError("the filters unpack to more than the link allows")
-        payload = json.loads(data.decode("utf-8"), parse_constant=_no_constant)
-    except (binascii.Error, zlib.error, UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+    except (binascii.Error, zlib.error):
+        raise ValueError("the filters are not in the link's format") from None
+    if inflater.unconsumed_tail:
+        raise ValueError("the filters unpack to more than the link allows")
+    try:
+        payload = json.loads(data.decode("utf-8"), parse_constant=_no_constant, parse_int=_short_int)
+    except (UnicodeDecodeError, ValueError, RecursionError):  # ValueError: JSON's own, and Python's digit limit
         raise ValueError("the filters are not in the link's format") from None
     if not isinstance(payload, dict) or not isinstance(payload.get("f"), list):
         raise ValueError("the filters are not in the link's format")
@@ -470,11 +560,20 @@ def decode_bank(text: str, channels: int) -> tuple[np.ndarray, np.ndarray, list[
             raise ValueError(f"filter {n} is not in the link's format")
         name, recipe, bias = entry
         kernels.append(_kernel_from_recipe(recipe, kh, kw, channels, n))
-        if isinstance(bias, bool) or not isinstance(bias, (int, float)) or abs(bias) > KERNEL_LIMIT:
-            raise ValueError(f"filter {n}'s bias must be a number between -1,000,000 and 1,000,000")
+        if (isinstance(bias, bool) or not isinstance(bias, (int, float))
+                or not BIAS_RANGE[0] <= bias <= BIAS_RANGE[1]):
+            raise ValueError(f"filter {n}'s bias must be a number between {BIAS_RANGE[0]:g} and {BIAS_RANGE[1]:g}")
         biases.append(float(bias))
         names.append(name[:MAX_NAME_CHARS])
     return np.stack(kernels), np.array(biases), names
+
+
+def _short_int(text: str) -> int:
+    """A JSON integer of at most 20 digits (a seed, a size); longer ones are not ours (and Python refuses to read
+    more than 4,300 digits with a message of its own)."""
+    if len(text.lstrip("-")) > 20:
+        raise ValueError("an integer too long for the link")
+    return int(text)
 
 
 def _no_constant(name: str) -> float:
@@ -553,6 +652,11 @@ def to_query(state: StudioState) -> dict[str, str]:
     params["activation"] = state.activation
     params["maps"] = state.maps
     params["pool"] = state.pooling
+    region = photo_region(state)
+    if region is not None:
+        params["region"] = f"{region[0]},{region[1]}"
+    if state.map_scale != "own":
+        params["scale"] = state.map_scale
     params["bias"] = "1" if state.use_bias else "0"
     if state.presentation:
         params["present"] = "1"
@@ -634,6 +738,8 @@ def from_query(params: Mapping[str, object], base: StudioState | None = None) ->
             state.input_name = (name or "image from the link")[:MAX_NAME_CHARS]
         except ValueError as err:
             errors.append(str(err))
+    if example is not None and "size" not in items and max(example_size(example)) >= PHOTO_MIN_SIDE:
+        state.working_size = PHOTO_REGION  # a photo example opens as the studio shows it when picked
     for key, attr in (("size", "working_size"), ("stride", "stride"), ("padding", "padding"),
                       ("dilation", "dilation"), ("field", "field_layers")):
         value = integer(key, *RANGES[attr])
@@ -646,7 +752,8 @@ def from_query(params: Mapping[str, object], base: StudioState | None = None) ->
     if speed is not None:
         state.speed_ms = speed
     for key, attr, options in (("activation", "activation", ACTIVATION_NAMES), ("maps", "maps", MAPS),
-                               ("pool", "pooling", POOLS), ("kind", "kind", CONV_KINDS)):
+                               ("pool", "pooling", POOLS), ("scale", "map_scale", MAP_SCALES),
+                               ("kind", "kind", CONV_KINDS)):
         value = choice(key, tuple(options))
         if value is not None:
             setattr(state, attr, value)
@@ -654,6 +761,13 @@ def from_query(params: Mapping[str, object], base: StudioState | None = None) ->
         value = integer(key, 0, 1)
         if value is not None:
             setattr(state, attr, bool(value))
+    region = text_of("region")
+    if region is not None:
+        match = re.fullmatch(r"(\d{1,4}),(\d{1,4})", region)
+        if not match or max(int(match.group(1)), int(match.group(2))) >= MAX_PICTURE_SIDE:
+            errors.append(f"region must be a row and a column from 0 to {MAX_PICTURE_SIDE - 1}, as 120,200")
+        else:
+            state.region = (int(match.group(1)), int(match.group(2)))
     bank = text_of("bank", MAX_BANK_CHARS)
     if bank is not None:
         try:

@@ -194,7 +194,7 @@ def test_every_page_answers_with_and_without_a_query_and_nothing_leaves_the_host
     try:
         page = context.new_page()
         expected = {"/": "Convolution studio", "/studio": "Convolution studio", "/network": "Network",
-                    "/learn": "Learn"}
+                    "/learn": "Learn", "/model": "Your model"}
         for path, heading in expected.items():
             for query in ("", "?stride=2&padding=1&filter=2"):
                 open_app(page, f"{app_url}{path}{query}")
@@ -220,7 +220,7 @@ def violations(target) -> list[str]:
             for v in results.response["violations"] if v["impact"] in SERIOUS for node in v["nodes"]]
 
 
-@pytest.mark.parametrize("path", ["/studio", "/studio?channels=3", "/studio?present=1", "/network"])
+@pytest.mark.parametrize("path", ["/studio", "/studio?channels=3", "/studio?present=1", "/network", "/model"])
 def test_axe_finds_no_serious_or_critical_violation(page: Page, app_url: str, path: str) -> None:
     page.set_viewport_size(VIEWPORT)
     open_app(page, f"{app_url}{path}")

@@ -11,16 +11,17 @@ from visualizer import ACTIVATION_LABELS, RELU_VS_STEP, activate, pool2d
 from visualizer.figures import feature_maps_figure
 from visualizer.figures.export import feature_sheet_png
 from visualizer.figures.raster import colorize, png_bytes, upscale_for_display
-from visualizer.studio_state import StudioState
+from visualizer.studio_state import MAX_PICTURE_SIDE, StudioState, is_photo
 from visualizer.text import md_text, plotly_text
 
 from .common import cached_conv2d, shape_label
 from .family_view import kind_maps
+from .photo_view import SCALE_LABELS, Panel, maps_source, photo_maps
 from .player import plotly_figures
 from .studio_model import bind, working_image
 
 ACTIVATION_CHOICES = ["relu", "step", "leaky_relu", "sigmoid", "tanh", "none"]
-RESOLUTIONS = {"animation": ("Animation image", None), "full": ("Full image (up to 256 px)", 256)}
+RESOLUTIONS = {"animation": ("Animation image", None), "full": ("Full image", MAX_PICTURE_SIDE)}
 POOLS = {"none": "No pooling", "max": "Max pool 2x2", "avg": "Average pool 2x2"}
 TILE_COLUMNS = 4
 
@@ -82,16 +83,29 @@ def _panels(panels: list[tuple[str, str, np.ndarray]], titles: list[str]) -> Non
 
 
 def feature_maps_section(state: StudioState, image: np.ndarray) -> None:
-    """The layer's output for every filter, on the animation image or the full image."""
+    """The layer's output for every filter: for a photo on the whole photo (the animated region outlined), else on
+    the animation image or the full image."""
+    photo = is_photo(state)
     c1, c2, c3 = st.columns(3)
     c1.selectbox("Activation", ACTIVATION_CHOICES, format_func=lambda a: ACTIVATION_LABELS[a],
                  **bind("w_activation", "activation"))
-    c2.selectbox("Computed on", list(RESOLUTIONS), format_func=lambda m: RESOLUTIONS[m][0], **bind("w_maps", "maps"))
+    if photo:
+        c2.segmented_control("Colour scale", list(SCALE_LABELS), format_func=SCALE_LABELS.get,
+                             selection_mode="single", help="Each map on its own colour scale (every filter's pattern "
+                             "shows), or one scale for all maps (their strengths compare).",
+                             **bind("w_map_scale", "map_scale", from_widget=lambda v: v or "own"))
+    else:
+        c2.selectbox("Computed on", list(RESOLUTIONS), format_func=lambda m: RESOLUTIONS[m][0],
+                     **bind("w_maps", "maps"))
     c3.selectbox("Then", list(POOLS), format_func=POOLS.get, **bind("w_pool", "pooling"))
     st.caption(RELU_VS_STEP)
 
-    side = RESOLUTIONS[state.maps][1]
-    src = image if side is None else working_image(state, side)
+    factor = 1.0
+    if photo:
+        src, factor = maps_source(state)
+    else:
+        side = RESOLUTIONS[state.maps][1]
+        src = image if side is None else working_image(state, side)
     bank, bias, act = state.bank, state.effective_bias, state.activation
     try:
         out = (cached_conv2d(src, bank, bias, state.stride, state.padding, state.dilation) if state.kind == "standard"
@@ -109,7 +123,15 @@ def feature_maps_section(state: StudioState, image: np.ndarray) -> None:
         what = "largest" if mode == "max" else "average"
         panels.append((POOLS[mode], f"each 2x2 block of a map becomes its {what} value, halving height and width; "
                        "the number of channels stays.", pool2d(after, 2, mode=mode)))
-    _panels(panels, titles)
+    if photo:
+        if factor < 1:
+            st.caption(f"{state.n_filters} maps of the whole {state.image.shape[0]}x{state.image.shape[1]} photo "
+                       f"would be more than a visitor's memory allows: they are computed on it shrunk to "
+                       f"{src.shape[0]}x{src.shape[1]}. Fewer filters give the photo's own pixels.")
+        photo_maps(state, [Panel(name, sentence, maps, 2 if k == 2 else 1)
+                           for k, (name, sentence, maps) in enumerate(panels)], titles, factor)
+    else:
+        _panels(panels, titles)
     if mode != "none" and not poolable:
         st.info("The feature maps are smaller than 2x2: there is nothing to pool.")
 

@@ -66,9 +66,33 @@ def _randomize(index: int | None) -> None:
     bump_editors()
 
 
+CUSTOM = "custom"  # the preset box's choice for a filter that is not exactly one of the presets
+PRESET_SHOWN = "_studio_preset_shown"  # (filter, editor version, name) the preset box was last set for
+
+
+def current_preset(state: StudioState, index: int) -> str:
+    """The preset filter ``index`` is exactly (its name and every value), else ``CUSTOM``."""
+    name = state.names[index]
+    kh, kw = state.kernel_size
+    if name in PRESET_NAMES and kh == kw and kh in model.preset_sizes(name):
+        if np.array_equal(model.expand_kernel(model.preset_kernel(name, kh), state.bank.shape[3]), state.bank[index]):
+            return name
+    return CUSTOM
+
+
 def _apply_preset(index: int) -> None:
-    st.session_state[FILTER_ERROR] = model.apply_preset(studio_state(), index, st.session_state["w_preset"])
+    choice = st.session_state.get("w_preset")
+    if choice == CUSTOM:
+        return
+    st.session_state[FILTER_ERROR] = model.apply_preset(studio_state(), index, choice)
     bump_editors()
+
+
+def _preset_caption(preset: str) -> str:
+    if preset == CUSTOM:
+        return ("Custom: values of its own, not one of the presets. Pick a preset and press Apply to replace them, "
+                "or edit the values below.")
+    return f"{preset.capitalize()}: {preset_description(preset)}"
 
 
 def _use_kernel_text(index: int, key: str) -> None:
@@ -97,10 +121,17 @@ def filter_editor(state: StudioState) -> None:
     _, kh, kw, c = state.bank.shape
     version = editor_version()
 
+    # The box shows the filter's own preset (or "Custom") whenever another filter is shown or the bank changed;
+    # in between it keeps what the person picked, until Apply.
+    shown = (index, version, state.names[index])
+    if ss.get(PRESET_SHOWN) != shown or ss.get("w_preset") not in (CUSTOM, *PRESET_NAMES):
+        ss[PRESET_SHOWN] = shown
+        ss["w_preset"] = current_preset(state, index)
     p1, p2 = st.columns([3, 1.3], vertical_alignment="bottom")
-    preset = p1.selectbox("Preset", PRESET_NAMES, key="w_preset", format_func=str.capitalize)
-    p2.button("Apply", key="apply_preset", width="stretch", type="primary", on_click=_apply_preset, args=(index,))
-    st.caption(f"{preset.capitalize()}: {preset_description(preset)}")
+    preset = p1.selectbox("Preset", [CUSTOM, *PRESET_NAMES], key="w_preset", format_func=str.capitalize)
+    p2.button("Apply", key="apply_preset", width="stretch", type="primary", on_click=_apply_preset, args=(index,),
+              disabled=preset == CUSTOM)
+    st.caption(_preset_caption(preset))
     r1, r2 = st.columns([1.5, 1.3], vertical_alignment="bottom")
     r1.number_input("Seed", 0, 10_000, 1, key="w_seed")
     r2.button("Random", key="randomize_one", width="stretch", on_click=_randomize, args=(index,))
@@ -132,7 +163,7 @@ def filter_editor(state: StudioState) -> None:
     if state.use_bias:
         bias_key = f"bias_{index}_{version}"
         st.number_input(
-            f"Bias of filter {index + 1}", -100.0, 100.0, float(state.bias[index]), step=0.1,
+            f"Bias of filter {index + 1}", *model.BIAS_RANGE, float(state.bias[index]), step=0.1,
             key=bias_key, on_change=_set_bias, args=(index, bias_key),
         )
 

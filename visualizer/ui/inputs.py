@@ -16,7 +16,7 @@ import streamlit as st
 from visualizer import ImageError, example_names, image_from_array, load_example, load_image, to_channels
 from visualizer.figures.pixel_grid import pixel_grid_figure
 from visualizer.images import MAX_UPLOAD_BYTES
-from visualizer.studio_state import MAX_WORKING, StudioState
+from visualizer.studio_state import MAX_PICTURE_SIDE, MAX_WORKING, PHOTO_REGION, StudioState, is_photo
 from visualizer.text import md_text
 
 from .studio_model import bind, studio_state
@@ -26,9 +26,10 @@ SOURCE_LABELS = {"example": "Example", "upload": "Upload", "draw": "Draw", "grid
 GRID_MAX_SIDE = 16
 # Typed pixel text is refused beyond this length before it is parsed (64x64 values need about 30,000).
 MAX_PIXELS_TEXT = 200_000
-# Each visitor's picture is kept at most this large: the largest size a view uses (the feature maps'
-# "Full image"), so a session holds 1.5 MB, not the 25 MB of a 1024x1024 RGB float image.
-SOURCE_MAX_SIDE = 256
+# Each visitor's picture is kept at most this large: a 640x480 photo stays at its own pixels (the feature maps are
+# computed on all of it, the animation runs on a region of it), and a session holds at most 9.8 MB, not the 25 MB
+# of a 1024x1024 RGB float image.
+SOURCE_MAX_SIDE = MAX_PICTURE_SIDE
 # One upload is decoded at a time, server-wide: the largest file we accept (36 million RGBA pixels in a few
 # kB) needs ~300 MB while Pillow decodes it, and visitors uploading at once must not multiply that. The
 # semaphore holds no data, so it shares nothing between visitors; a decode takes at most a second or two.
@@ -40,6 +41,7 @@ INPUT_ERROR = "_studio_input_error"  # the last upload/drawing/typing problem, s
 # A new photo or drawing starts at this animation size: 14x14 steps of a 3x3 kernel play in about a minute
 # at 400 ms; the slider goes up to 64 for those who want more.
 NEW_PICTURE_WORKING = 16
+NEW_PHOTO_REGION = PHOTO_REGION  # a new photo's animated square (see studio_state.PHOTO_REGION)
 
 
 def set_source(state: StudioState, image: np.ndarray, name: str, kind: str) -> None:
@@ -48,7 +50,10 @@ def set_source(state: StudioState, image: np.ndarray, name: str, kind: str) -> N
     state.input_name = name
     state.input_kind = kind
     state.step = 0
-    if kind in ("upload", "drawing") and state.working_size > NEW_PICTURE_WORKING:
+    state.region = None  # a new picture's animation starts at its centre
+    if is_photo(state):  # a region of the photo, small enough that every cell shows its number
+        state.working_size = NEW_PHOTO_REGION
+    elif kind in ("upload", "drawing") and state.working_size > NEW_PICTURE_WORKING:
         state.working_size = NEW_PICTURE_WORKING
 
 
@@ -110,10 +115,11 @@ def input_panel(state: StudioState) -> None:
 def _upload_panel(state: StudioState) -> None:
     ss = st.session_state
     upload = st.file_uploader(
-        f"Upload an image (PNG, JPEG, GIF, BMP, WebP, TIFF; up to {MAX_UPLOAD_BYTES // 2**20} MB)",
+        f"Upload an image (PNG, JPEG, GIF, BMP, WebP, TIFF; up to {MAX_UPLOAD_BYTES // 2**20} MiB, "
+        f"{MAX_UPLOAD_BYTES:,} bytes)",
         type=UPLOAD_TYPES,
         key="upload",
-        max_upload_size=MAX_UPLOAD_BYTES // 2**20,
+        max_upload_size=MAX_UPLOAD_BYTES // 2**20 + 1,  # Streamlit's own check, above ours: ours names the limit
     )
     if upload is None:
         return

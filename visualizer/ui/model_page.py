@@ -59,15 +59,10 @@ def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-@st.cache_resource(max_entries=4, ttl=CACHE_TTL, show_spinner=False)
+@st.cache_data(max_entries=4, ttl=CACHE_TTL, show_spinner=False)
 def cached_network(digest: str, _data: bytes) -> OnnxNetwork:
-    """The model read once per file (keyed on its hash) and shared read-only: a model of 30 MB is not
-    copied on every run, as ``cache_data`` would; its weights are made read-only so no view can change them."""
-    network = read_onnx(_data)
-    for stage in network.stages:
-        for value in stage.params.values():
-            value.flags.writeable = False
-    return network
+    """The model read once per file, keyed on its hash (each caller gets its own copy)."""
+    return read_onnx(_data)
 
 
 @st.cache_data(max_entries=4, ttl=CACHE_TTL, show_spinner=False)
@@ -448,7 +443,8 @@ def _views(network: OnnxNetwork, digest: str, data: bytes, picture: np.ndarray, 
     with c1, error_boundary("picture"):
         st.markdown(f"**The picture**: {md_text(picture_name)}, as the model takes it "
                     f"({shape_label(network.stages[0].image_shape)})")
-        st.image(_picture_png(network.image(0, x.astype(np.float64))), width=224)
+        st.image(_picture_png(network.image(0, x.astype(np.float64))), width=224, output_format="PNG",
+                 alt=f"the picture the model takes, {shape_label(network.stages[0].image_shape)}")
     with c2, error_boundary("class scores"):
         _scores(network, values)
     st.divider()

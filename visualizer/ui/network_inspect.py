@@ -169,8 +169,9 @@ def sliding_section(x: np.ndarray, filters: np.ndarray, bias: np.ndarray, stride
     nf = filters.shape[0]
     ss["net_filter"] = int(np.clip(ss.get("net_filter", 0), 0, nf - 1))
     c1, c2 = st.columns([1, 3], vertical_alignment="bottom")
-    n = c1.selectbox("Output channel n (made by filter n)", range(nf), key="net_filter",
-                     format_func=lambda i: f"n = {i}: filter {i} of {nf}")
+    # Filters are counted from 1 wherever a person reads them, as in the studio (n is the 0-based index in formulas).
+    n = c1.selectbox("Filter (makes output channel n)", range(nf), key="net_filter",
+                     format_func=lambda i: f"filter {i + 1} of {nf} (n = {i})")
     trace = cached_trace(x, filters[n], float(bias[n]), stride, padding, 1)
     steps = trace.steps
     if steps > 1:
@@ -185,8 +186,9 @@ def sliding_section(x: np.ndarray, filters: np.ndarray, bias: np.ndarray, stride
                     config={"displayModeBar": False, "scrollZoom": False})
     y, xx = trace.positions[step]
     st.caption(
-        f"Filter {n} ({'x'.join(map(str, filters.shape[1:]))}) at step {step + 1} of {steps} makes output cell "
-        f"({y}, {xx}) of channel {n}. Press Play in the chart, or click an output cell to jump to it. Choose "
+        f"Filter {n + 1} ({'x'.join(map(str, filters.shape[1:]))}) at step {step + 1} of {steps} makes output cell "
+        f"({y}, {xx}) of output channel n = {n}. Press Play in the chart, or click an output cell to jump to it. "
+        "Choose "
         "another n to see how every other output channel is made: the same slide, other weights."
     )
 

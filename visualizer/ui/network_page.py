@@ -8,6 +8,7 @@ stage, and the inspector of the chosen stage (:mod:`network_inspect`).
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 import numpy as np
@@ -235,10 +236,17 @@ def output_view(stages: list[Stage], trained: bool) -> None:
         st.subheader(f"The output: {k} class score{'s' if k > 1 else ''}")
         if trained:
             best = int(np.argmax(probs))
-            st.markdown(f"The network says **{md_text(names[best])}**, {100 * probs[best]:.1f}% sure.")
+            runner_up = int(np.argsort(scores)[-2]) if k > 1 else best
+            gap = float(scores[best] - scores[runner_up])
+            st.markdown(f"The network says **{md_text(names[best])}**, {100 * probs[best]:.1f}% sure (score "
+                        f"{scores[best]:.2f}; next: {md_text(names[runner_up])}, {scores[runner_up]:.2f}).")
             st.caption(f"The trained chain scores six shapes: {md_text(', '.join(names))}. Softmax turns the "
-                       "six scores into probabilities: e^score divided by the sum of all six e^score. Try the "
-                       "Learn page to train it yourself.")
+                       "six scores into probabilities: e^score divided by the sum of all six e^score. "
+                       f"A lead of {gap:.1f} in score is a factor of e^{gap:.1f} ≈ {math.exp(min(gap, 700)):.3g} in "
+                       "probability: on an image like the ones it was trained on, training pushed the right score far "
+                       "above the others, so softmax is nearly certain; on a new drawing the scores are closer. "
+                       "The raw scores are next to the probabilities in the chart. Try the Learn page to train it "
+                       "yourself.")
         else:
             st.caption("With random weights these numbers mean nothing yet: they are just what random filters make "
                        "of the input. Choose the trained weights in the sidebar to give them a meaning.")

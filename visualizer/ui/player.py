@@ -23,8 +23,11 @@ ASSETS = Path(__file__).resolve().parent / "player_assets"
 PLOTLY_BUNDLE = ASSETS / "plotly-cartesian.min.js"
 FIGURE_ASSETS = Path(__file__).resolve().parent / "figure_assets"  # its page loads PLOTLY_BUNDLE from the player's URL
 
+PHOTO_ASSETS = Path(__file__).resolve().parent / "photo_assets"  # a photo and its maps as pictures (photo_view.py)
+
 _player = components.declare_component("sliding_player", path=str(ASSETS))
 _figures = components.declare_component("plotly_figures", path=str(FIGURE_ASSETS))
+_photo = components.declare_component("photo_maps", path=str(PHOTO_ASSETS))
 
 
 def sliding_player(
@@ -91,3 +94,9 @@ def plotly_figures(figures: list[dict], *, fig_id: str, headings: list[list[str]
     ``labels`` the figures' accessible names; both are shown as plain text (never HTML or Markdown).
     """
     _figures(figures=figures, fig_id=fig_id, headings=headings, labels=labels, key=key, default=None, tab_index=-1)
+
+
+def photo_pictures(*, fig_id: str, photo: dict, panels: list[dict], key: str, on_change) -> dict | None:
+    """Draw a photo and its maps (``photo_assets/``; see :mod:`visualizer.ui.photo_view` for the arguments); returns
+    where the last click or drag on a picture ended: ``{"target", "fy", "fx", "seq"}`` or None."""
+    return _photo(fig_id=fig_id, photo=photo, panels=panels, key=key, default=None, on_change=on_change, tab_index=-1)

@@ -23,7 +23,7 @@ import streamlit as st
 
 from visualizer import family
 from visualizer.network import size_arithmetic
-from visualizer.studio_state import MAX_WORKING, MIN_WORKING, StudioState, set_channels, to_query
+from visualizer.studio_state import RANGES, StudioState, is_photo, region_text, set_channels, to_query
 from visualizer.text import md_text, plain
 
 from .address_bar import address_bar, restored_note
@@ -63,9 +63,15 @@ def _sidebar_image(state: StudioState) -> None:
                  key="w_channels", on_change=_on_channels)
         if st.session_state.get(CHANNEL_NOTE):  # here, not above the player: it would push Play down
             st.caption(st.session_state[CHANNEL_NOTE])
-        st.slider("Animation size (pixels a side)", MIN_WORKING, MAX_WORKING,
-                  help="The image is shrunk to at most this many pixels a side for the animation; "
-                  "small images are never enlarged.", **bind("w_working_size", "working_size"))
+        if is_photo(state):
+            st.slider("Animated region (pixels a side)", *RANGES["working_size"],
+                      help="The animation runs on a square of the photo this many pixels a side, at the photo's own "
+                      "pixels; click or drag on the photo under Feature maps to choose where.",
+                      **bind("w_working_size", "working_size"))
+        else:
+            st.slider("Animation size (pixels a side)", *RANGES["working_size"],
+                      help="The image is shrunk to at most this many pixels a side for the animation; "
+                      "small images are never enlarged.", **bind("w_working_size", "working_size"))
         _preview(state)
 
 
@@ -97,10 +103,11 @@ def _sidebar_view(state: StudioState, image: np.ndarray) -> tuple:
 def _sliding(state: StudioState, image: np.ndarray, fits: bool) -> None:
     """Stride, padding and dilation (in the main fragment: a change reruns it alone), and the output size."""
     c1, c2, c3, _ = st.columns([1, 1, 1, 2.4 if fits else 0.1])
-    c1.number_input("Stride", 1, 4, help="How many pixels the filter moves at each step.",
+    c1.number_input("Stride", *RANGES["stride"], help="How many pixels the filter moves at each step.",
                     **bind("w_stride", "stride"))
-    c2.number_input("Padding", 0, 3, help="Rings of zeros added around the image.", **bind("w_padding", "padding"))
-    c3.number_input("Dilation", 1, 4, help="Spacing between the kernel's cells (1 = none).",
+    c2.number_input("Padding", *RANGES["padding"], help="Rings of zeros added around the image.",
+                    **bind("w_padding", "padding"))
+    c3.number_input("Dilation", *RANGES["dilation"], help="Spacing between the kernel's cells (1 = none).",
                     **bind("w_dilation", "dilation"))
     kind_control(state)
     if fits and state.kind == "standard":
@@ -230,6 +237,10 @@ def _main_views(state: StudioState, image: np.ndarray, granted: bool) -> None:
         if not state.presentation and trace is not None and state.kind == "standard":
             with error_boundary("receptive field"):
                 studio_field_section(state, trace, image)
+        where = region_text(state)
+        if where is not None and not state.presentation:
+            st.caption(f"The animation shows {where}, at the photo's own pixels (its row and column 0 are the "
+                       "region's first). Click or drag on the photo under **Feature maps** to move it.")
         if not state.presentation:
             _share(state)
     elif fits is not None:

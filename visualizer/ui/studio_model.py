@@ -16,7 +16,7 @@ import numpy as np
 import streamlit as st
 
 from visualizer import load_example
-from visualizer.studio_state import StudioState, clamp, from_query
+from visualizer.studio_state import StudioState, clamp, from_query, photo_region
 
 STATE_KEY = "studio_state"
 LINK_APPLIED = "_studio_link_applied"
@@ -91,7 +91,12 @@ def update(change: Callable[[StudioState], Any]) -> Callable[[], None]:
 
 
 def working_image(state: StudioState, side: int | None = None) -> np.ndarray:
-    """The animation's input: the state's image at most ``side`` (default: the working size) a side."""
+    """The animation's input: the state's image at most ``side`` (default: the working size) a side; for a photo
+    (``side`` not given), the region the animation runs on, cut out at the photo's own pixels."""
     from visualizer import resize_image, to_channels
 
+    region = photo_region(state) if side is None else None
+    if region is not None:
+        y, x, h, w = region
+        return to_channels(state.image[y:y + h, x:x + w], state.channels)
     return to_channels(resize_image(state.image, side or state.working_size), state.channels)
