@@ -135,8 +135,10 @@ class Stamps:
         ho, wo = self.out_hw
         kh, kw = self.stamps.shape[1:]
         d = self.dilation
-        padded = np.zeros((ho + 2 * d * kh, wo + 2 * d * kw))  # room for stamps hanging over any edge
-        off = np.array([d * kh, d * kw])
+        # Room for stamps hanging over any edge: a padding larger than the kernel puts them far outside.
+        off = np.maximum(0, -self.origins.min(axis=0))
+        far = self.origins.max(axis=0) + off + np.array([d * (kh - 1), d * (kw - 1)]) + 1
+        padded = np.zeros((max(ho + off[0], far[0]), max(wo + off[1], far[1])))
         out, done = [], 0
         for want in steps:
             for i in range(done, want + 1):
