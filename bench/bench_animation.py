@@ -243,7 +243,58 @@ def _run(quick: bool) -> list[dict]:
             per_step = _timed(lambda image=image: _click_to_chart(image, max_frames=10**9), 1, False)[0]
             entry["one_lean_frame_per_step_s"] = round(per_step, 4)
         results.append(entry)
+    results.extend(kind_lines(quick))
     return results
+
+
+def _kind_player(image: np.ndarray, kind: str) -> tuple[int, int]:
+    """What the studio sends for ``kind`` on ``image``: the player's figure (as animation_view.player_figure
+    builds it) and, for the transposed kind, the stamping figure; returns ``(player bytes, stamping bytes)``."""
+    from visualizer import family
+    from visualizer.figures.family import stamp_figure
+    from visualizer.studio_state import StudioState
+    from visualizer.ui.animation_view import DENSE_FRAMES, frame_budget
+    from visualizer.ui.family_view import trace_args
+
+    state = StudioState(kind=kind, stride=2 if kind == "transposed" else 1, channels=3)
+    state.bank = np.repeat(np.repeat(KERNEL[None, :, :, None], 3, axis=3), 4, axis=0)
+    img, kernel, bias, stride, padding, dilation = trace_args(state, image)
+    trace = trace_convolution(img, kernel, bias, stride=stride, padding=padding, dilation=dilation)
+    budget = frame_budget(kernel, trace.padded.size + trace.steps)
+    fig = sliding_figure(trace, step=trace.steps // 2, max_frames=budget, dense_frames=DENSE_FRAMES,
+                         controls=False, width_px=1180, height=520)
+    player = len(json.dumps(fig))
+    stamps = 0
+    if kind == "transposed":
+        steps = family.stamp_steps(image, state.bank[0], stride=state.stride, padding=0, dilation=1)
+        stamps = len(json.dumps(stamp_figure(image, steps)))
+    return player, stamps
+
+
+def kind_lines(quick: bool) -> list[dict]:
+    """Each kind of convolution in the studio at 64x64 RGB: bytes and build time of what it sends (player figure,
+    and the stamping figure for the transposed kind) against the budgets; the reference is the standard kind."""
+    from visualizer import family
+
+    image = load_example("Shapes (64x64, colour)", channels=3)
+    repeats = 2 if quick else 5
+    out, floor = [], None
+    for kind in family.KINDS:
+        player, stamps = _kind_player(image, kind)
+        best, median, cpu = _timed(lambda kind=kind: _kind_player(image, kind), repeats)
+        floor = best if floor is None else floor
+        largest = max(player, stamps)  # each figure is its own message (the player; the stamping view)
+        out.append({"metric": f"studio_kind_{kind}_64x64_rgb_json", "value": largest, "unit": "bytes",
+                    "reference": "budget", "reference_value": BYTES_BUDGET,
+                    "ratio": round(largest / BYTES_BUDGET, 4), "budget": BYTES_BUDGET,
+                    "within_budget": player <= BYTES_BUDGET and stamps <= BYTES_BUDGET, "player_bytes": player,
+                    "stamping_bytes": stamps})
+        out.append({"metric": f"studio_kind_{kind}_64x64_rgb_build", "value": round(best, 4), "unit": "s",
+                    "reference": "studio_kind_standard_64x64_rgb_build (same run)", "reference_value": round(floor, 4),
+                    "ratio": round(best / floor, 3), "budget": TIME_BUDGET_S, "within_budget": best <= TIME_BUDGET_S,
+                    "median": round(median, 4), "cpu_s": round(cpu, 4),
+                    "loadavg_1m": round(__import__("os").getloadavg()[0], 2)})
+    return out
 
 
 if __name__ == "__main__":

@@ -403,6 +403,41 @@ def environment() -> dict:
     }
 
 
+def bench_family(quick: bool) -> list[dict]:
+    """The grouped (depthwise and g = 4) and transposed engine paths against PyTorch on the same float64 values."""
+    from visualizer import conv2d
+    from visualizer.family import layer_output
+
+    if torch is None:
+        return [line("family vs torch", None, "ms", "torch f64", None, skipped="torch is not installed")]
+    rng = np.random.default_rng(0)
+    side = 128 if quick else 256
+    image = rng.random((side, side, 16))
+    x = torch.from_numpy(np.ascontiguousarray(image.transpose(2, 0, 1)[None]))
+    out = []
+    for groups, n in ((16, 16), (4, 32)):
+        bank = rng.normal(size=(n, 3, 3, 16 // groups))
+        w = torch.from_numpy(np.ascontiguousarray(bank.transpose(0, 3, 1, 2)))
+        err = float(np.abs(torch_f.conv2d(x, w, groups=groups)[0].numpy().transpose(1, 2, 0)
+                           - conv2d(image, bank, groups=groups)).max())
+        best = best_times({"ours": lambda b=bank, g=groups: conv2d(image, b, groups=g),
+                           "torch": lambda w=w, g=groups: torch_f.conv2d(x, w, groups=g)}, 3 if quick else 7)
+        out.append(line(f"conv2d f64 {side}x{side}x16 {n}x3x3 groups={groups} vs torch", ms(best["ours"]), "ms",
+                        "torch f64", ms(best["torch"]), max_abs_diff=err, budget=None))
+    bank = rng.normal(size=(8, 3, 3, 16))
+    wt = torch.from_numpy(np.ascontiguousarray(bank.transpose(3, 0, 1, 2)))  # ConvTranspose2d(16, 8)
+    small = image[: side // 2, : side // 2]
+    xs = torch.from_numpy(np.ascontiguousarray(small.transpose(2, 0, 1)[None]))
+    zeros = np.zeros(8)
+    err = float(np.abs(torch_f.conv_transpose2d(xs, wt, stride=2)[0].numpy().transpose(1, 2, 0)
+                       - layer_output("transposed", small, bank, zeros, stride=2, padding=0, dilation=1)).max())
+    best = best_times({"ours": lambda: layer_output("transposed", small, bank, zeros, stride=2, padding=0, dilation=1),
+                       "torch": lambda: torch_f.conv_transpose2d(xs, wt, stride=2)}, 3 if quick else 7)
+    out.append(line(f"conv_transpose2d f64 {side // 2}x{side // 2}x16 -> 8, 3x3, stride 2 vs torch", ms(best["ours"]),
+                    "ms", "torch f64", ms(best["torch"]), max_abs_diff=err, budget=None))
+    return out
+
+
 def run(quick: bool) -> list[dict]:
     """All engine benchmarks; a workload that fails becomes a line with ``error`` (the others still run)."""
     results = [environment()]
@@ -413,6 +448,7 @@ def run(quick: bool) -> list[dict]:
     ]
     jobs.append(("trace_convolution 64x64x3 3x3", lambda: bench_trace(quick)))
     jobs.append(("conv2d f64 1024x1024x3 16x7x7 peak memory", bench_memory))
+    jobs.append(("grouped and transposed vs torch", lambda: bench_family(quick)))
     for label, job in jobs:
         try:
             results.extend(job())

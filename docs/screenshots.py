@@ -34,6 +34,8 @@ VIEWS = {
     "learn": "/learn",
     "model": "/model",
     "model-stages": "/model",  # scrolled to the graph and the inspected stage (SCROLL_TO)
+    "network-cone": "/network",  # scrolled to the cone of receptive fields
+    "studio-transposed": "/studio?kind=transposed&stride=2",  # scrolled to the stamping view
 }
 # Views reached by doing something: "switch" turns presentation mode on with its switch, "edit" opens a cell of
 # the player's kernel and types a value into it (not yet applied: the picture shows the field in place).
@@ -54,7 +56,11 @@ def _act(page: Page, action: str) -> None:
         frame.locator('.kcell[data-cell="0,1,1"]').click()
         frame.locator("input.kedit").fill("-2.5")
         page.wait_for_timeout(300)
-SCROLL_TO = {"model-stages": "The graph"}  # a view shown from this heading down, not from the top
+SCROLL_TO = {  # a view shown from this heading down, not from the top
+    "model-stages": "The graph",
+    "network-cone": "What a cell sees: its receptive field",
+    "studio-transposed": "Each input cell stamps the kernel, scaled by its value, into the output",
+}
 
 
 def _free_port() -> int:

@@ -93,7 +93,7 @@ def chart(at: AppTest, key: str) -> dict:
     """A feature-map figure (``MAPS``; they are drawn together by the ``plotly_figures`` component) or a chart."""
     if key in MAPS:
         for element in at.get("component_instance"):
-            if element.proto.component_name.endswith("plotly_figures"):
+            if element.proto.component_name.endswith("plotly_figures") and element.proto.id.endswith("feature_maps"):
                 figures = json.loads(element.proto.json_args)["figures"]
                 if MAPS[key] < len(figures):
                     return figures[MAPS[key]]

@@ -26,6 +26,7 @@ from visualizer.images import EXAMPLES, load_example
 from visualizer.studio_state import (
     BIAS_RANGE,
     CHANNELS,
+    CONV_KINDS,
     KERNEL_LIMIT,
     MAP_SCALES,
     MAPS,
@@ -120,6 +121,8 @@ def states(draw: st.DrawFn) -> StudioState:
         maps=draw(st.sampled_from(MAPS)),
         pooling=draw(st.sampled_from(POOLS)),
         presentation=draw(st.booleans()),
+        field_layers=draw(st.integers(*RANGES["field_layers"])),
+        kind=draw(st.sampled_from(CONV_KINDS)),
         map_scale=draw(st.sampled_from(MAP_SCALES)),
     )
     state.input_name = state.example
@@ -143,7 +146,7 @@ def test_every_field_is_compared_by_the_round_trip_test() -> None:
     changed = StudioState(channels=3, working_size=40, use_bias=True, selected=2, stride=2, padding=3,
                           dilation=4, step=7, speed_ms=1000, activation="tanh", maps="full", pooling="avg",
                           presentation=True, example="Landscape photo (256x256, colour)", region=(30, 40),
-                          map_scale="shared")
+                          map_scale="shared", field_layers=2, kind="transposed")
     changed.input_name = changed.example
     changed.image = load_example(changed.example, channels=3)  # a photo: its region is in the link
     changed.bank = np.arange(4 * 2 * 3 * 3, dtype=float).reshape(4, 2, 3, 3) / 7

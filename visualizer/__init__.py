@@ -56,6 +56,7 @@ from .network import (
 )
 from .onnx_model import ModelError, OnnxNetwork, read_onnx, run_onnx
 from .pooling import pool2d
+from .receptive import field_arithmetic, field_box, receptive_cone, receptive_field
 from .trace import ConvTrace, trace_convolution
 
 __all__ = [
@@ -101,6 +102,10 @@ __all__ = [
     "output_shape",
     "plan_shapes",
     "pool2d",
+    "field_arithmetic",
+    "field_box",
+    "receptive_cone",
+    "receptive_field",
     "preset_description",
     "read_onnx",
     "run_onnx",

@@ -74,3 +74,56 @@ out_torch = out_torch[0].permute(1, 2, 0).numpy()  # back to (H', W', N)
 print(np.abs(out_torch - out).max())  # ~1e-15: the same numbers
 '''
     return code
+
+
+def transposed_code(
+    image: np.ndarray,
+    filters: np.ndarray,
+    bias: np.ndarray,
+    *,
+    stride: int = 1,
+    padding: int = 0,
+    dilation: int = 1,
+    torch: bool = True,
+) -> str:
+    """Code computing the transposed convolution ``out`` ``(H', W', N)`` of ``image`` ``(H, W, C)`` with the bank
+    ``(N, kh, kw, C)`` read as ``ConvTranspose2d(C, N)`` weights: a plain loop in which every input cell stamps each
+    filter, scaled by its value, onto the output; then PyTorch's ``conv_transpose2d`` on the same values."""
+    from .family import output_hw
+
+    h, w, c = image.shape
+    n, kh, kw, _ = filters.shape
+    ho, wo = output_hw("transposed", (h, w), (kh, kw), stride=stride, padding=padding, dilation=dilation)
+    code = f'''import numpy as np
+
+image = np.array({_literal(image)})  # (H, W, C) = {image.shape}
+filters = np.array({_literal(filters)})  # (N, kh, kw, C) = {filters.shape}
+bias = np.array({_literal(bias)})  # (N,)
+stride, padding, dilation = {stride}, {padding}, {dilation}
+
+# Each input cell (y, x) stamps every filter, scaled by its values, onto the output at (y*s - p, x*s - p),
+# taps d apart; stamps that land outside the output (its padding) are dropped, overlaps add up.
+# Output size per side: (i - 1)s - 2p + d(k - 1) + output_padding + 1, here with output_padding 0.
+out = np.zeros(({ho}, {wo}, {n})) + bias
+for y in range(image.shape[0]):
+    for x in range(image.shape[1]):
+        for u in range({kh}):
+            for v in range({kw}):
+                oy, ox = y * stride - padding + u * dilation, x * stride - padding + v * dilation
+                if 0 <= oy < out.shape[0] and 0 <= ox < out.shape[1]:
+                    out[oy, ox] += filters[:, u, v, :] @ image[y, x]  # (N, C) @ (C,)
+print(out[:, :, 0])
+'''
+    if torch:
+        code += '''
+# The same with PyTorch (NCHW layout): ConvTranspose2d's weight is (C_in, C_out, kh, kw)
+import torch
+import torch.nn.functional as F
+
+x = torch.tensor(image).permute(2, 0, 1)[None]  # (1, C, H, W)
+weight = torch.tensor(filters).permute(3, 0, 1, 2)  # (C, N, kh, kw)
+out_torch = F.conv_transpose2d(x, weight, torch.tensor(bias), stride=stride, padding=padding, dilation=dilation)
+out_torch = out_torch[0].permute(1, 2, 0).numpy()  # back to (H', W', N)
+print(np.abs(out_torch - out).max())  # ~1e-15: the same numbers
+'''
+    return code

@@ -95,6 +95,11 @@ class LayerKind:
     def out_channels(self, spec: Any, in_channels: int) -> int:
         return in_channels
 
+    def window(self, spec: Any) -> tuple | None:
+        """The window each output cell reads, ``(kernel, stride, padding, dilation)`` as ``(h, w)`` pairs, for
+        receptive fields (:mod:`visualizer.receptive`); None: every output reads all of its input (dense)."""
+        return None
+
     def label(self, spec: Any, in_channels: int | None = None) -> str:
         """How the layer is written between two stages: ``15 x [3x3x1]``, ``ReLU``, ``max pool 2x2``."""
         return self.title
@@ -190,6 +195,12 @@ class Geometry:
         return self.padding[0][0] == self.padding[0][1] and self.padding[1][0] == self.padding[1][1]
 
 
+def _window_of(g: Geometry) -> tuple:
+    """A geometry as a receptive field's window ``(kernel, stride, (top, left) padding, dilation)``: where a window
+    starts depends on the top and left padding only (the bottom and right decide the stage's size)."""
+    return g.kernel, g.stride, (g.padding[0][0], g.padding[1][0]), g.dilation
+
+
 def _two(value: Any) -> tuple[int, int]:
     return (int(value), int(value)) if isinstance(value, (int, np.integer)) else (int(value[0]), int(value[1]))
 
@@ -282,6 +293,9 @@ class Conv(LayerKind):
     def out_channels(self, spec: Any, in_channels: int) -> int:
         return int(spec.n_filters)
 
+    def window(self, spec: Any) -> tuple:
+        return _window_of(geometry(spec))
+
     def label(self, spec: Any, in_channels: int | None = None) -> str:
         g = geometry(spec)
         c = "C" if in_channels is None else str(in_channels // g.groups)
@@ -352,6 +366,9 @@ class Activation(LayerKind):
     def out_shape(self, spec: Any, in_shape: Shape, stage: int) -> tuple[Shape, str]:
         return in_shape, "an activation keeps the shape"
 
+    def window(self, spec: Any) -> tuple:
+        return (1, 1), (1, 1), (0, 0), (1, 1)  # elementwise: each cell reads its own cell
+
     def label(self, spec: Any, in_channels: int | None = None) -> str:
         if getattr(spec, "op_type", "") == "Dropout":
             return "dropout (nothing at inference)"
@@ -397,6 +414,9 @@ class Pool(LayerKind):
         except ValueError as err:
             raise StackError(stage, f"{self.label(spec, c)} does not fit its {h}x{w}x{c} input: {err}") from None
         return (ho, wo, c), _geometry_text(g, h, w, ceil)
+
+    def window(self, spec: Any) -> tuple:
+        return _window_of(geometry(spec))
 
     def label(self, spec: Any, in_channels: int | None = None) -> str:
         g = geometry(spec)

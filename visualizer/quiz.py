@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .conv import output_shape
 from .trace import ConvTrace
 
 
@@ -35,10 +34,12 @@ class ShapeQuestion:
     padding: int
     dilation: int
     answer: tuple[int, int]
+    kind: str = "standard"  # or "transposed" (visualizer.family.KINDS)
 
     def text(self) -> str:
         (h, w), (kh, kw) = self.input_hw, self.kernel_hw
-        parts = [f"A {h}x{w} input, a {kh}x{kw} kernel, stride {self.stride}, padding {self.padding}"]
+        layer = "A transposed convolution of a" if self.kind == "transposed" else "A"
+        parts = [f"{layer} {h}x{w} input, a {kh}x{kw} kernel, stride {self.stride}, padding {self.padding}"]
         if self.dilation > 1:
             parts.append(f"dilation {self.dilation}")
         return ", ".join(parts) + ". What is the output's height x width?"
@@ -52,8 +53,10 @@ def value_question(trace: ConvTrace, seed: int) -> ValueQuestion:
                          float(trace.totals[step]))
 
 
-def shape_question(seed: int) -> ShapeQuestion:
-    """Random but valid layer sizes (the kernel always fits the padded input)."""
+def shape_question(seed: int, kind: str = "standard") -> ShapeQuestion:
+    """Random but valid layer sizes (the kernel always fits the padded input) of the layer ``kind``."""
+    from .family import output_hw
+
     rng = np.random.default_rng(seed)
     while True:
         h, w = (int(v) for v in rng.integers(4, 33, size=2))
@@ -62,11 +65,13 @@ def shape_question(seed: int) -> ShapeQuestion:
         s = int(rng.choice([1, 1, 2, 2, 3]))
         p = int(rng.integers(0, 3))
         d = 1 if rng.random() < 0.75 else 2
+        if kind == "transposed":
+            h, w, p = h // 3 + 1, w // 3 + 1, min(p, k - 1)  # it grows the map: start small
         try:
-            answer = output_shape((h, w), (kh, kw), stride=s, padding=p, dilation=d)
+            answer = output_hw(kind, (h, w), (kh, kw), stride=s, padding=p, dilation=d)
         except ValueError:
             continue
-        return ShapeQuestion((h, w), (kh, kw), s, p, d, answer)
+        return ShapeQuestion((h, w), (kh, kw), s, p, d, answer, kind)
 
 
 def check_value(question: ValueQuestion, guess: float, *, tolerance: float = 0.01) -> bool:

@@ -10,6 +10,9 @@ Link format (all values are ours; names are a person's text and are shown escape
     ?example=Founding%205x5%20(binary)&channels=1&size=24&stride=1&padding=0&dilation=1&filter=1&step=5
      &speed=400&activation=relu&maps=animation&pool=none&bias=0&bank=<zlib+base64url JSON>
 
+and, when they are not the default, ``kind=transposed`` (the kind of convolution) and ``field=2`` (the
+receptive field of two stacked layers).
+
 ``bank`` holds every filter as ``[name, recipe, bias]``: a recipe is ``["preset", name]`` or
 ``["random", seed]`` when the kernel is exactly that (checked bit for bit when the link is written), or
 ``["values", kh, kw, [...]]`` with every value written as the shortest decimal that reads back to the
@@ -33,6 +36,7 @@ from functools import lru_cache
 import numpy as np
 
 from .activations import ACTIVATION_NAMES
+from .family import KINDS as CONV_KINDS
 from .filters import PRESET_NAMES, convert_bank, expand_kernel, preset_kernel, preset_sizes, random_filters
 from .images import EXAMPLES, example_names, example_size
 
@@ -65,6 +69,7 @@ RANGES: dict[str, tuple[int, int]] = {
     "stride": (1, 4),
     "padding": (0, 3),
     "dilation": (1, 4),
+    "field_layers": (1, 2),
 }
 # Link limits: scalars are short; the bank is compressed JSON. The largest bank our encoder can write
 # (32 x 7x7x3 float64 of 17 significant digits, long names) is about 130,000 characters.
@@ -105,6 +110,7 @@ class StudioState:
     - bank ``(N, kh, kw, C)``, bias ``(N,)``, names (N), use_bias; selected: the filter shown (0-based);
     - stride, padding, dilation; step: the animation's current step (0-based); speed_ms: per step when playing;
     - activation, maps ("animation" | "full"), pooling ("none" | "max" | "avg"); presentation: projector mode;
+    - field_layers: the receptive field under the player, of one layer or of two identical layers stacked.
     - region: for a photo (see :func:`is_photo`), the top-left ``(row, column)`` of the square the animation runs
       on, at the photo's own pixels (None: the centre); map_scale: the photo's maps, each on its "own" colour
       scale or one "shared" scale.
@@ -131,6 +137,8 @@ class StudioState:
     maps: str = "animation"
     pooling: str = "none"
     presentation: bool = False
+    field_layers: int = 1  # the receptive-field view under the player: one layer, or two identical ones stacked
+    kind: str = "standard"  # the kind of convolution (visualizer.family.KINDS): "standard" or "transposed"
     region: tuple[int, int] | None = None
     map_scale: str = "own"
 
@@ -164,7 +172,7 @@ class _Defaults:
 
     def __init__(self) -> None:
         fresh = StudioState()
-        for key in (*RANGES, "source", "example", "activation", "maps", "pooling", "map_scale"):
+        for key in (*RANGES, "source", "example", "activation", "maps", "pooling", "map_scale", "kind"):
             setattr(self, key, getattr(fresh, key))
 
 
@@ -188,7 +196,7 @@ def clamp(state: StudioState) -> StudioState:
     channels = _whole(state.channels)
     state.channels = channels if channels in CHANNELS else 1
     for key, options in (("source", SOURCES), ("example", list(EXAMPLES)), ("activation", ACTIVATION_NAMES),
-                         ("maps", MAPS), ("pooling", POOLS), ("map_scale", MAP_SCALES)):
+                         ("maps", MAPS), ("pooling", POOLS), ("map_scale", MAP_SCALES), ("kind", CONV_KINDS)):
         if not isinstance(getattr(state, key), str) or getattr(state, key) not in options:
             setattr(state, key, getattr(default, key))
     speed = _whole(state.speed_ms)
@@ -652,6 +660,10 @@ def to_query(state: StudioState) -> dict[str, str]:
     params["bias"] = "1" if state.use_bias else "0"
     if state.presentation:
         params["present"] = "1"
+    if state.field_layers != 1:
+        params["field"] = str(state.field_layers)
+    if state.kind != "standard":
+        params["kind"] = state.kind
     params["bank"] = encode_bank(state)
     return params
 
@@ -729,7 +741,7 @@ def from_query(params: Mapping[str, object], base: StudioState | None = None) ->
     if example is not None and "size" not in items and max(example_size(example)) >= PHOTO_MIN_SIDE:
         state.working_size = PHOTO_REGION  # a photo example opens as the studio shows it when picked
     for key, attr in (("size", "working_size"), ("stride", "stride"), ("padding", "padding"),
-                      ("dilation", "dilation")):
+                      ("dilation", "dilation"), ("field", "field_layers")):
         value = integer(key, *RANGES[attr])
         if value is not None:
             setattr(state, attr, value)
@@ -740,7 +752,8 @@ def from_query(params: Mapping[str, object], base: StudioState | None = None) ->
     if speed is not None:
         state.speed_ms = speed
     for key, attr, options in (("activation", "activation", ACTIVATION_NAMES), ("maps", "maps", MAPS),
-                               ("pool", "pooling", POOLS), ("scale", "map_scale", MAP_SCALES)):
+                               ("pool", "pooling", POOLS), ("scale", "map_scale", MAP_SCALES),
+                               ("kind", "kind", CONV_KINDS)):
         value = choice(key, tuple(options))
         if value is not None:
             setattr(state, attr, value)

@@ -30,6 +30,7 @@ from visualizer.studio_state import (
 from visualizer.trace import ConvTrace
 
 from .common import CACHE_ENTRIES, CACHE_TTL, cached_trace
+from .family_view import trace_args
 from .player import sliding_player
 from .studio_model import bump_editors, studio_state
 
@@ -128,13 +129,16 @@ def figure_height(avail: int, width: int, channels: int) -> int | None:
     return int(np.clip(min(avail, width * 0.55 + 230), MIN_HEIGHT, MAX_HEIGHT))
 
 
-def frame_budget(kernel: np.ndarray) -> int:
+def frame_budget(kernel: np.ndarray, base_values: int = 0) -> int:
     """How many frames fit ``FIGURE_BUDGET_BYTES``: a frame carries the products (about 45 bytes a value
     in JSON), the window, cover and cell paths, the caption and the sum (measured: 0.8 kB for a 3x3
-    grayscale kernel, 1.9 kB for 3x3x3)."""
+    grayscale kernel, 1.9 kB for 3x3x3). ``base_values``: the numbers the figure carries once (the padded input
+    and the output, about 18 bytes each with their click targets), counted beyond what a 64x64x3 input has (the
+    transposed kind's zero-inserted input is four times that)."""
     kh, kw, c = kernel.shape
     per_frame = 300 + c * (kh * kw * 45 + 60)
-    return int(np.clip(FIGURE_BUDGET_BYTES // per_frame, 150, MAX_PLAYER_FRAMES))
+    room = FIGURE_BUDGET_BYTES - 20 * max(0, base_values - 64 * 64 * 4)
+    return int(np.clip(room // per_frame, 150, MAX_PLAYER_FRAMES))
 
 
 def _dense_anchor(step: int, steps: int, budget: int) -> int:
@@ -156,7 +160,8 @@ def player_figure(
     ``DENSE_FRAMES`` of ``anchor``. The player asks for a new anchor when a person steps outside.
     """
     trace = cached_trace(image, kernel, bias, stride, padding, dilation)
-    figure = sliding_figure(trace, step=min(anchor, trace.steps - 1), max_frames=max_frames or frame_budget(kernel),
+    budget = max_frames or frame_budget(kernel, trace.padded.size + trace.steps)
+    figure = sliding_figure(trace, step=min(anchor, trace.steps - 1), max_frames=budget,
                             dense_frames=DENSE_FRAMES, controls=False, presentation=presentation, width_px=width,
                             height=height)
     digest = hashlib.sha256()
@@ -169,30 +174,28 @@ def player_figure(
 def studio_trace(state: StudioState, image: np.ndarray) -> ConvTrace | None:
     """The trace of the selected filter sliding over ``image`` ``(H, W, C)`` (cached), or None if impossible."""
     try:
-        return cached_trace(image, state.bank[state.selected], float(state.effective_bias[state.selected]),
-                            state.stride, state.padding, state.dilation)
+        return cached_trace(*trace_args(state, image))
     except ValueError:
         return None
 
 
 def animation_section(state: StudioState, image: np.ndarray) -> ConvTrace | None:
     """The player for the selected filter sliding over ``image`` ``(H, W, C)``; returns its trace."""
-    kernel = state.bank[state.selected]
-    bias = float(state.effective_bias[state.selected])
     try:
-        trace = cached_trace(image, kernel, bias, state.stride, state.padding, state.dilation)
+        image, kernel, bias, stride, padding, dilation = trace_args(state, image)  # the kind's sliding view
+        trace = cached_trace(image, kernel, bias, stride, padding, dilation)
     except ValueError as err:
         st.error(f"Cannot animate this: {err}.")
         return None
     state.step = min(state.step, trace.steps - 1)
     layout = st.session_state.get(LAYOUT_KEY) or DEFAULT_LAYOUT
     height = figure_height(layout["avail"], layout["width"], image.shape[2])
-    budget = frame_budget(kernel)
+    budget = frame_budget(kernel, trace.padded.size + trace.steps)
     light = bool(st.session_state.get(LIGHT_KEY)) and trace.steps > LIGHT_FRAMES
     if light:  # right after a kernel edit: few frames, dense around the step shown (see _apply_kernel_change)
         budget = LIGHT_FRAMES
     anchor = state.step if light else _dense_anchor(state.step, trace.steps, budget)
-    figure, fig_id = player_figure(image, kernel, bias, state.stride, state.padding, state.dilation,
+    figure, fig_id = player_figure(image, kernel, bias, stride, padding, dilation,
                                    state.presentation, layout["width"], height, anchor, budget if light else None)
     sliding_player(figure, fig_id=fig_id, steps=trace.steps, step=state.step, speed_ms=state.speed_ms,
                    presentation=state.presentation, layout=layout, key=PLAYER_KEY, kernel=kernel_spec(state),

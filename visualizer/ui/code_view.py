@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from visualizer.codegen import reproduction_code
+from visualizer.codegen import reproduction_code, transposed_code
 
 from .common import lazy_expander
 
@@ -14,7 +14,7 @@ CODE_OPEN = "w_code_open"  # the code's expander: open or closed
 
 
 def code_section(image: np.ndarray, bank: np.ndarray, bias: np.ndarray, stride: int, padding: int,
-                 dilation: int) -> None:
+                 dilation: int, *, kind: str = "standard") -> None:
     """Show (small inputs) or offer as a download (any input) the code that recomputes the output.
 
     Written and drawn only while its expander is open (kept for the session): the code and its highlighter are
@@ -23,11 +23,13 @@ def code_section(image: np.ndarray, bank: np.ndarray, bias: np.ndarray, stride: 
     section = lazy_expander("Reproduce these numbers in NumPy and PyTorch", CODE_OPEN)
     if section is None:
         return
-    code = reproduction_code(image, bank, bias, stride=stride, padding=padding, dilation=dilation)
+    write = transposed_code if kind == "transposed" else reproduction_code
+    code = write(image, bank, bias, stride=stride, padding=padding, dilation=dilation)
     with section:
         st.caption(
-            "The image and filters on screen, written exactly, then the convolution as a plain loop over "
-            "output cells (the definition), then PyTorch's conv2d on the same values."
+            "The image and filters on screen, written exactly, then the convolution as a plain loop (the "
+            "definition: over output cells, or for the transposed convolution over the input cells that stamp), then "
+            "PyTorch's conv2d (conv_transpose2d) on the same values."
         )
         if image.size + bank.size <= INLINE_MAX_VALUES:
             st.code(code, language="python")

@@ -15,6 +15,7 @@ from visualizer.studio_state import MAX_PICTURE_SIDE, StudioState, is_photo
 from visualizer.text import md_text, plotly_text
 
 from .common import cached_conv2d, shape_label
+from .family_view import kind_maps
 from .photo_view import SCALE_LABELS, Panel, maps_source, photo_maps
 from .player import plotly_figures
 from .studio_model import bind, working_image
@@ -107,7 +108,8 @@ def feature_maps_section(state: StudioState, image: np.ndarray) -> None:
         src = image if side is None else working_image(state, side)
     bank, bias, act = state.bank, state.effective_bias, state.activation
     try:
-        out = cached_conv2d(src, bank, bias, state.stride, state.padding, state.dilation)
+        out = (cached_conv2d(src, bank, bias, state.stride, state.padding, state.dilation) if state.kind == "standard"
+               else kind_maps(state.kind, src, bank, bias, state.stride, state.padding, state.dilation))
     except ValueError as err:
         st.error(f"No feature maps with these settings on the {src.shape[0]}x{src.shape[1]} image: {err}.")
         return

@@ -25,6 +25,7 @@ from .common import CACHE_ENTRIES, CACHE_TTL, INPUT_IMAGE, INPUT_NAME, clicked_c
 from .model_download import onnx_download
 from .network_inspect import arithmetic_text, inspect_stage, stage_name
 from .network_stack import check_stack, current_specs, init_stack, refusal_message, stack_editor
+from .receptive_view import cone_section
 
 SOURCES = {"founding": "Founding 5x5 example", "grid": "Draw on a 5x5 pixel grid", "studio": "Image from the studio"}
 WEIGHTS = {"trained": "Trained on the six shapes", "random": "Random (seeded)"}
@@ -292,6 +293,8 @@ def render() -> None:
         output_view(stages, trained)
     with error_boundary("size arithmetic"):
         _arithmetic_table(stages)
+    with error_boundary("receptive field"):
+        cone_section(stages, [f"{s.index} · {stage_name(s)} {shape_label(s.shape)}" for s in stages])
     with error_boundary("ONNX download"):
         onnx_download([s.layer.spec for s in stages[1:]], [s.layer.params for s in stages[1:]], stages[0].shape,
                       class_names=list(trained_model().class_names) if trained else None,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from visualizer.network import size_arithmetic
+from visualizer.family import size_text
 from visualizer.numbers import fmt
 from visualizer.quiz import check_value, shape_question, value_question
 from visualizer.trace import ConvTrace
@@ -42,7 +42,7 @@ def _remember(qid: str, right: bool, text: str) -> None:
     st.session_state[VERDICTS] = {**st.session_state.get(VERDICTS, {}), qid: (right, text)}
 
 
-def quiz_section(trace: ConvTrace) -> None:
+def quiz_section(trace: ConvTrace, kind: str = "standard") -> None:
     """Two questions side by side; answers are checked against the engine, not stored text.
 
     Drawn only while its expander is open (its open state is kept for the session): a closed quiz costs the page
@@ -81,8 +81,8 @@ def quiz_section(trace: ConvTrace) -> None:
             _verdict(qid)
         with right:
             seed = st.session_state.get("quiz_shape_seed", 0)
-            sq = shape_question(seed)
-            qid = f"shape-{seed}"
+            sq = shape_question(seed, kind)
+            qid = f"shape-{kind}-{seed}"
             st.markdown(f"**{sq.text()}**")
             c1, c2 = st.columns(2)
             gh = c1.number_input("Height", 0, 100, value=None, key=f"quiz_h_{seed}")
@@ -91,7 +91,7 @@ def quiz_section(trace: ConvTrace) -> None:
             if b1.button("Check", key="quiz_shape_check", width="stretch") and gh is not None and gw is not None:
                 (h, w), (kh, kw) = sq.input_hw, sq.kernel_hw
                 args = {"stride": sq.stride, "padding": sq.padding, "dilation": sq.dilation}
-                how = f"Height: `{size_arithmetic(h, kh, **args)}`; width: `{size_arithmetic(w, kw, **args)}`"
+                how = f"Height: `{size_text(kind, h, kh, **args)}`; width: `{size_text(kind, w, kw, **args)}`"
                 answer = f"{sq.answer[0]}x{sq.answer[1]}"
                 right_answer = (int(gh), int(gw)) == sq.answer
                 _remember(qid, right_answer, f"{'Right' if right_answer else 'Not quite'}: {answer}. {how}")

@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 import numpy as np
 import streamlit as st
 
-from visualizer import output_shape
+from visualizer import family
 from visualizer.network import size_arithmetic
 from visualizer.studio_state import RANGES, StudioState, is_photo, region_text, set_channels, to_query
 from visualizer.text import md_text, plain
@@ -30,11 +30,13 @@ from .address_bar import address_bar, restored_note
 from .animation_view import animation_section, downloads, studio_trace
 from .code_view import code_section
 from .common import INPUT_IMAGE, INPUT_NAME, error_boundary, lazy_expander, shape_label
+from .family_view import family_section, kind_control
 from .feature_maps_view import feature_maps_section
 from .filter_editor import GRID_OPEN, TEXT_OPEN, bank_controls, filter_editor, sync_bank_widgets
 from .heavy import BUSY_MESSAGE, heavy_section
 from .inputs import input_panel
 from .quiz_view import quiz_section
+from .receptive_view import studio_field_section
 from .studio_model import LINK_ERRORS, bind, bump_editors, studio_state, working_image
 
 CHANNEL_CHOICES = {1: "Grayscale (1 channel)", 3: "RGB (3 channels)"}
@@ -107,8 +109,12 @@ def _sliding(state: StudioState, image: np.ndarray, fits: bool) -> None:
                     **bind("w_padding", "padding"))
     c3.number_input("Dilation", *RANGES["dilation"], help="Spacing between the kernel's cells (1 = none).",
                     **bind("w_dilation", "dilation"))
-    if fits:
+    kind_control(state)
+    if fits and state.kind == "standard":
         _arithmetic(state, image)
+    if fits:
+        with error_boundary("kind of convolution"):
+            family_section(state, image)
 
 
 def _preview(state: StudioState) -> None:
@@ -127,7 +133,8 @@ def _header(state: StudioState, image: np.ndarray) -> tuple[int, int] | None:
     h, w, c = image.shape
     n, kh, kw, _ = state.bank.shape
     try:
-        ho, wo = output_shape((h, w), (kh, kw), stride=state.stride, padding=state.padding, dilation=state.dilation)
+        ho, wo = family.output_hw(state.kind, (h, w), (kh, kw), stride=state.stride, padding=state.padding,
+                                  dilation=state.dilation)
     except ValueError as err:
         ho = wo = None
         problem = str(err)
@@ -224,8 +231,12 @@ def _main() -> None:
 def _main_views(state: StudioState, image: np.ndarray, granted: bool) -> None:
     fits = _header(state, image)
     if fits is not None and granted:
+        trace = None
         with error_boundary("animation"):
-            animation_section(state, image)
+            trace = animation_section(state, image)
+        if not state.presentation and trace is not None and state.kind == "standard":
+            with error_boundary("receptive field"):
+                studio_field_section(state, trace, image)
         where = region_text(state)
         if where is not None and not state.presentation:
             st.caption(f"The animation shows {where}, at the photo's own pixels (its row and column 0 are the "
@@ -249,9 +260,10 @@ def _main_views(state: StudioState, image: np.ndarray, granted: bool) -> None:
         with error_boundary("downloads"):
             downloads(state, trace, state.names[state.selected])
         with error_boundary("quiz"):
-            quiz_section(trace)
+            quiz_section(trace, state.kind)
     with error_boundary("code"):
-        code_section(image, state.bank, state.effective_bias, state.stride, state.padding, state.dilation)
+        code_section(image, state.bank, state.effective_bias, state.stride, state.padding, state.dilation,
+                     kind=state.kind)
 
 
 def _busy() -> None:

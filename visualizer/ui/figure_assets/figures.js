@@ -30,7 +30,8 @@
       const div = section.querySelector(".figure");
       div.setAttribute("aria-label", labels[i] || "Chart");
       const layout = Object.assign({}, fig.layout || {}, { autosize: true });
-      return Plotly.react(div, fig.data || [], layout, config);
+      // Frames too: a figure may carry its own animation (the transposed convolution's stamping view).
+      return Plotly.react(div, { data: fig.data || [], layout: layout, frames: fig.frames || [], config: config });
     });
     return Promise.all(jobs).then(setHeight);
   }

@@ -1,0 +1,159 @@
+"""What a cell sees: the receptive field of a clicked cell lit on every stage before it (a cone through the
+network), with the ``r, j, start`` arithmetic beside it. Works on any list of stages run through the layer
+kinds (:data:`visualizer.layers.KINDS`): the network view's stack, and any model run the same way."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+
+import numpy as np
+import streamlit as st
+
+from visualizer.figures.receptive import cone_figure, field_boxes
+from visualizer.network import Stage
+from visualizer.receptive import FieldStep, spec_windows, stack_arithmetic, stack_cone
+
+FIELD = "net_field"  # [stage, row, col]: the cell whose field is lit (kept in session state, no widget owns it)
+FIELD_CHART = "net_field_chart"
+FIGURE_PX = 900  # the cone is drawn for about this width (the page's main column on a laptop)
+
+
+def default_cell(shapes: Sequence[Sequence[int]]) -> tuple[int, int, int]:
+    """The last stage's middle cell: on the founding chain, the 1x1x6 output, which sees the whole input."""
+    h, w = shapes[-1][:2]
+    return len(shapes) - 1, (h - 1) // 2, (w - 1) // 2
+
+
+def chosen_cell(shapes: Sequence[Sequence[int]], key: str = FIELD) -> tuple[int, int, int]:
+    """The clicked cell if it still exists in these stages, else :func:`default_cell`."""
+    value = st.session_state.get(key)
+    if isinstance(value, (list, tuple)) and len(value) == 3 and all(isinstance(v, int) for v in value):
+        stage, row, col = value
+        if 0 <= stage < len(shapes) and 0 <= row < shapes[stage][0] and 0 <= col < shapes[stage][1]:
+            return stage, row, col
+    return default_cell(shapes)
+
+
+def clicked_cell(event: object) -> tuple[int, int, int] | None:
+    """``(stage, row, col)`` from a selection event of :func:`cone_figure` (its markers' customdata)."""
+    try:
+        points = event["selection"]["points"]  # type: ignore[index]
+    except (KeyError, TypeError):
+        return None
+    for point in points or []:
+        data = point.get("customdata") if isinstance(point, dict) else None
+        if isinstance(data, (list, tuple)) and len(data) >= 3 and all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) for v in data[:3]):
+            return int(data[0]), int(data[1]), int(data[2])
+    return None
+
+
+def _on_click(chart_key: str, key: str) -> None:
+    cell = clicked_cell(st.session_state.get(chart_key))
+    if cell is not None:
+        st.session_state[key] = list(cell)
+
+
+def _pair_text(pair: Sequence[int]) -> str:
+    return str(pair[0]) if pair[0] == pair[1] else f"{pair[0]}x{pair[1]}"
+
+
+def arithmetic_table(stages: Sequence[Stage], steps: Sequence[FieldStep], upto: int) -> str:
+    """The per-layer table, input to stage ``upto``: the window (k, s, p, d) and then r, j and start."""
+    windows = spec_windows([s.layer.spec for s in stages[1:]])
+    rows = ["| Stage | Layer | k, s, p, d | r | j | start |", "|:--|:--|:--|--:|--:|--:|"]
+    rows.append(f"| 0 | input | — | {_pair_text(steps[0].r)} | {_pair_text(steps[0].j)} | "
+                f"{_pair_text(steps[0].start)} |")
+    for n in range(1, upto + 1):
+        window = windows[n - 1]
+        ksd = "all of its input" if window is None else ", ".join(_pair_text(v) for v in window)
+        step = steps[n]
+        rows.append(f"| {n} | {stages[n].label} | {ksd} | {_pair_text(step.r)} | {_pair_text(step.j)} | "
+                    f"{_pair_text(step.start)} |")
+    return "\n".join(rows)
+
+
+def _summary(mask: np.ndarray, box: np.ndarray, chosen: tuple[int, int, int], step: FieldStep) -> str:
+    stage, row, col = chosen
+    t, b, lf, rt = (int(v) for v in box)
+    pixels, area = int(mask.sum()), (b - t + 1) * (rt - lf + 1)
+    where = "the input pixel itself" if stage == 0 else (
+        f"input rows {t}–{b} and columns {lf}–{rt}: {pixels} pixel{'s' if pixels != 1 else ''}")
+    holes = f" ({area - pixels} of the {area} in that box are holes it skips)" if 0 < pixels < area else ""
+    return (f"Cell ({row}, {col}) of stage {stage} sees {where}{holes}. Its receptive field is "
+            f"r = {_pair_text(step.r)} pixels a side, the jump between neighbouring cells j = {_pair_text(step.j)}, "
+            f"and the field of cell (0, 0) starts at {_pair_text(step.start)}"
+            + (" (negative: in the padding)." if min(step.start) < 0 else "."))
+
+
+def cone_section(stages: Sequence[Stage], titles: Sequence[str], *, key: str = FIELD) -> None:
+    """The cone of the chosen cell through ``stages`` (each with its tensor), clickable, with its arithmetic."""
+    shapes = [s.shape for s in stages]
+    specs = [s.layer.spec for s in stages[1:]]
+    chosen = chosen_cell(shapes, key)
+    masks = stack_cone(shapes, specs, chosen[0], chosen[1:])
+    steps = stack_arithmetic(shapes, specs)
+    chart = f"{key}_chart"
+    st.subheader("What a cell sees: its receptive field")
+    st.caption("Click any cell of any stage: the cells that feed it light up on every stage before it, down to "
+               "the input pixels it can see (a cone through the network). Hover a cell to read which input rows "
+               "and columns it sees. Padding is never lit: it is zeros, not part of the image.")
+    fig = cone_figure([s.tensor for s in stages], masks, titles, chosen=chosen, steps=steps, width_px=FIGURE_PX)
+    st.plotly_chart(fig, key=chart, on_select=lambda: _on_click(chart, key), selection_mode="points",
+                    config={"displayModeBar": False, "scrollZoom": False})
+    left, right = st.columns([2, 3], gap="medium")
+    box = field_boxes(steps, chosen[0], shapes[chosen[0]][:2], shapes[0][:2])[chosen[1], chosen[2]]
+    left.markdown(_summary(masks[0], box, chosen, steps[chosen[0]]))
+    with right:
+        st.markdown(arithmetic_table(stages, steps, chosen[0]))
+        st.caption("Per layer (Araujo, Norris and Sim, Distill 2019), with k' = d(k − 1) + 1: "
+                   "r = r_prev + (k' − 1)·j_prev, j = j_prev·s, start = start_prev − p·j_prev. "
+                   "Cell (y, x) sees input rows start + y·j to start + y·j + r − 1 (and the same for columns).")
+
+
+def studio_field_section(state, trace, image: np.ndarray) -> None:
+    """Under the studio's player: the receptive field of the current step's output cell on the input, and with
+    the toggle on, the field of the same cell after a second identical layer (how the field grows)."""
+    from visualizer.figures.receptive import growth_figure
+
+    from .player import plotly_figures
+    from .studio_model import bind
+
+    y, x = (int(v) for v in trace.positions[min(state.step, trace.steps - 1)])
+    window = (trace.kernel.shape[:2], trace.stride, trace.padding, trace.dilation)
+    st.toggle("Stack a second identical layer", help="The same kernel, stride, padding and dilation applied again to "
+              "the output: each cell of the second layer sees a larger part of the image.",
+              **bind("w_field_layers", "field_layers", to_widget=lambda v: v == 2,
+                     from_widget=lambda on: 2 if on else 1))
+    layers = state.field_layers
+    try:
+        fig = growth_figure(image, window, (y, x), layers=layers)
+    except ValueError as err:
+        st.info(f"A second identical layer does not fit here: {err}. The field of one layer is shown.")
+        fig, layers = growth_figure(image, window, (y, x), layers=1), 1
+    # Drawn with the player's plotly.js (as the feature maps are), so the studio never loads Streamlit's own.
+    plotly_figures([fig], fig_id=hashlib.sha256(json.dumps(fig, sort_keys=True).encode()).hexdigest()[:20],
+                   headings=[["Receptive field", f" of output cell ({y}, {x})"]],
+                   labels=[f"The input pixels output cell ({y}, {x}) sees, after {layers} layer(s)"],
+                   key="studio_field")
+    (kh, kw), (dh, dw) = trace.kernel.shape[:2], trace.dilation
+    span = (dh * (kh - 1) + 1, dw * (kw - 1) + 1)
+    text = (f"Output cell ({y}, {x}) of the current step sees the pixels lit on the input: its receptive field, "
+            f"r = d(k − 1) + 1 = {span[0]}" + (f"x{span[1]}" if span[1] != span[0] else "") + " pixels a side")
+    if max(trace.dilation) > 1:
+        text += ", with the holes that dilation leaves between the kernel's cells"
+    if layers == 2:
+        steps = field_arithmetic_for(window, 2)
+        r, j = steps[-1].r, steps[-1].j
+        text += (f". After two such layers, r = r₁ + (k' − 1)·j₁ = {r[0]}" + (f"x{r[1]}" if r[1] != r[0] else "")
+                 + f" with jump j = {j[0]}" + (f"x{j[1]}" if j[1] != j[0] else "")
+                 + ": depth, stride and dilation each widen what one number can see")
+    st.caption(text + ". Padding (grey) is never lit: it is zeros, not part of the image.")
+
+
+def field_arithmetic_for(window, depth: int) -> list[FieldStep]:
+    from visualizer.receptive import as_window, field_arithmetic
+
+    return field_arithmetic([as_window(window)] * depth)
