@@ -13,23 +13,20 @@ once and :func:`_restore` rebuilds the state from it, with the link's own checks
 from __future__ import annotations
 
 import secrets
-from pathlib import Path
 from urllib.parse import parse_qs, urlencode
 
 import streamlit as st
-import streamlit.components.v1 as components
 
 from visualizer.studio_state import StudioState, from_query, to_query
 
+from .player import address_bar_component as _address_bar
 from .studio_model import LINK_ERRORS, STATE_KEY, bump_editors
 
-ASSETS = Path(__file__).resolve().parent / "address_bar_assets"
 KEY = "w_address_bar"
 SESSION_TOKEN = "_address_bar_session"  # names this server session to the page (a new one after a reconnect)
 RESTORED = "_address_bar_restored"
 MAX_QUERY_CHARS = 600_000  # above the longest link to_query writes (bank: MAX_BANK_CHARS)
 
-_address_bar = components.declare_component("address_bar", path=str(ASSETS))
 
 
 def link_query(state: StudioState) -> str:

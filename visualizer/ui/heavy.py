@@ -46,7 +46,15 @@ JANITOR_ROUNDS = 6  # 3 minutes of checks after the last page left: Streamlit en
 _slots = threading.BoundedSemaphore(HEAVY_SLOTS)
 _held = threading.local()
 _lock = threading.Lock()
-_in_flight = 0
+
+
+class _Running:
+    """How many heavy blocks run now (a count, no visitor's data), changed under ``_lock``."""
+
+    count = 0
+
+
+_in_flight = _Running()
 
 
 class ServerBusy(RuntimeError):
@@ -124,7 +132,6 @@ def start_janitor() -> None:
 @contextlib.contextmanager
 def heavy_work() -> Iterator[None]:
     """Hold one of the process's ``HEAVY_SLOTS`` while the block runs; raise ServerBusy after ``WAIT_S``."""
-    global _in_flight
     start_janitor()
     depth = getattr(_held, "depth", 0)
     if depth:  # this thread holds a slot already
@@ -138,7 +145,7 @@ def heavy_work() -> Iterator[None]:
         raise ServerBusy("the server is busy with other visitors' large requests")
     _held.depth = 1
     with _lock:
-        _in_flight += 1
+        _in_flight.count += 1
     started = time.perf_counter()
     try:
         yield
@@ -146,8 +153,8 @@ def heavy_work() -> Iterator[None]:
         _held.depth = 0
         _slots.release()
         with _lock:
-            _in_flight -= 1
-            last = _in_flight == 0
+            _in_flight.count -= 1
+            last = _in_flight.count == 0
         if last and time.perf_counter() - started > TRIM_AFTER_S:
             give_back_memory()
 

@@ -21,6 +21,7 @@ import streamlit.components.v1 as components
 
 ASSETS = Path(__file__).resolve().parent / "player_assets"
 PLOTLY_BUNDLE = ASSETS / "plotly-cartesian.min.js"
+ADDRESS_BAR_ASSETS = Path(__file__).resolve().parent / "address_bar_assets"
 FIGURE_ASSETS = Path(__file__).resolve().parent / "figure_assets"  # its page loads PLOTLY_BUNDLE from the player's URL
 
 PHOTO_ASSETS = Path(__file__).resolve().parent / "photo_assets"  # a photo and its maps as pictures (photo_view.py)
@@ -28,6 +29,8 @@ PHOTO_ASSETS = Path(__file__).resolve().parent / "photo_assets"  # a photo and i
 _player = components.declare_component("sliding_player", path=str(ASSETS))
 _figures = components.declare_component("plotly_figures", path=str(FIGURE_ASSETS))
 _photo = components.declare_component("photo_maps", path=str(PHOTO_ASSETS))
+# The studio's address bar (ui/address_bar.py): every component of the app is declared here, from a local folder.
+address_bar_component = components.declare_component("address_bar", path=str(ADDRESS_BAR_ASSETS))
 
 
 def sliding_player(
