@@ -9,6 +9,7 @@ import streamlit as st
 
 from visualizer import LayerSpec
 from visualizer.onnx_export import ExportError, stack_to_onnx
+from visualizer.text import md_text
 
 from .common import CACHE_TTL
 
@@ -41,7 +42,7 @@ def onnx_download(specs: list[LayerSpec], params: list[dict[str, np.ndarray]], i
         data = _onnx_bytes(_digest(list(specs), list(params), shape, names), list(specs), list(params), shape,
                            names, title)
     except ExportError as err:
-        st.caption(f"Download as ONNX: {err}.")
+        st.caption(f"Download as ONNX: {md_text(err, limit=300)}.")
         return
     st.download_button("Download as ONNX", data, file_name=file_name, mime="application/octet-stream", key=key,
                        help=HELP, on_click="ignore")

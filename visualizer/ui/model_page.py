@@ -462,7 +462,7 @@ def _views(network: OnnxNetwork, digest: str, data: bytes, picture: np.ndarray, 
         with error_boundary(f"stage {ss[STAGE]}"):
             _inspector(network, values, int(ss[STAGE]))
     if network.stages[int(ss[STAGE])].kind == "conv":
-        st.subheader(f"Stage {ss[STAGE]}, one cell: a filter sliding over the stage's real input")
+        st.subheader(f"Stage {md_text(ss[STAGE])}, one cell: a filter sliding over the stage's real input")
         sliding_section(network, values, int(ss[STAGE]))
     section = lazy_expander("Cost of every layer: parameters and multiply-adds", "model_cost")
     if section is not None:

@@ -14,6 +14,7 @@ import streamlit as st
 from visualizer.figures.receptive import cone_figure, field_boxes
 from visualizer.network import Stage
 from visualizer.receptive import FieldStep, spec_windows, stack_arithmetic, stack_cone
+from visualizer.text import md_text
 
 FIELD = "net_field"  # [stage, row, col]: the cell whose field is lit (kept in session state, no widget owns it)
 FIELD_CHART = "net_field_chart"
@@ -131,7 +132,8 @@ def studio_field_section(state, trace, image: np.ndarray) -> None:
     try:
         fig = growth_figure(image, window, (y, x), layers=layers)
     except ValueError as err:
-        st.info(f"A second identical layer does not fit here: {err}. The field of one layer is shown.")
+        st.info(f"A second identical layer does not fit here: {md_text(err, limit=300)}. "
+                "The field of one layer is shown.")
         fig, layers = growth_figure(image, window, (y, x), layers=1), 1
     # Drawn with the player's plotly.js (as the feature maps are), so the studio never loads Streamlit's own.
     plotly_figures([fig], fig_id=hashlib.sha256(json.dumps(fig, sort_keys=True).encode()).hexdigest()[:20],

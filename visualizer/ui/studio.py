@@ -84,7 +84,7 @@ def _sidebar_filters(state: StudioState) -> None:
         st.header("2 · Filters")
         sync_bank_widgets(state)
         bank_controls(state)
-        st.subheader(f"Filter {state.selected + 1} (the one in the player)")
+        st.subheader(f"Filter {state.selected + 1}: {md_text(state.names[state.selected], limit=40)}")
         with error_boundary("filter editor"):
             filter_editor(state)
 
