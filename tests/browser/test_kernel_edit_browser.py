@@ -8,9 +8,11 @@ the share link (read back by the app's strict parser).
 from __future__ import annotations
 
 import re
+import time
 
 import numpy as np
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 from studio_helpers import (
     assert_no_exception,
@@ -72,14 +74,26 @@ def maps_frame(page: Page):
 
 
 def wait_for_maps(page: Page, before: np.ndarray) -> None:
-    """Until the feature maps' first section (the convolution before the activation) shows ``before`` (H, W, N)."""
+    """Until the feature maps' first section (the convolution before the activation) shows ``before`` (H, W, N).
+
+    The receptive-field view under the player is drawn by the same component, so every such frame is asked."""
     want = [before[:, :, n].tolist() for n in range(before.shape[2])]
-    maps_frame(page).wait_for_function(
-        """(want) => { const gd = document.querySelector('.js-plotly-plot');
+    check = """(want) => { const gd = document.querySelector('.js-plotly-plot');
             if (!gd || !gd.data) return false;
             const z = gd.data.filter((t) => t.type === 'heatmap').map((t) => t.z);
             return z.length === want.length && z.every((m, i) => m.every((row, y) => row.every(
-                (v, x) => Math.abs(v - want[i][y][x]) <= 1e-9))); }""", arg=want, timeout=30_000)
+                (v, x) => Math.abs(v - want[i][y][x]) <= 1e-9))); }"""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        for frame in page.frames:
+            if MAPS in frame.url and not frame.is_detached():
+                try:
+                    if frame.evaluate(check, want):
+                        return
+                except PlaywrightError:
+                    pass
+        page.wait_for_timeout(100)
+    raise AssertionError("the feature maps never showed the engine's numbers")
 
 
 def type_into(page: Page, k: int, r: int, c: int, text: str, key: str = "Enter") -> None:
