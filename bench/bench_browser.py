@@ -179,7 +179,8 @@ def start_server(script: str, log_dir: Path) -> Server:
     log_dir.mkdir(parents=True, exist_ok=True)
     log = log_dir / f"bench-{Path(script).stem}-{port}.log"
     command = [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true",
-               "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
+               "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
+               "--server.fileWatcherType", "none"]
     with log.open("wb") as out:
         process = subprocess.Popen(command, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=out,
                                    stderr=subprocess.STDOUT, start_new_session=True)

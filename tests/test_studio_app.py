@@ -65,6 +65,8 @@ def report(at: AppTest, step: object, speed_ms: object = 400, width: object = 11
 
 def go_to(at: AppTest, url_path: str) -> AppTest:
     """Open the page registered at ``url_path`` ("" is the home page) as the navigation menu does."""
+    if not any("url_pathname" in info for info in at._registered_pages.values()):
+        rerun(at)  # the last run was a fragment's alone (it registers no pages): the browser keeps its menu
     hashes = [h for h, info in at._registered_pages.items() if info.get("url_pathname") == url_path]
     assert hashes, f"no page at /{url_path}: {at._registered_pages}"
     at._page_hash = hashes[0]

@@ -32,7 +32,7 @@ from visualizer.trace import ConvTrace
 from .common import CACHE_ENTRIES, CACHE_TTL, cached_trace
 from .family_view import trace_args
 from .player import sliding_player
-from .studio_model import bump_editors, studio_state
+from .studio_model import MAIN_FRAGMENT, bump_editors, studio_state
 
 PLAYER_KEY = "w_player"
 LIGHT_KEY = "_studio_player_light"  # True after a kernel edit: the next figure carries few frames (see below)
@@ -62,6 +62,7 @@ def _on_player() -> None:
     if not isinstance(value, dict):
         return
     state = studio_state()
+    speed_before = state.speed_ms
     step, speed = value.get("step"), value.get("speed_ms")
     if isinstance(step, int) and not isinstance(step, bool):
         state.step = step
@@ -75,6 +76,11 @@ def _on_player() -> None:
     clamp(state)
     st.session_state[LAYOUT_KEY] = {"width": _bucket(value.get("width"), DEFAULT_LAYOUT["width"]),
                                     "avail": _bucket(value.get("avail"), DEFAULT_LAYOUT["avail"])}
+    edited = (value.get("edit") is not None or value.get("preset") is not None) and not refusal
+    if edited or state.speed_ms != speed_before:
+        # The maps, the exports and the code follow the kernel and the speed: rerun the whole main area, not
+        # only the player's part (a step alone reruns just that).
+        st.rerun(MAIN_FRAGMENT)
 
 
 def _apply_kernel_change(state: StudioState, value: dict) -> str | None:

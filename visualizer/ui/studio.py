@@ -6,9 +6,11 @@ the filter bank in the sidebar; the sliding (stride, padding, dilation) under th
 then the feature maps, exports, quiz, code and the share link. Presentation mode keeps only the player (large),
 the maps and a way back.
 
-Two parts, so that an edit costs what it changes. The main area is one fragment (:func:`_main`): a kernel
-cell, a preset, a step, the sliding, the activation rerun only it (player, products, sum, output, maps and what
-follows), never the sidebar. The sidebar is drawn by full runs only; :func:`_sidebar_view` is what it shows
+Three parts, so that an edit costs what it changes. The main area is one fragment (:func:`_main`): a kernel
+cell, a preset, the sliding, the activation rerun only it (player, products, sum, output, maps and what
+follows), never the sidebar. Inside it the player is a fragment of its own (:func:`_player_part`): a step reruns
+only the player, the current cell's field and the address bar, the interaction a class makes most.
+The sidebar is drawn by full runs only; :func:`_sidebar_view` is what it shows
 that the main area can change, so a change inside the fragment that would leave the sidebar out of date (another
 filter, presentation mode, a kernel edit while a sidebar editor of its values is open) reruns the whole page.
 """
@@ -37,11 +39,12 @@ from .heavy import BUSY_MESSAGE, heavy_section
 from .inputs import input_panel
 from .quiz_view import quiz_section
 from .receptive_view import studio_field_section
-from .studio_model import LINK_ERRORS, bind, bump_editors, studio_state, working_image
+from .studio_model import LINK_ERRORS, MAIN_FRAGMENT, bind, bump_editors, studio_state, working_image
 
 CHANNEL_CHOICES = {1: "Grayscale (1 channel)", 3: "RGB (3 channels)"}
 CHANNEL_NOTE = "_studio_channel_note"
 SHARE_OPEN = "w_share_open"  # the share link's expander: open or closed
+PLAYER_PART = "studio_player"  # the player's fragment inside it: what a step changes
 SIDEBAR_VIEW = "_studio_sidebar_view"  # what the sidebar showed at the last full run (see _sidebar_view)
 
 
@@ -214,7 +217,7 @@ def run_bytes(state: StudioState, image: np.ndarray) -> float:
     return 4 * 8.0 * side * side * n + 3 * 8.0 * h * w * kh * kw * c
 
 
-@st.fragment
+@st.fragment(key=MAIN_FRAGMENT)
 def _main() -> None:
     """The main area: header, player, share link, sliding, feature maps, exports, quiz and code. A widget in
     it (the player's step or kernel edit, the sliding, the activation) reruns this alone."""
@@ -228,24 +231,39 @@ def _main() -> None:
         _main_views(state, image, granted)
 
 
+@st.fragment(key=PLAYER_PART)
+def _player_part(image: np.ndarray) -> None:
+    """The player, the current cell's field, the share link and the address bar: all that a step changes. A step
+    (the player's value without an edit) reruns this alone; a kernel edit, a preset or a new speed reruns the
+    whole main area (``animation_view._on_player`` names it), since the maps, exports and code follow them."""
+    state = studio_state()
+    with heavy_section(run_bytes(state, image)) as granted:  # re-entrant: the main area's run holds it already
+        if not granted:
+            _busy()
+        else:
+            trace = None
+            with error_boundary("animation"):
+                trace = animation_section(state, image)
+            if not state.presentation and trace is not None and state.kind == "standard":
+                with error_boundary("receptive field"):
+                    studio_field_section(state, trace, image)
+            where = region_text(state)
+            if where is not None and not state.presentation:
+                st.caption(f"The animation shows {where}, at the photo's own pixels (its row and column 0 are the "
+                           "region's first). Click or drag on the photo under **Feature maps** to move it.")
+            if not state.presentation:
+                _share(state)
+        address_bar(state)  # here, so that a step (a rerun of this part alone) reaches the address bar
+
+
 def _main_views(state: StudioState, image: np.ndarray, granted: bool) -> None:
     fits = _header(state, image)
     if fits is not None and granted:
-        trace = None
-        with error_boundary("animation"):
-            trace = animation_section(state, image)
-        if not state.presentation and trace is not None and state.kind == "standard":
-            with error_boundary("receptive field"):
-                studio_field_section(state, trace, image)
-        where = region_text(state)
-        if where is not None and not state.presentation:
-            st.caption(f"The animation shows {where}, at the photo's own pixels (its row and column 0 are the "
-                       "region's first). Click or drag on the photo under **Feature maps** to move it.")
-        if not state.presentation:
-            _share(state)
-    elif fits is not None:
-        _busy()
-    address_bar(state)  # in the fragment, so that a step or an edit (a rerun of it only) reaches the address bar
+        _player_part(image)
+    else:
+        if fits is not None:
+            _busy()
+        address_bar(state)
     if not state.presentation:
         _sliding(state, image, fits is not None)  # kept when busy: the controls to ask for less
     if fits is None or not granted:

@@ -23,6 +23,7 @@ LINK_APPLIED = "_studio_link_applied"
 LINK_ERRORS = "_studio_link_errors"
 EDITOR_VERSION = "_studio_editor_version"  # bumped when the bank changes outside the grid editors
 
+MAIN_FRAGMENT = "studio_main"  # the studio's main area (ui/studio.py): a callback may ask it to rerun by this key
 
 def studio_state() -> StudioState:
     """This visitor's studio state (made on first use, from the share link if the page was opened with one)."""
