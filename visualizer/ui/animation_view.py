@@ -77,9 +77,10 @@ def _on_player() -> None:
     st.session_state[LAYOUT_KEY] = {"width": _bucket(value.get("width"), DEFAULT_LAYOUT["width"]),
                                     "avail": _bucket(value.get("avail"), DEFAULT_LAYOUT["avail"])}
     edited = (value.get("edit") is not None or value.get("preset") is not None) and not refusal
-    if edited or state.speed_ms != speed_before:
+    if edited or state.speed_ms != speed_before or value.get("presented"):
         # The maps, the exports and the code follow the kernel and the speed: rerun the whole main area, not
-        # only the player's part (a step alone reruns just that).
+        # only the player's part (a step alone reruns just that). Entering presentation mode too: only a run of
+        # the main area takes the emptied sidebar's column away in the browser (see player.js, "entering").
         st.rerun(MAIN_FRAGMENT)
 
 

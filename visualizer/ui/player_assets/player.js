@@ -182,7 +182,8 @@
     // Entering presentation mode with its switch: the full run that leaves the sidebar out does not take its column
     // away in the browser (an empty grey 300 px stayed), a run of the player's fragment does. So report once, which
     // is such a run (and lays the figure out again for the room the sidebar leaves).
-    const entering = Boolean(args.presentation) && !state.presentation && state.figId !== null;
+    // (A new player, mounted by that run, enters too: it reports once as well.)
+    const entering = Boolean(args.presentation) && !state.presentation;
     state.presentation = Boolean(args.presentation);
     if (entering) setTimeout(() => report({ presented: true }), 50);
     document.body.classList.toggle("presentation", state.presentation);
