@@ -172,3 +172,37 @@ def test_the_learn_page_is_accessible_and_fetches_nothing_from_outside(page: Pag
     foreign = sorted({url for url in requests if urlsplit(url).scheme not in ("data", "blob", "about")
                       and urlsplit(url).hostname not in ("127.0.0.1", "localhost")})
     assert foreign == [], f"requests that left the app's host: {foreign}"
+
+
+def _drawn_charts(page: Page) -> list[int]:
+    """How many marks (curve paths, heatmap images) each of the first two charts shows: 0 is a blank chart."""
+    return page.evaluate("""() => [...document.querySelectorAll('.stPlotlyChart')].slice(0, 2)
+        .map(e => e.querySelectorAll('.scatterlayer path, .heatmaplayer image, image').length)""")
+
+
+def test_live_training_shows_its_charts_and_one_epoch_count(page: Page, app_url: str) -> None:
+    """Issue 15's Learn defects: Stop idle before training, the live charts drawn (not blank) 5 s in, one epoch
+    count on the progress and on the filters, and a legend naming the two accuracy curves."""
+    _open(page, app_url)
+    expect(page.get_by_role("button", name="Stop", exact=True)).to_be_disabled()
+    page.get_by_role("button", name="Train", exact=True).click()
+    page.wait_for_timeout(5000)
+    drawn = []
+    for _ in range(20):  # a chart redrawn after an epoch is blank for an instant while it mounts: not for 2 s
+        drawn = _drawn_charts(page)
+        if len(drawn) == 2 and min(drawn) > 0:
+            break
+        page.wait_for_timeout(100)
+    assert len(drawn) == 2 and min(drawn) > 0, f"the live charts are blank 5 s into training: {drawn}"
+    expect(page.get_by_role("button", name="Stop", exact=True)).to_be_enabled()
+    ended = page.locator('[data-testid="stAlertContentSuccess"]').first
+    expect(ended).to_contain_text("Trained for all 40 epochs", timeout=TIMEOUT_MS)
+    wait_for_app(page, timeout_ms=TIMEOUT_MS, settle_ms=500)
+    progress = page.locator('[data-testid="stProgress"]').inner_text()
+    assert progress.startswith("Epoch 40 of 40"), progress
+    titles = " ".join(page.locator(f"{PLOTLY_CHART} text").evaluate_all("(ts) => ts.map((t) => t.textContent)"))
+    assert re.search(r"after epoch 40\b", titles) and "after epoch 39" not in titles, titles
+    legend = page.locator(f"{PLOTLY_CHART} .legend .legendtext").evaluate_all("(ts) => ts.map((t) => t.textContent)")
+    assert {"training set", "held-out set"} <= set(legend), legend
+    expect(page.get_by_role("button", name="Stop", exact=True)).to_be_disabled()
+    _no_exception(page)
