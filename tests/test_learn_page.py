@@ -429,6 +429,8 @@ def test_stop_is_live_only_while_a_training_runs() -> None:
     at.number_input(key="learn_epochs_shapes").set_value(2)
     at.button(key="learn_train").click().run()
     assert not at.exception and at.session_state["learn_run_shapes"].status == "finished"
-    assert not at.button(key="learn_stop").disabled, "the run that trained drew Stop live"
+    # The run that trained drew Stop live while it trained, then idle again once the training ended.
+    assert at.button(key="learn_stop_idle").disabled
+    assert "learn_stop" not in [b.key for b in at.button], "a live Stop stayed after the training ended"
     at.run()
     assert at.button(key="learn_stop").disabled
