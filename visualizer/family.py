@@ -23,10 +23,9 @@ from .conv import as_filters, as_image, output_shape
 from .grad import conv_transpose2d, transpose_output_shape
 from .trace import ConvTrace, trace_convolution
 
-KINDS = ("standard", "transposed")
-# The rest of the family, computed and tested here; not yet offered by the studio's control (``KINDS``).
 GROUPED_KINDS = ("grouped", "depthwise", "separable")
-ALL_KINDS = KINDS + GROUPED_KINDS
+KINDS = ("standard", "transposed", *GROUPED_KINDS)
+ALL_KINDS = KINDS
 LABELS = {"standard": "Standard", "transposed": "Transposed", "grouped": "Grouped", "depthwise": "Depthwise",
           "separable": "Depthwise-separable"}
 PURPOSE = {

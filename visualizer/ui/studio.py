@@ -113,7 +113,7 @@ def _sliding(state: StudioState, image: np.ndarray, fits: bool) -> None:
     c3.number_input("Dilation", *RANGES["dilation"], help="Spacing between the kernel's cells (1 = none).",
                     **bind("w_dilation", "dilation"))
     kind_control(state)
-    if fits and state.kind == "standard":
+    if fits and state.kind in ("standard", *family.GROUPED_KINDS):
         _arithmetic(state, image)
     if fits:
         with error_boundary("kind of convolution"):
@@ -281,7 +281,7 @@ def _main_views(state: StudioState, image: np.ndarray, granted: bool) -> None:
             quiz_section(trace, state.kind)
     with error_boundary("code"):
         code_section(image, state.bank, state.effective_bias, state.stride, state.padding, state.dilation,
-                     kind=state.kind)
+                     kind=state.kind, groups=state.groups)
 
 
 def _busy() -> None:
