@@ -142,6 +142,8 @@ def test_grouped_depthwise_and_separable_play_pytorchs_numbers_and_share() -> No
         assert trace.image.shape[2] == 1 and np.array_equal(trace.image[:, :, 0], image[:, :, 2])
         text = " ".join(m.value for m in at.markdown)
         assert "Filter 5 is in group 3 of 3: it sees only channel 3 of 3" in text
+        assert "6 filters [3 x 3 x 1]" in text and "floor((5 + 2*1 - 1*(3-1) - 1) / 2) + 1 = 3" in text
+        assert "channel sums are added" not in text  # the standard layer's sentence is not said of this one
         counts = family.multiply_adds(kind, image.shape, (3, 3), 6, stride=2, padding=1, dilation=1, groups=g)
         assert f"{counts['standard'] / counts['layer']:.3g}x fewer" in text
         assert from_query(to_query(s))[0].kind == kind

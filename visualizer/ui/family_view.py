@@ -111,6 +111,9 @@ def family_section(state: StudioState, image: np.ndarray) -> None:
                    f"{'s' if state.stride != 2 else ''} inserted between the input's cells, a ring of "
                    f"d(k − 1) − p zeros around them, and the kernel turned by 180 degrees, sliding with stride 1.")
     elif kind in family.GROUPED_KINDS:
+        st.markdown(
+            f"**Output size per side** (as the standard layer): `{family.FORMULAS[kind]}`. Height: "
+            f"`{family.size_text(kind, h, kh, **args)}`. Width: `{family.size_text(kind, w, kw, **args)}`.")
         _grouped_section(state, image, counts)
     else:
         st.caption(f"Multiply-adds: {_count(counts['layer'])} (each of the {counts['layer'] // (kh * kw * c):,} "

@@ -113,7 +113,7 @@ def _sliding(state: StudioState, image: np.ndarray, fits: bool) -> None:
     c3.number_input("Dilation", *RANGES["dilation"], help="Spacing between the kernel's cells (1 = none).",
                     **bind("w_dilation", "dilation"))
     kind_control(state)
-    if fits and state.kind in ("standard", *family.GROUPED_KINDS):
+    if fits and state.kind == "standard":
         _arithmetic(state, image)
     if fits:
         with error_boundary("kind of convolution"):
@@ -141,7 +141,11 @@ def _header(state: StudioState, image: np.ndarray) -> tuple[int, int] | None:
     except ValueError as err:
         ho = wo = None
         problem = str(err)
-    shapes = (f"Input {shape_label((h, w, c))} · {n} filter{'s' if n > 1 else ''} {shape_label((kh, kw, c))}"
+    try:  # a grouped filter uses its group's channels only
+        seen = c // family.kind_groups(state.kind, c, n, state.groups)
+    except ValueError:
+        seen = c
+    shapes = (f"Input {shape_label((h, w, c))} · {n} filter{'s' if n > 1 else ''} {shape_label((kh, kw, seen))}"
               + (f" → output {shape_label((ho, wo, n))}" if ho else ""))
     source = f"({md_text(state.input_name, limit=40)})"
     title, mid, right = st.columns([4.2, 2.6, 2.0], vertical_alignment="bottom")
