@@ -192,3 +192,21 @@ def test_the_grouped_kinds_generate_code_that_runs_and_matches() -> None:
                                    dilation=1, groups=s.groups)
         np.testing.assert_allclose(namespace["out"], want, atol=1e-12)
         np.testing.assert_allclose(namespace["out_torch"], want, atol=1e-12)
+
+
+def test_the_grouped_kinds_export_and_quiz_their_own_numbers() -> None:
+    at = run_app(_grouped_link("grouped", 3))
+    at.session_state["w_quiz_open"] = True
+    rerun(at)
+    s = state(at)
+    image = working_image(s)
+    trace = studio_trace(s, image)
+    np.testing.assert_allclose(trace.output, family.layer_output("grouped", image, s.bank, s.effective_bias, stride=2,
+                                                                 padding=1, dilation=1, groups=3)[:, :, 4],
+                               atol=1e-9)
+    assert animation_gif(trace, max_frames=5)[:6] == b"GIF89a"
+    assert "A grouped convolution of a" in " ".join(m.value for m in at.markdown)
+    q = shape_question(0, "separable")
+    assert "A depthwise-separable convolution of a" in q.text()
+    assert q.answer == family.output_hw("standard", q.input_hw, q.kernel_hw, stride=q.stride, padding=q.padding,
+                                        dilation=q.dilation)
