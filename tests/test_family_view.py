@@ -14,6 +14,7 @@ from visualizer.figures.family import stamp_figure, stamp_frame_steps
 from visualizer.figures.gif import animation_gif
 from visualizer.quiz import shape_question
 from visualizer.studio_state import from_query, to_query
+from visualizer.text import md_text
 from visualizer.ui.animation_view import studio_trace
 from visualizer.ui.studio_model import working_image
 
@@ -145,7 +146,7 @@ def test_grouped_depthwise_and_separable_play_pytorchs_numbers_and_share() -> No
         assert "6 filters [3 x 3 x 1]" in text and "floor((5 + 2*1 - 1*(3-1) - 1) / 2) + 1 = 3" in text
         assert "channel sums are added" not in text  # the standard layer's sentence is not said of this one
         counts = family.multiply_adds(kind, image.shape, (3, 3), 6, stride=2, padding=1, dilation=1, groups=g)
-        assert f"{counts['standard'] / counts['layer']:.3g}x fewer" in text
+        assert md_text(f"{counts['standard'] / counts['layer']:.3g}x fewer") in text  # the Markdown source
         assert from_query(to_query(s))[0].kind == kind
         maps = _component(at, "feature_maps")
         assert maps["figures"]

@@ -134,9 +134,9 @@ def size_text(kind: str, i: int, k: int, *, stride: int, padding: int, dilation:
     return f"floor(({i} + 2*{p} - {d}*({k}-1) - 1) / {s}) + 1 = {out}"
 
 
-FORMULAS = {"standard": "floor((i + 2p - d(k-1) - 1) / s) + 1",
-            "transposed": "(i - 1)s - 2p + d(k - 1) + output_padding + 1"}
-FORMULAS.update(dict.fromkeys(GROUPED_KINDS, FORMULAS["standard"]))
+_SLIDING = "floor((i + 2p - d(k-1) - 1) / s) + 1"
+FORMULAS = {"standard": _SLIDING, "transposed": "(i - 1)s - 2p + d(k - 1) + output_padding + 1",
+            **dict.fromkeys(GROUPED_KINDS, _SLIDING)}
 
 
 def depthwise_stage(image: np.ndarray, bank: np.ndarray, *, stride: int, padding: int, dilation: int) -> np.ndarray:

@@ -7,6 +7,7 @@ import streamlit as st
 
 from visualizer import family
 from visualizer.codegen import grouped_code, reproduction_code, transposed_code
+from visualizer.text import md_text
 
 from .common import lazy_expander
 
@@ -29,7 +30,7 @@ def code_section(image: np.ndarray, bank: np.ndarray, bias: np.ndarray, stride: 
         try:
             code = grouped_code(image, bank, bias, kind=kind, groups=groups, **args)
         except ValueError as err:
-            section.warning(f"No code for this layer: {err}.")
+            section.warning(f"No code for this layer: {md_text(err)}.")
             return
     else:
         write = transposed_code if kind == "transposed" else reproduction_code

@@ -12,6 +12,7 @@ import streamlit as st
 from visualizer import family
 from visualizer.figures.family import stamp_figure
 from visualizer.studio_state import RANGES, StudioState
+from visualizer.text import md_text
 
 from .common import CACHE_ENTRIES, CACHE_TTL
 from .player import plotly_figures
@@ -89,7 +90,7 @@ def family_section(state: StudioState, image: np.ndarray) -> None:
     try:
         counts = family.multiply_adds(kind, (h, w, c), (kh, kw), n, groups=state.groups, **args)
     except ValueError as err:
-        st.warning(f"This layer cannot run with these numbers: {err}.")
+        st.warning(f"This layer cannot run with these numbers: {md_text(err)}.")
         return
     if kind == "transposed":
         st.markdown(
@@ -132,27 +133,29 @@ def _grouped_section(state: StudioState, image: np.ndarray, counts: dict[str, in
     g = layer_groups(state, c)
     lo, hi = family.channel_range(state.selected, n, c, g)
     group = family.group_of(state.selected, n, g)
-    seen = f"channel {lo + 1}" if hi - lo == 1 else f"channels {lo + 1} to {hi}"
+    seen = md_text(f"channel {lo + 1}" if hi - lo == 1 else f"channels {lo + 1} to {hi}")
+    groups, per_group = md_text(g), md_text(n // g)
+    layer, standard = md_text(_count(counts["layer"])), md_text(_count(counts["standard"]))
+    fewer = md_text(_times(counts["standard"], counts["layer"]))
     st.markdown(
-        f"**Filter {state.selected + 1} is in group {group + 1} of {g}: it sees only {seen} of {c}** (the player "
-        f"slides it over those). The bank keeps all {c} channel{'s' if c != 1 else ''} of every filter; this layer "
-        f"uses filter n's weights on its own group's channels only (PyTorch's conv2d(groups={g}), filter n in "
-        f"group n // {n // g}).")
+        f"**Filter {state.selected + 1} is in group {group + 1} of {groups}: it sees only {seen} of {c}** (the "
+        f"player slides it over those). The bank keeps all {c} channel{'s' if c != 1 else ''} of every filter; this "
+        f"layer uses filter n's weights on its own group's channels only (PyTorch's conv2d(groups={groups}), filter "
+        f"n in group n // {per_group}).")
     if c == 1:
         st.info("The input is grayscale (one channel): every group is that channel, so this layer computes "
                 "exactly what the standard convolution does.")
     if kind == "separable":
+        depthwise, pointwise = md_text(_count(counts["depthwise"])), md_text(_count(counts["pointwise"]))
         st.markdown(
-            f"**Multiply-adds**: {_count(counts['depthwise'])} depthwise ({kh}x{kw} per output, {n} maps) + "
-            f"{_count(counts['pointwise'])} pointwise (each output mixes {n} maps) = {_count(counts['layer'])}, "
-            f"against {_count(counts['standard'])} for the standard layer of the same shape: "
-            f"**{_times(counts['standard'], counts['layer'])} multiply-adds**.")
+            f"**Multiply-adds**: {depthwise} depthwise ({kh}x{kw} per output, {n} maps) + {pointwise} pointwise "
+            f"(each output mixes {n} maps) = {layer}, against {standard} for the standard layer of the same shape: "
+            f"**{fewer} multiply-adds**.")
         st.caption(
             "The player shows the depthwise step of the selected filter (no bias); the feature maps are the "
             "pointwise output. The 1x1 mixing weights come from the bank: output m weighs depthwise map j by the "
             "mean of filter m's weights on the channel map j came from, then adds filter m's bias.")
     else:
         st.markdown(
-            f"**Multiply-adds**: {_count(counts['layer'])} (each output sums {kh}x{kw}x{c // g} products), against "
-            f"{_count(counts['standard'])} for the standard layer: "
-            f"**{_times(counts['standard'], counts['layer'])} multiply-adds**.")
+            f"**Multiply-adds**: {layer} (each output sums {kh}x{kw}x{c // g} products), against {standard} for "
+            f"the standard layer: **{fewer} multiply-adds**.")
