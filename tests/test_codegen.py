@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
+
 import numpy as np
 import pytest
 import scipy.signal
@@ -51,3 +54,20 @@ def test_torch_part_agrees_when_torch_is_installed() -> None:
     exec(reproduction_code(image, filters, bias, stride=2, padding=1), namespace)
     assert torch is not None
     np.testing.assert_allclose(namespace["out_torch"], conv2d(image, filters, bias, stride=2, padding=1), atol=1e-12)
+
+
+def test_grouped_depthwise_and_separable_code_runs_and_matches_the_engine():
+    from visualizer import family
+    from visualizer.codegen import grouped_code
+
+    rng = np.random.default_rng(3)
+    image, bank, bias = rng.normal(size=(6, 5, 6)), rng.normal(size=(6, 3, 3, 6)), rng.normal(size=6)
+    for kind, g in (("grouped", 2), ("grouped", 3), ("depthwise", 1), ("separable", 1)):
+        args = {"stride": 2, "padding": 1, "dilation": 1}
+        code = grouped_code(image, bank, bias, kind=kind, groups=g, **args)
+        namespace: dict = {}
+        with contextlib.redirect_stdout(io.StringIO()):
+            exec(code, namespace)  # our own generated code, in a test
+        want = family.layer_output(kind, image, bank, bias, groups=g, **args)
+        np.testing.assert_allclose(namespace["out"], want, atol=1e-12)
+        np.testing.assert_allclose(namespace["out_torch"], want, atol=1e-12)

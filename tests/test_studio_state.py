@@ -122,6 +122,7 @@ def states(draw: st.DrawFn) -> StudioState:
         pooling=draw(st.sampled_from(POOLS)),
         presentation=draw(st.booleans()),
         field_layers=draw(st.integers(*RANGES["field_layers"])),
+        groups=draw(st.integers(*RANGES["groups"])),
         kind=draw(st.sampled_from(CONV_KINDS)),
         map_scale=draw(st.sampled_from(MAP_SCALES)),
     )
@@ -146,7 +147,7 @@ def test_every_field_is_compared_by_the_round_trip_test() -> None:
     changed = StudioState(channels=3, working_size=40, use_bias=True, selected=2, stride=2, padding=3,
                           dilation=4, step=7, speed_ms=1000, activation="tanh", maps="full", pooling="avg",
                           presentation=True, example="Landscape photo (256x256, colour)", region=(30, 40),
-                          map_scale="shared", field_layers=2, kind="transposed")
+                          map_scale="shared", field_layers=2, kind="grouped", groups=2)
     changed.input_name = changed.example
     changed.image = load_example(changed.example, channels=3)  # a photo: its region is in the link
     changed.bank = np.arange(4 * 2 * 3 * 3, dtype=float).reshape(4, 2, 3, 3) / 7

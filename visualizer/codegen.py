@@ -127,3 +127,73 @@ out_torch = out_torch[0].permute(1, 2, 0).numpy()  # back to (H', W', N)
 print(np.abs(out_torch - out).max())  # ~1e-15: the same numbers
 '''
     return code
+
+
+def grouped_code(
+    image: np.ndarray,
+    bank: np.ndarray,
+    bias: np.ndarray,
+    *,
+    kind: str,
+    groups: int = 1,
+    stride: int = 1,
+    padding: int = 0,
+    dilation: int = 1,
+) -> str:
+    """Code computing ``out`` ``(H', W', N)`` of the grouped, depthwise or depthwise-separable layer
+    (:mod:`visualizer.family`): the weights each filter uses written out (``(N, kh, kw, C / g)``), a plain loop over
+    output cells where filter ``n`` reads only its group's channels, and PyTorch's ``conv2d(groups=g)`` (separable:
+    then a 1x1 ``conv2d`` with the pointwise weights)."""
+    from .family import group_bank, kind_groups, pointwise_weights
+
+    h, w, c = image.shape
+    n, kh, kw, _ = bank.shape
+    g = kind_groups(kind, c, n, groups)
+    weight = group_bank(bank, g)
+    ho, wo = output_shape((h, w), (kh, kw), stride=stride, padding=padding, dilation=dilation)
+    separable = kind == "separable"
+    code = f'''import numpy as np
+
+image = np.array({_literal(image)})  # (H, W, C) = {image.shape}
+# Filter n uses only the channels of its group n // (N / groups): weight (N, kh, kw, C / groups) = {weight.shape}
+weight = np.array({_literal(weight)})
+bias = np.array({_literal(bias)})  # (N,)
+stride, padding, dilation, groups = {stride}, {padding}, {dilation}, {g}
+per_group = weight.shape[0] // groups  # filters per group
+width = weight.shape[3]  # channels per group
+
+padded = np.pad(image, ((padding, padding), (padding, padding), (0, 0)))
+out = np.zeros(({ho}, {wo}, {n}))
+for y in range(out.shape[0]):
+    for x in range(out.shape[1]):
+        window = padded[y * stride : y * stride + dilation * ({kh} - 1) + 1 : dilation,
+                        x * stride : x * stride + dilation * ({kw} - 1) + 1 : dilation]  # ({kh}, {kw}, {c})
+        for n in range(out.shape[2]):
+            first = (n // per_group) * width  # the group's first channel
+            out[y, x, n] = (window[:, :, first : first + width] * weight[n]).sum()
+'''
+    if separable:
+        code += f'''depthwise = out
+# The 1x1 convolution mixing the depthwise maps: pointwise[m, j] = mean of filter m's weights on map j's channel
+pointwise = np.array({_literal(pointwise_weights(bank))})  # (N, N)
+out = depthwise @ pointwise.T + bias
+'''
+    else:
+        code += "out = out + bias\n"
+    code += f'''print(out[:, :, 0])
+
+# The same with PyTorch (NCHW layout: batch, channels, height, width)
+import torch
+import torch.nn.functional as F
+
+x = torch.tensor(image).permute(2, 0, 1)[None]  # (1, C, H, W)
+w = torch.tensor(weight).permute(0, 3, 1, 2)  # (N, C / groups, kh, kw)
+{"y = F.conv2d(x, w, None, stride=stride, padding=padding, dilation=dilation, groups=groups)" if separable else
+ "y = F.conv2d(x, w, torch.tensor(bias), stride=stride, padding=padding, dilation=dilation, groups=groups)"}
+'''
+    if separable:
+        code += "y = F.conv2d(y, torch.tensor(pointwise)[:, :, None, None], torch.tensor(bias))  # the 1x1 mixing\n"
+    code += '''out_torch = y[0].permute(1, 2, 0).numpy()  # back to (H', W', N)
+print(np.abs(out_torch - out).max())  # ~1e-15: the same numbers
+'''
+    return code

@@ -38,7 +38,9 @@ class ShapeQuestion:
 
     def text(self) -> str:
         (h, w), (kh, kw) = self.input_hw, self.kernel_hw
-        layer = "A transposed convolution of a" if self.kind == "transposed" else "A"
+        layer = {"transposed": "A transposed convolution of a", "grouped": "A grouped convolution of a",
+                 "depthwise": "A depthwise convolution of a",
+                 "separable": "A depthwise-separable convolution of a"}.get(self.kind, "A")
         parts = [f"{layer} {h}x{w} input, a {kh}x{kw} kernel, stride {self.stride}, padding {self.padding}"]
         if self.dilation > 1:
             parts.append(f"dilation {self.dilation}")

@@ -70,6 +70,7 @@ RANGES: dict[str, tuple[int, int]] = {
     "padding": (0, 3),
     "dilation": (1, 4),
     "field_layers": (1, 2),
+    "groups": (1, MAX_FILTERS),  # the grouped kind's g; it must also divide C and N (visualizer.family.kind_groups)
 }
 # Link limits: scalars are short; the bank is compressed JSON. The largest bank our encoder can write
 # (32 x 7x7x3 float64 of 17 significant digits, long names) is about 130,000 characters.
@@ -111,6 +112,8 @@ class StudioState:
     - stride, padding, dilation; step: the animation's current step (0-based); speed_ms: per step when playing;
     - activation, maps ("animation" | "full"), pooling ("none" | "max" | "avg"); presentation: projector mode;
     - field_layers: the receptive field under the player, of one layer or of two identical layers stacked.
+    - groups: the grouped kind's number of groups (link ``groups=``); the layer runs with it when it divides the
+      channels and the filters, else the screen says so and names the nearest that does.
     - region: for a photo (see :func:`is_photo`), the top-left ``(row, column)`` of the square the animation runs
       on, at the photo's own pixels (None: the centre); map_scale: the photo's maps, each on its "own" colour
       scale or one "shared" scale.
@@ -138,7 +141,8 @@ class StudioState:
     pooling: str = "none"
     presentation: bool = False
     field_layers: int = 1  # the receptive-field view under the player: one layer, or two identical ones stacked
-    kind: str = "standard"  # the kind of convolution (visualizer.family.KINDS): "standard" or "transposed"
+    kind: str = "standard"  # the kind of convolution (visualizer.family.KINDS)
+    groups: int = 1  # the grouped kind's number of groups (a g that does not divide C and N is said so on screen)
     region: tuple[int, int] | None = None
     map_scale: str = "own"
 
@@ -664,6 +668,8 @@ def to_query(state: StudioState) -> dict[str, str]:
         params["field"] = str(state.field_layers)
     if state.kind != "standard":
         params["kind"] = state.kind
+    if state.groups != 1:
+        params["groups"] = str(state.groups)
     params["bank"] = encode_bank(state)
     return params
 
@@ -741,7 +747,7 @@ def from_query(params: Mapping[str, object], base: StudioState | None = None) ->
     if example is not None and "size" not in items and max(example_size(example)) >= PHOTO_MIN_SIDE:
         state.working_size = PHOTO_REGION  # a photo example opens as the studio shows it when picked
     for key, attr in (("size", "working_size"), ("stride", "stride"), ("padding", "padding"),
-                      ("dilation", "dilation"), ("field", "field_layers")):
+                      ("dilation", "dilation"), ("field", "field_layers"), ("groups", "groups")):
         value = integer(key, *RANGES[attr])
         if value is not None:
             setattr(state, attr, value)

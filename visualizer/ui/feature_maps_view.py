@@ -109,7 +109,7 @@ def feature_maps_section(state: StudioState, image: np.ndarray) -> None:
     bank, bias, act = state.bank, state.effective_bias, state.activation
     try:
         out = (cached_conv2d(src, bank, bias, state.stride, state.padding, state.dilation) if state.kind == "standard"
-               else kind_maps(state.kind, src, bank, bias, state.stride, state.padding, state.dilation))
+               else kind_maps(state.kind, src, bank, bias, state.stride, state.padding, state.dilation, state.groups))
     except ValueError as err:
         st.error(f"No feature maps with these settings on the {src.shape[0]}x{src.shape[1]} image: {err}.")
         return

@@ -141,7 +141,11 @@ def _header(state: StudioState, image: np.ndarray) -> tuple[int, int] | None:
     except ValueError as err:
         ho = wo = None
         problem = str(err)
-    shapes = (f"Input {shape_label((h, w, c))} · {n} filter{'s' if n > 1 else ''} {shape_label((kh, kw, c))}"
+    try:  # a grouped filter uses its group's channels only
+        seen = c // family.kind_groups(state.kind, c, n, state.groups)
+    except ValueError:
+        seen = c
+    shapes = (f"Input {shape_label((h, w, c))} · {n} filter{'s' if n > 1 else ''} {shape_label((kh, kw, seen))}"
               + (f" → output {shape_label((ho, wo, n))}" if ho else ""))
     source = f"({md_text(state.input_name, limit=40)})"
     title, mid, right = st.columns([4.2, 2.6, 2.0], vertical_alignment="bottom")
@@ -281,7 +285,7 @@ def _main_views(state: StudioState, image: np.ndarray, granted: bool) -> None:
             quiz_section(trace, state.kind)
     with error_boundary("code"):
         code_section(image, state.bank, state.effective_bias, state.stride, state.padding, state.dilation,
-                     kind=state.kind)
+                     kind=state.kind, groups=state.groups)
 
 
 def _busy() -> None:
