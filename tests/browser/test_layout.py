@@ -122,9 +122,6 @@ def studio_first_screen(page: Page, height: int) -> list[str]:
 # so the mark must then be removed. The player's layout on a phone belongs to another branch (issue 15's phone part);
 # the network diagram at 390 px is issue 15's item "Network view at 390x844".
 KNOWN = {
-    ("studio", "phone"): "the player puts the sum below the first screen at 390x844 (the player's phone layout)",
-    ("studio-photo", "phone"): "the player puts the sum below the first screen at 390x844 (the player's phone layout)",
-    ("network", "phone"): "the network diagram's labels overlap at 390 px (drawn for 1180 px and scaled down)",
     ("studio-rgb", "phone"): "the RGB player puts the sum below the first screen at 390x844 (the phone layout)",
 }
 CASES = [pytest.param(v, s, marks=pytest.mark.xfail(reason=KNOWN[v, s], strict=True)) if (v, s) in KNOWN

@@ -248,13 +248,17 @@ class Sizes:
     panel: float
 
     @classmethod
-    def of(cls, presentation: bool) -> Sizes:
+    def of(cls, presentation: bool, width_px: float | None = None) -> Sizes:
+        """The sizes of the mode; a figure drawn narrower than ``style.PHONE_WIDTH_PX`` (a phone) writes its sum
+        and caption smaller, so that they take fewer lines and stay on the first screen with the panels."""
         if presentation:
             return cls(style.PRESENT_TITLE_SIZE, 28, style.PRESENT_EQUATION_SIZE, style.PRESENT_CAPTION_SIZE,
                        style.PRESENT_CONTROL_FONT_SIZE, style.PRESENT_TICK_SIZE, style.PRESENT_MIN_VALUE_FONT,
                        style.PRESENT_MAX_VALUE_FONT, style.PRESENT_MAX_CELL_PX, style.PRESENT_MAX_CELL_PX,
                        style.PRESENT_PANEL_PX)
-        return cls(style.TITLE_SIZE, style.MIN_TITLE_SIZE, style.EQUATION_SIZE, style.CAPTION_SIZE,
+        phone = width_px is not None and width_px < style.PHONE_WIDTH_PX
+        return cls(style.TITLE_SIZE, style.MIN_TITLE_SIZE, style.PHONE_EQUATION_SIZE if phone else style.EQUATION_SIZE,
+                   style.PHONE_CAPTION_SIZE if phone else style.CAPTION_SIZE,
                    style.CONTROL_FONT_SIZE, style.TICK_SIZE, style.MIN_VALUE_FONT, None, style.MAX_CELL_PX,
                    style.KERNEL_CELL_PX, style.PANEL_PX)
 
@@ -493,7 +497,7 @@ def sliding_figure(
     last trace is the clickable scatter over the output cells, ``customdata`` = step.
     """
     step, names = _check_args(trace, step, frame_ms, channel_labels)
-    sizes = Sizes.of(presentation)
+    sizes = Sizes.of(presentation, width_px)
     usable = usable_px(width_px)
     steps = frame_steps(trace.steps, step, max_frames, dense_frames)
     shown = sorted(set(steps) | {step})

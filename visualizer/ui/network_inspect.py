@@ -29,6 +29,15 @@ MAX_TENSOR_CHANNELS = 32
 TENSOR_HEIGHT = 420
 FRAME_MS = 600
 
+WIDTH_KEY = "net_diagram_width"  # the network column's width, as the page reports it (player.column_width)
+
+
+def column_px() -> int | None:
+    """The width the page reported for the network view's column (None before it has): figures fit it."""
+    value = st.session_state.get(WIDTH_KEY)
+    width = value.get("width") if isinstance(value, dict) else None
+    return int(width) if isinstance(width, (int, float)) and not isinstance(width, bool) and width >= 150 else None
+
 
 def stage_name(stage: Stage) -> str:
     """A short name for the tensor of a stage, written under its box."""
@@ -149,7 +158,7 @@ def _input_text(stage: Stage) -> str:
 
 
 def _tensor(tensor: np.ndarray, title: str, key: str) -> None:
-    fig = tensor_figure(tensor, title=title, max_channels=MAX_TENSOR_CHANNELS)
+    fig = tensor_figure(tensor, title=title, max_channels=MAX_TENSOR_CHANNELS, width_px=column_px())
     st.plotly_chart(fig, key=key, config={"displayModeBar": False, "scrollZoom": False})
     if tensor.shape[2] > MAX_TENSOR_CHANNELS:
         st.caption(f"The first {MAX_TENSOR_CHANNELS} of {tensor.shape[2]} channels.")
@@ -181,7 +190,7 @@ def sliding_section(x: np.ndarray, filters: np.ndarray, bias: np.ndarray, stride
     else:
         c2.markdown("**One step:** the filter fits in exactly one place.")
         step = 0
-    fig = sliding_figure(trace, step=step, frame_ms=FRAME_MS)
+    fig = sliding_figure(trace, step=step, frame_ms=FRAME_MS, width_px=column_px())
     st.plotly_chart(fig, key="net_sliding", on_select=_on_sliding_click, selection_mode="points",
                     config={"displayModeBar": False, "scrollZoom": False})
     y, xx = trace.positions[step]
@@ -202,7 +211,7 @@ def mixing_section(x: np.ndarray, filters: np.ndarray, bias: np.ndarray, conv_ou
         start = st.slider("Start at pixel (row by row)", 0, h * w - 1, 0, key="net_mix_start",
                           help="The animation covers as many pixels from here as fit, one frame per filter.")
     pixels = mixing_pixels(h, w, nf, start=start)
-    fig = channel_mixing_figure(x, filters, bias, pixels=pixels, frame_ms=FRAME_MS)
+    fig = channel_mixing_figure(x, filters, bias, pixels=pixels, frame_ms=FRAME_MS, width_px=column_px())
     st.plotly_chart(fig, key="net_mixing", config={"displayModeBar": False, "scrollZoom": False})
     wm = filters.reshape(nf, c)
     as_matrix = x.reshape(-1, c) @ wm.T + bias
@@ -226,7 +235,7 @@ def dense_section(x: np.ndarray, filters: np.ndarray, bias: np.ndarray, conv_out
     nf = filters.shape[0]
     k = x.size
     dense = dense_equivalent(x, filters, bias)
-    st.plotly_chart(dense_figure(x, filters, bias, conv_out, dense), key="net_dense",
+    st.plotly_chart(dense_figure(x, filters, bias, conv_out, dense, width_px=column_px()), key="net_dense",
                     config={"displayModeBar": False, "scrollZoom": False})
     rows = [f"| n | convolution (its one position) | flatten({'x'.join(map(str, x.shape))}) → {k} values, times "
             f"row n of the {nf} x {k} matrix | difference |", "|--:|--:|--:|--:|"]

@@ -23,8 +23,9 @@ from visualizer.text import md_text
 
 from .common import CACHE_ENTRIES, CACHE_TTL, INPUT_IMAGE, INPUT_NAME, clicked_customdata, error_boundary, shape_label
 from .model_download import onnx_download
-from .network_inspect import arithmetic_text, inspect_stage, stage_name
+from .network_inspect import WIDTH_KEY, arithmetic_text, inspect_stage, stage_name
 from .network_stack import check_stack, current_specs, init_stack, refusal_message, stack_editor
+from .player import column_width
 from .receptive_view import cone_section
 
 SOURCES = {"founding": "Founding 5x5 example", "grid": "Draw on a 5x5 pixel grid", "studio": "Image from the studio"}
@@ -167,6 +168,7 @@ def _on_stage_click() -> None:
 
 def _stage_row(stages: list[Stage], selected: int) -> None:
     kinds = ["input"] + [s.layer.spec.kind for s in stages[1:]]
+    width = column_width(key=WIDTH_KEY)  # None on a session's first run: drawn for a wide screen until reported
     fig = stage_row_figure(
         [s.shape for s in stages],
         [s.label for s in stages[1:]],
@@ -174,6 +176,7 @@ def _stage_row(stages: list[Stage], selected: int) -> None:
         selected=selected,
         names=[stage_name(s) for s in stages],
         input_image=stages[0].tensor,
+        width_px=width,
     )
     st.plotly_chart(fig, key=CHART, on_select=_on_stage_click, selection_mode="points",
                     config={"displayModeBar": False, "scrollZoom": False})

@@ -31,6 +31,8 @@ _figures = components.declare_component("plotly_figures", path=str(FIGURE_ASSETS
 _photo = components.declare_component("photo_maps", path=str(PHOTO_ASSETS))
 # The studio's address bar (ui/address_bar.py): every component of the app is declared here, from a local folder.
 address_bar_component = components.declare_component("address_bar", path=str(ADDRESS_BAR_ASSETS))
+VIEWPORT_ASSETS = Path(__file__).resolve().parent / "viewport_assets"
+_viewport = components.declare_component("column_width", path=str(VIEWPORT_ASSETS))
 
 
 def sliding_player(
@@ -103,3 +105,16 @@ def photo_pictures(*, fig_id: str, photo: dict, panels: list[dict], key: str, on
     """Draw a photo and its maps (``photo_assets/``; see :mod:`visualizer.ui.photo_view` for the arguments); returns
     where the last click or drag on a picture ended: ``{"target", "fy", "fx", "seq"}`` or None."""
     return _photo(fig_id=fig_id, photo=photo, panels=panels, key=key, default=None, on_change=on_change, tab_index=-1)
+
+
+def column_width(*, key: str) -> int | None:
+    """The width in pixels of the column this is called in, as the browser reports it (``viewport_assets/``; a
+    frame 0 px tall), rounded to 10 px; None until the page has reported it (the first run of a session)."""
+    known = st.session_state.get(key)
+    known_width = known.get("width") if isinstance(known, dict) else None
+    value = _viewport(known=known_width if isinstance(known_width, (int, float)) else None, key=key, default=None,
+                      tab_index=-1)
+    width = value.get("width") if isinstance(value, dict) else None
+    if isinstance(width, bool) or not isinstance(width, (int, float)) or not 150 <= width <= 8000:
+        return None
+    return int(width)
