@@ -54,22 +54,22 @@ def test_the_transposed_kind_plays_pytorchs_numbers_and_draws_the_stamping() -> 
     assert to_query(s)["kind"] == "transposed"
 
 
-def _generated_out(at, marker: str) -> np.ndarray:
-    """Open the code section, run the generated code that contains ``marker``, and return its ``out``."""
+def _generated(at, marker: str) -> dict:
+    """Open the code section, run the generated code that contains ``marker``, and return its names."""
     at.session_state["w_code_open"] = True
     rerun(at)
     code = next(c.value for c in at.code if marker in c.value)
     namespace: dict = {}
     exec(code, namespace)  # our own generated code, in a test
-    return namespace["out"]
+    return namespace
 
 
 def test_the_transposed_kind_generates_code_that_runs_and_matches_pytorch() -> None:
     at = run_app({"kind": "transposed", "stride": "2", "dilation": "2"})
-    out = _generated_out(at, "conv_transpose2d")
+    namespace = _generated(at, "conv_transpose2d")
     s = state(at)
     want = torch_transposed(working_image(s), s.bank, s.effective_bias, 2, 0, 2)
-    np.testing.assert_allclose(out, want, atol=1e-12)
+    np.testing.assert_allclose(namespace["out"], want, atol=1e-12)
     np.testing.assert_allclose(namespace["out_torch"], want, atol=1e-12)
 
 
@@ -189,11 +189,11 @@ def test_grayscale_makes_grouped_the_standard_layer_and_says_so() -> None:
 def test_the_grouped_kinds_generate_code_that_runs_and_matches() -> None:
     for kind, groups in (("grouped", 3), ("separable", 1)):
         at = run_app(_grouped_link(kind, groups))
-        out = _generated_out(at, "groups=groups")
+        namespace = _generated(at, "groups=groups")
         s = state(at)
         want = family.layer_output(kind, working_image(s), s.bank, s.effective_bias, stride=2, padding=1,
                                    dilation=1, groups=s.groups)
-        np.testing.assert_allclose(out, want, atol=1e-12)
+        np.testing.assert_allclose(namespace["out"], want, atol=1e-12)
         np.testing.assert_allclose(namespace["out_torch"], want, atol=1e-12)
 
 
