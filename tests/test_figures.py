@@ -320,6 +320,20 @@ def test_equation_shows_each_channel_then_absorbs_them(rgb):
         assert abs(total - rgb.totals[s]) < 5e-4
 
 
+def test_on_a_phone_the_channels_are_named_then_summed_on_two_lines(rgb):
+    fig = sliding_figure(rgb, width_px=358)  # the products panels show the terms; the sum must fit the screen
+    for frame in fig["frames"][:20]:
+        s = int(frame["name"])
+        named, values = _plain(frame["layout"]["annotations"][0]["text"]).split("\n")
+        y, x = rgb.positions[s]
+        assert named == f"out({y}, {x}) = R + G + B + bias"
+        added, total = re.fullmatch(r"= (.*) = (\S+)", values).groups()
+        *sums, bias = added.split(" + ")
+        assert np.allclose([_number(v) for v in sums], rgb.channel_sums[s], atol=5e-4)
+        assert abs(_number(bias) - rgb.bias) < 5e-4
+        assert abs(_number(total) - rgb.totals[s]) < 5e-4
+
+
 @pytest.mark.parametrize("padding", [0, 1, 2])
 def test_caption_names_the_step_and_the_window_on_the_padded_axes(padding):
     trace = trace_convolution(founding_image(), FOUNDING_KERNEL, stride=2, padding=padding)
@@ -685,7 +699,8 @@ def _cell_px(fig, trace_dict, width_px):
 @pytest.mark.parametrize("width_px", [390, 1366, 1920])
 @pytest.mark.parametrize("presentation", [False, True])
 def test_numbers_are_written_only_where_they_fit(width_px, presentation, founding, rgb, odd):
-    least = 28 if presentation else style.MIN_VALUE_FONT
+    # A phone is no projector: presentation mode keeps its sizes there (the page around the player changes).
+    least = 28 if presentation and width_px >= style.PHONE_WIDTH_PX else style.MIN_VALUE_FONT
     for trace in (founding, rgb, odd):
         fig = sliding_figure(trace, width_px=width_px, presentation=presentation, controls=False)
         for d in _value_heatmaps(fig):

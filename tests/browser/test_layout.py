@@ -1,11 +1,11 @@
 """The layout, checked by the browser itself at 390, 1366 and 1920 px on the studio (grayscale, RGB, a photo), the
-network view and Learn: no two texts of a figure overlap, no number spills out of its heatmap cell, the studio's Play,
+network view and Learn, and in presentation mode entered by its link and by its switch: no two texts of a figure overlap, no number spills out of its heatmap cell, the studio's Play,
 output and sum are on the first screen, the title sits right under the navigation, the page one is on is highlighted
 in it, and nothing is logged as an error.
 
 Figures are read inside their component frames (the player, the feature maps, the photo) and in the page: each
 Plotly graph's text nodes are measured with getBoundingClientRect, and each heatmap's cells from its axes (the
-axis's pixel length over its number of cells). Presentation mode is not run here yet (its fixes are another branch's).
+axis's pixel length over its number of cells).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 import pytest
 from playwright.sync_api import Page
-from studio_helpers import open_app, player
+from studio_helpers import open_app, player, settle
 
 SIZES = {"phone": (390, 844), "laptop": (1366, 768), "projector": (1920, 1080)}
 VIEWS = {
@@ -23,8 +23,11 @@ VIEWS = {
     "studio-photo": "/studio?example=" + quote("Landscape photo (256x256, colour)"),
     "network": "/network",
     "learn": "/learn",
+    "presentation": "/studio?present=1",  # presentation mode entered by its link ...
+    "presentation-switch": "/studio",  # ... and by its switch (clicked once the page is up): the same checks
 }
-NAV_ENTRY = {"studio": "Convolution studio", "network": "Network view", "learn": "Learn"}
+NAV_ENTRY = {"studio": "Convolution studio", "network": "Network view", "learn": "Learn",
+             "presentation": "Convolution studio"}
 # Streamlit's front end probes for its server at the page's own path before the root (/network/_stcore/health, then
 # /_stcore/health); the first answer 404 on every page but the home page. Its own quirk, not ours: left out here.
 STREAMLIT_PROBES = ("/_stcore/health", "/_stcore/host-config")
@@ -121,9 +124,7 @@ def studio_first_screen(page: Page, height: int) -> list[str]:
 # Defects this test finds that this branch has not fixed: each case fails until its fix lands, then passes (strict),
 # so the mark must then be removed. The player's layout on a phone belongs to another branch (issue 15's phone part);
 # the network diagram at 390 px is issue 15's item "Network view at 390x844".
-KNOWN = {
-    ("studio-rgb", "phone"): "the RGB player puts the sum below the first screen at 390x844 (the phone layout)",
-}
+KNOWN: dict[tuple[str, str], str] = {}
 CASES = [pytest.param(v, s, marks=pytest.mark.xfail(reason=KNOWN[v, s], strict=True)) if (v, s) in KNOWN
          else pytest.param(v, s) for v in VIEWS for s in SIZES]
 
@@ -139,10 +140,14 @@ def test_nothing_overlaps_spills_or_hides_and_nothing_is_logged_as_an_error(page
     bad_responses: list[str] = []
     page.on("response", lambda r: bad_responses.append(f"{r.status} {r.url}") if r.status >= 400 else None)
     open_app(page, app_url + VIEWS[view])
+    if view == "presentation-switch":
+        page.locator(".st-key-w_presentation label").first.click()
+        page.wait_for_timeout(1_000)
+        settle(page)
     page.wait_for_timeout(1_500)
 
     problems = figure_problems(page)
-    if view.startswith("studio"):
+    if view.startswith(("studio", "presentation")):
         problems += studio_first_screen(page, height)
     gap = title_gap(page)
     if gap is not None and gap > 60:

@@ -176,7 +176,8 @@ def _terms(trace: ConvTrace, s: int, channel: int, operands: _Operands | None = 
 
 
 def equation_lines(
-    trace: ConvTrace, s: int, names: list[str], max_em: float = 48.0, operands: _Operands | None = None
+    trace: ConvTrace, s: int, names: list[str], max_em: float = 48.0, operands: _Operands | None = None,
+    terms: bool = True,
 ) -> list[str]:
     """The sum of step ``s`` as lines of text at most ``max_em`` wide (Plotly's small HTML: ``<b>`` for
     the result), with ``×``, ``−`` and negative operands in parentheses.
@@ -184,6 +185,7 @@ def equation_lines(
     One channel: ``out(2, 0) = 1 × 1 + 0 × (−1) + ... = 4`` (+ a bias line). Several: one line per
     channel (its products and their sum), then the channel sums added up, "the channels are absorbed".
     ``operands``: the trace's values written once (many steps share them), an optimisation only.
+    ``terms=False`` (a phone): several channels' sums without their terms (the products panels show them).
     """
     y, x = (int(v) for v in trace.positions[s])
     c = trace.kernel.shape[2]
@@ -195,8 +197,13 @@ def equation_lines(
         if not bias:
             return _wrap(f"{out} = {_terms(trace, s, 0, operands)} = <b>{value}</b>", max_em)
         return _wrap(f"{out} = {_terms(trace, s, 0, operands)} = {value}", max_em) + [f"{value}{bias} = <b>{total}</b>"]
+    if not terms and c <= style.MAX_CHANNEL_ROWS:  # a phone: the channels by name, then their sums, two lines
+        named = " + ".join(names) + (" + bias" if bias else "")
+        values = " + ".join(math_fmt(float(v)) for v in trace.channel_sums[s])
+        values += f" + {math_fmt(trace.bias)}" if bias else ""
+        return _wrap(f"{out} = {named}", max_em) + _wrap(f"= {values} = <b>{total}</b>", max_em)
     lines: list[str] = []
-    if c <= style.MAX_CHANNEL_ROWS:
+    if c <= style.MAX_CHANNEL_ROWS and terms:
         for i in range(c):
             value = math_fmt(trace.channel_sums[s, i], operand=False)
             lines += _wrap(f"{names[i]}: {_terms(trace, s, i, operands)} = <b>{value}</b>", max_em)
@@ -224,7 +231,9 @@ def step_caption(trace: ConvTrace, s: int, max_em: float = 60.0) -> str:
     long = f"{head} row {row}, column {col} of {where} → out({y}, {x})"
     if text_em(long) <= max_em:
         return long
-    for text in (f"{head} ({row}, {col}) → out({y}, {x})", f"{head} ({row}, {col})<br>→ out({y}, {x})"):
+    shorter = (f"Step {s + 1} of {trace.steps} · window ({row}, {col}) → out({y}, {x})",  # a phone: one line
+               f"Step {s + 1} of {trace.steps} · ({row}, {col}) → out({y}, {x})")
+    for text in (f"{head} ({row}, {col}) → out({y}, {x})", *shorter, f"{head} ({row}, {col})<br>→ out({y}, {x})"):
         if max(text_em(line) for line in text.split("<br>")) <= max_em:
             return text
     return f"Step {s + 1} of {trace.steps}<br>window at ({row}, {col})<br>→ out({y}, {x})"
@@ -246,21 +255,29 @@ class Sizes:
     max_cell: float
     kernel_cell: float
     panel: float
+    phone: bool = False  # a figure narrower than style.PHONE_WIDTH_PX: several channels' sums written short
+    max_out_cell: float | None = None  # the output's cells at most (None: max_cell); a phone keeps them small
+
+    @property
+    def out_cap(self) -> float:
+        return self.max_cell if self.max_out_cell is None else self.max_out_cell
 
     @classmethod
     def of(cls, presentation: bool, width_px: float | None = None) -> Sizes:
         """The sizes of the mode; a figure drawn narrower than ``style.PHONE_WIDTH_PX`` (a phone) writes its sum
-        and caption smaller, so that they take fewer lines and stay on the first screen with the panels."""
-        if presentation:
+        and caption smaller, so that they take fewer lines and stay on the first screen with the panels. A phone
+        is no projector: presentation mode on it keeps the phone's sizes (the page around it is what changes)."""
+        phone = width_px is not None and width_px < style.PHONE_WIDTH_PX
+        if presentation and not phone:
             return cls(style.PRESENT_TITLE_SIZE, 28, style.PRESENT_EQUATION_SIZE, style.PRESENT_CAPTION_SIZE,
                        style.PRESENT_CONTROL_FONT_SIZE, style.PRESENT_TICK_SIZE, style.PRESENT_MIN_VALUE_FONT,
                        style.PRESENT_MAX_VALUE_FONT, style.PRESENT_MAX_CELL_PX, style.PRESENT_MAX_CELL_PX,
                        style.PRESENT_PANEL_PX)
-        phone = width_px is not None and width_px < style.PHONE_WIDTH_PX
         return cls(style.TITLE_SIZE, style.MIN_TITLE_SIZE, style.PHONE_EQUATION_SIZE if phone else style.EQUATION_SIZE,
                    style.PHONE_CAPTION_SIZE if phone else style.CAPTION_SIZE,
                    style.CONTROL_FONT_SIZE, style.TICK_SIZE, style.MIN_VALUE_FONT, None, style.MAX_CELL_PX,
-                   style.KERNEL_CELL_PX, style.PANEL_PX)
+                   style.PHONE_KERNEL_CELL_PX if phone else style.KERNEL_CELL_PX, style.PANEL_PX, phone,
+                   style.PHONE_KERNEL_CELL_PX if phone else None)
 
     def max_value_font(self, side: int) -> int:
         return self.max_value if self.max_value is not None else style.value_font_size(side)
@@ -307,7 +324,7 @@ def _natural_widths(trace: ConvTrace, row_px: float, out_px: float, sizes: Sizes
     hp, wp = trace.padded.shape[:2]
     kh, kw = trace.kernel.shape[:2]
     ho, wo = trace.out_shape
-    out_cell = min(out_px / ho, sizes.max_cell)
+    out_cell = min(out_px / ho, sizes.out_cap)
     if trace.kernel.shape[2] > 1:  # the output spans the channel rows: keep its cells near the input's
         out_cell = min(out_cell, 1.5 * row_px / hp)
     return (
@@ -317,12 +334,19 @@ def _natural_widths(trace: ConvTrace, row_px: float, out_px: float, sizes: Sizes
     )
 
 
+def _tick_room(trace: ConvTrace, usable: float, sizes: Sizes) -> float:
+    """Pixels added to the gap before the output, so that its row numbers (drawn at its left) do not crowd the
+    products panel: none where the usual gap is wide enough (a laptop), some on a phone."""
+    label_px = len(str(trace.out_shape[0] - 1)) * 0.6 * sizes.tick + 10
+    return max(0.0, label_px - PANEL_GAP * usable)
+
+
 def _fit_row(
     trace: ConvTrace, per_row: int, rows: int, row_px: float, usable: float, sizes: Sizes, out_cap: float
 ) -> float:
     """``row_px`` shrunk until ``per_row`` groups and the output (``rows`` rows tall, at most ``out_cap``)
     fit ``usable`` pixels across."""
-    gaps = PANEL_GAP * usable * 3 * per_row
+    gaps = PANEL_GAP * usable * 3 * per_row + _tick_room(trace, usable, sizes)
     for _ in range(4):  # capped cells make width not quite proportional to height: a few rounds settle it
         in_w, k_w, out_w = _natural_widths(trace, row_px, min(out_cap, rows * row_px), sizes)
         wide = per_row * (in_w + 2 * k_w) + out_w
@@ -403,9 +427,11 @@ def plan_layout(
     out_px = min(block, sizes.panel) if height is None else block
     in_w, k_w, out_w = _natural_widths(trace, row_px, out_px, sizes)
     # Width left over (a wide screen): the output may take it, up to its own uncapped size.
-    left = usable * (1 - PANEL_GAP * 3 * per_row) - per_row * (in_w + 2 * k_w) - out_w
-    out_w = min(out_w + max(left, 0.0), wo * min(out_px / ho, sizes.max_cell))
-    x_domains = split_domain([in_w, k_w, k_w] * per_row + [out_w], PANEL_GAP)
+    extra = _tick_room(trace, usable, sizes)
+    left = usable * (1 - PANEL_GAP * 3 * per_row) - extra - per_row * (in_w + 2 * k_w) - out_w
+    out_w = min(out_w + max(left, 0.0), wo * min(out_px / ho, sizes.out_cap))
+    x_domains = split_domain([in_w, k_w, k_w] * per_row + [out_w], PANEL_GAP, end=1.0 - extra / usable)
+    x_domains[-1] = [round(x_domains[-1][0] + extra / usable, 5), 1.0]
     out_y = [y_domains[-1][0], y_domains[0][1]]
     return Plan(
         usable=usable,
@@ -436,7 +462,7 @@ def _used_height(trace: ConvTrace, row_px: float, block: float, sizes: Sizes) ->
     used = max(hp * min(row_px / hp, sizes.max_cell), kh * min(row_px / kh, sizes.kernel_cell))
     if trace.kernel.shape[2] == 1:
         ho = trace.out_shape[0]
-        used = max(used, ho * min(block / ho, sizes.max_cell))
+        used = max(used, ho * min(block / ho, sizes.out_cap))
     return min(row_px, used)
 
 
@@ -503,7 +529,8 @@ def sliding_figure(
     shown = sorted(set(steps) | {step})
     eq_em = usable / sizes.equation
     operands = _Operands(trace)
-    texts = {s: "<br>".join(equation_lines(trace, s, names, eq_em, operands)) for s in shown}
+    texts = {s: "<br>".join(equation_lines(trace, s, names, eq_em, operands, not sizes.phone))
+             for s in shown}
     captions = {s: step_caption(trace, s, usable / sizes.caption) for s in shown}
     plan = plan_layout(
         trace,

@@ -53,6 +53,7 @@ CONTROL_FONT_SIZE = 18  # Play / Pause and the slider's current-step label
 PHONE_EQUATION_SIZE = 17  # the sum on a phone (a figure under PHONE_WIDTH_PX): more terms a line, fewer lines
 PHONE_CAPTION_SIZE = 15
 PHONE_WIDTH_PX = 460  # a figure drawn narrower than this gets the phone sizes above
+PHONE_KERNEL_CELL_PX = 22  # on a phone, kernel, products and output cells at most this: the input gets the width
 CAPTION_SIZE = 17  # "Step 5 of 9 · window at row −1, column 0 ..." under the animation
 TICK_SIZE = 12  # row and column numbers along a grid
 MIN_VALUE_FONT = 11  # a number in a cell is written at least this big, or not at all (hover shows it)
