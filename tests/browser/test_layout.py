@@ -1,11 +1,11 @@
 """The layout, checked by the browser itself at 390, 1366 and 1920 px on the studio (grayscale, RGB, a photo), the
-network view and Learn, and in presentation mode entered by its link and by its switch: no two texts of a figure overlap,
-no number spills out of its heatmap cell, the studio's Play, output and sum are on the first screen, the title sits right
-under the navigation, the page one is on is highlighted in it, and nothing is logged as an error.
+network view and Learn, and in presentation mode entered by its link and by its switch: no two texts of a figure
+overlap, no number spills out of its heatmap cell, the studio's Play, output and sum are on the first screen, the
+title sits right under the navigation, the page one is on is highlighted in it, and nothing is logged as an error.
 
-Figures are read inside their component frames (the player, the feature maps, the photo) and in the page: each Plotly
-graph's text nodes are measured with getBoundingClientRect, and each heatmap's cells from its axes (the axis's pixel
-length over its number of cells).
+Figures are read inside their component frames (the player, the feature maps, the photo) and in the page: each
+Plotly graph's text nodes are measured with getBoundingClientRect, and each heatmap's cells from its axes (the
+axis's pixel length over its number of cells).
 """
 
 from __future__ import annotations
