@@ -190,6 +190,7 @@ def random_filters(
     kw = kh if kw is None else kw
     if not all(_is_whole(v) and v >= 1 for v in (n, kh, kw, channels)):
         raise ValueError(f"a filter bank needs positive whole sizes, not {n!r} x {kh!r}x{kw!r}x{channels!r}")
+    n, kh, kw, channels = (int(v) for v in (n, kh, kw, channels))  # Python ints: a NumPy product would overflow
     if n * kh * kw * channels > MAX_BANK_VALUES:
         raise ValueError(
             f"a bank of {n} x {kh}x{kw}x{channels} filters would hold more than {MAX_BANK_VALUES:,} values"
