@@ -12,7 +12,15 @@ from hypothesis import strategies as st
 
 from visualizer import conv2d_grad, receptive_field
 from visualizer.grad import pool_backward, pool_forward
-from visualizer.receptive import field_arithmetic, field_box, receptive_cone, stage_sizes
+from visualizer.receptive import (
+    field_arithmetic,
+    field_box,
+    mask_box,
+    receptive_cone,
+    stage_sizes,
+    transposed_field,
+    transposed_sizes,
+)
 
 FOUNDING = [((3, 3), (1, 1), (0, 0), (1, 1)), ((1, 1), (1, 1), (0, 0), (1, 1)), ((1, 1), (1, 1), (0, 0), (1, 1)),
             ((3, 3), (1, 1), (0, 0), (1, 1))]  # 15 [3x3], ReLU (elementwise), 10 [1x1], 6 [3x3]
@@ -164,3 +172,53 @@ def test_non_square_windows_keep_their_axes_apart():
 def test_bad_stacks_are_refused_with_a_message(layers, cell, message):
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
         receptive_field((5, 5), layers, cell)
+
+
+def torch_transposed_mask(input_hw, layers, cell):
+    """The field through torch.nn.functional.conv_transpose2d with positive weights, by autograd."""
+    x = torch.zeros((1, 1, *input_hw), dtype=torch.float64, requires_grad=True)
+    y = x
+    gen = torch.Generator().manual_seed(2)
+    for k, s, p, d in layers:
+        w = torch.rand((1, 1, *k), generator=gen, dtype=torch.float64) + 0.5
+        y = torch.nn.functional.conv_transpose2d(y, w, stride=s, padding=p, dilation=d)
+    y[0, 0, cell[0], cell[1]].backward()
+    return (x.grad[0, 0] > 0).numpy()
+
+
+@st.composite
+def transposed_stacks(draw):
+    """1 to 3 transposed layers with non-square kernels, strides (larger than the kernel too: cells no stamp
+    reaches), padding and dilation, on a small input, and a cell of the last output."""
+    h, w = draw(st.integers(1, 6)), draw(st.integers(1, 6))
+    layers = [(draw(pairs), draw(st.tuples(st.integers(1, 4), st.integers(1, 4))),
+               draw(st.tuples(st.integers(0, 2), st.integers(0, 2))),
+               draw(st.tuples(st.integers(1, 3), st.integers(1, 3)))) for _ in range(draw(st.integers(1, 3)))]
+    try:
+        sizes = transposed_sizes((h, w), layers)
+    except ValueError:
+        assume(False)
+    cell = (draw(st.integers(0, sizes[-1][0] - 1)), draw(st.integers(0, sizes[-1][1] - 1)))
+    return (h, w), layers, cell
+
+
+@given(transposed_stacks())
+def test_transposed_field_matches_pytorch_autograd(case):
+    input_hw, layers, cell = case
+    got = transposed_field(input_hw, layers, cell)
+    np.testing.assert_array_equal(got, torch_transposed_mask(input_hw, layers, cell))
+    box = mask_box(got)
+    assert (box is None) == (not got.any())
+    if box is not None:
+        (top, bottom), (left, right) = box
+        assert got[top].any() and got[bottom].any() and got[:, left].any() and got[:, right].any()
+        assert not got[:top].any() and not got[bottom + 1:].any() and not got[:, :left].any()
+
+
+def test_a_transposed_cell_sees_the_inputs_whose_stamps_reach_it_and_some_see_none():
+    # k = 3, s = 2: output 4 receives the stamps of inputs 1 (tap 2) and 2 (tap 0) per axis
+    field = transposed_field((4, 4), [((3, 3), (2, 2), (0, 0), (1, 1))], (4, 4))
+    assert field.sum() == 4 and field[1:3, 1:3].all()
+    # k = 2, s = 3: output cells 2, 5, 8 lie between two stamps and hold only the bias
+    assert not transposed_field((4, 4), [((2, 2), (3, 3), (0, 0), (1, 1))], (2, 2)).any()
+    assert transposed_sizes((4, 4), [((3, 3), (2, 2), (1, 1), (1, 1))]) == [(4, 4), (7, 7)]

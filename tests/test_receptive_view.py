@@ -141,3 +141,47 @@ def test_the_field_layers_link_value_is_parsed_strictly() -> None:
     assert state.field_layers == 2 and not errors
     state, errors = from_query({"field": "3"})
     assert state.field_layers == 1 and errors == ["field must be a whole number from 1 to 2"]
+
+
+def test_a_transposed_cell_lights_the_inputs_whose_stamps_reach_it() -> None:
+    from visualizer.receptive import transposed_field
+    from visualizer.studio_state import from_query
+    from visualizer.ui.studio_model import STATE_KEY
+
+    # 5x5 input, 3x3 kernel, stride 2: an 11x11 output; step 14 computes out(1, 2), which the stamps of input
+    # (0, 0) (tap (1, 2)) and (0, 1) (tap (1, 0)) reach, and no other
+    state, errors = from_query({"kind": "transposed", "stride": "2", "step": "14"})
+    assert not errors
+    at = AppTest.from_function(_studio_app, default_timeout=TIMEOUT)
+    at.session_state[STATE_KEY] = state
+    at.run()
+    assert not at.exception
+    one = _named(_growth(at), "field 1 layer")
+    want = np.zeros((5, 5), dtype=bool)
+    want[0, 0] = want[0, 1] = True
+    np.testing.assert_array_equal(one, want)
+    captions = " ".join(c.value for c in at.caption)
+    assert "Output cell (1, 2) is the sum of the stamps of the 2 input pixels lit (1 row by 2 columns)" in captions
+    at.toggle(key="w_field_layers").set_value(True).run()
+    assert not at.exception
+    two = _named(_growth(at), "field 2 layers")
+    window = ((3, 3), (2, 2), (0, 0), (1, 1))
+    np.testing.assert_array_equal(two, transposed_field((5, 5), [window, window], (1, 2)))
+    assert f"After a second such layer the cell sees {int(two.sum())} input pixel" in " ".join(
+        c.value for c in at.caption)
+
+
+def test_a_grouped_layers_field_is_the_standard_window() -> None:
+    from visualizer.studio_state import from_query
+    from visualizer.ui.studio_model import STATE_KEY
+
+    state, errors = from_query({"kind": "depthwise", "channels": "3", "padding": "1", "step": "1"})
+    assert not errors, errors
+    state.bank, state.names, state.bias = state.bank[:3], state.names[:3], state.bias[:3]  # one filter a channel
+    at = AppTest.from_function(_studio_app, default_timeout=TIMEOUT)
+    at.session_state[STATE_KEY] = state
+    at.run()
+    assert not at.exception
+    one = _named(_growth(at), "field 1 layer")
+    np.testing.assert_array_equal(one, receptive_field(one.shape, [((3, 3), (1, 1), (1, 1), (1, 1))], (0, 0)))
+    assert "groups narrow the channels a filter sees, not the pixels" in " ".join(c.value for c in at.caption)

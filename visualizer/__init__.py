@@ -56,7 +56,7 @@ from .network import (
 )
 from .onnx_model import ModelError, OnnxNetwork, read_onnx, run_onnx
 from .pooling import pool2d
-from .receptive import field_arithmetic, field_box, receptive_cone, receptive_field
+from .receptive import field_arithmetic, field_box, receptive_cone, receptive_field, transposed_field
 from .trace import ConvTrace, trace_convolution
 
 __all__ = [
@@ -106,6 +106,7 @@ __all__ = [
     "field_box",
     "receptive_cone",
     "receptive_field",
+    "transposed_field",
     "preset_description",
     "read_onnx",
     "run_onnx",

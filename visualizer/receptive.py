@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .conv import PairArg, _pair, output_shape
+from .grad import transpose_output_shape
 
 Pair = tuple[int, int]
 Window = tuple[Pair, Pair, Pair, Pair]  # kernel, stride, padding, dilation
@@ -142,6 +143,72 @@ def receptive_field(input_hw: PairArg, layers: Sequence[object], cell: Sequence[
     return receptive_cone(input_hw, layers, cell)[0]
 
 
+def transposed_sizes(input_hw: PairArg, layers: Sequence[object]) -> list[Pair]:
+    """``(H, W)`` of the input and of every transposed layer's output (PyTorch's ConvTranspose2d, no
+    output_padding): ``(i - 1)s - 2p + d(k - 1) + 1`` per side; ``ValueError`` naming the layer without one."""
+    sizes = [_pair(input_hw, "input size", minimum=1)]
+    for n, layer in enumerate(layers, start=1):
+        k, s, p, d = as_window(layer, n)
+        try:
+            sizes.append(transpose_output_shape(sizes[-1], k, stride=s, padding=p, dilation=d,
+                                                output_padding=(0, 0)))
+        except ValueError as err:
+            raise ValueError(f"layer {n} does not fit its {sizes[-1][0]}x{sizes[-1][1]} input: {err}") from None
+    if sum(h * w for h, w in sizes) > MAX_CONE_CELLS:
+        raise ValueError(f"these stages hold more than {MAX_CONE_CELLS:,} cells: too many to trace a field through")
+    return sizes
+
+
+def axis_reads(n_out: int, n_in: int, k: int, s: int, p: int, d: int) -> np.ndarray:
+    """Along one axis, which input cells each output cell of a sliding window reads: bool ``(n_out, n_in)``,
+    True at ``(o, o*s - p + u*d)`` for the taps ``u = 0 .. k-1`` that land inside the input (not the padding).
+    Its transpose is what a transposed convolution (input ``o`` stamping output ``o*s - p + u*d``) reads."""
+    o = np.arange(n_out)[:, None]
+    taps = o * s - p + np.arange(k)[None, :] * d
+    inside = (taps >= 0) & (taps < n_in)
+    reads = np.zeros((n_out, n_in), dtype=bool)
+    reads[np.broadcast_to(o, taps.shape)[inside], taps[inside]] = True
+    return reads
+
+
+def reads_back(mask_out: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """The input cells that feed any True cell of ``mask_out`` ``(H', W')`` through a layer that reads input rows
+    ``rows`` ``(H', H)`` and columns ``cols`` ``(W', W)``: ``rowsᵀ · mask · cols``, in 0/1 arithmetic."""
+    f = np.float32
+    return (rows.T.astype(f) @ mask_out.astype(f) @ cols.astype(f)) > 0
+
+
+def transposed_back(mask_out: np.ndarray, in_hw: Pair, window: Window) -> np.ndarray:
+    """The cells of a transposed layer's input ``(H, W)`` that feed any True cell of ``mask_out``: input cell
+    ``i`` stamps the kernel onto output cells ``i*s - p + u*d`` (``u = 0 .. k-1``); stamps that land outside the
+    output (cropped by the padding) feed nothing."""
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = window
+    ho, wo = mask_out.shape
+    return reads_back(mask_out, axis_reads(in_hw[0], ho, kh, sh, ph, dh).T, axis_reads(in_hw[1], wo, kw, sw, pw, dw).T)
+
+
+def transposed_field(input_hw: PairArg, layers: Sequence[object], cell: Sequence[int]) -> np.ndarray:
+    """Which input pixels can change output ``cell`` after a stack of transposed convolutions ``layers``
+    (``(kernel, stride, padding, dilation)`` each): the input cells whose stamps reach it, layer by layer
+    backwards. With a stride larger than the kernel's span some output cells receive no stamp at all: their
+    field is empty (they hold only the bias)."""
+    sizes = transposed_sizes(input_hw, layers)
+    windows = [as_window(layer, n) for n, layer in enumerate(layers, start=1)]
+    mask = np.zeros(sizes[-1], dtype=bool)
+    mask[_cell(cell, sizes[-1])] = True
+    for n in range(len(windows), 0, -1):
+        mask = transposed_back(mask, sizes[n - 1], windows[n - 1])
+    return mask
+
+
+def mask_box(mask: np.ndarray) -> tuple[Pair, Pair] | None:
+    """The bounding box ``((top, bottom), (left, right))`` (inclusive) of a mask's True cells; None if none."""
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    if rows.size == 0:
+        return None
+    return (int(rows[0]), int(rows[-1])), (int(cols[0]), int(cols[-1]))
+
+
 @dataclass(frozen=True)
 class FieldStep:
     """The arithmetic after one layer (``layer`` 0: the input itself), per axis ``(vertical, horizontal)``.
@@ -217,3 +284,141 @@ def stack_arithmetic(shapes: Sequence[Sequence[int]], specs: Sequence[object]) -
     """:func:`field_arithmetic` of a network's layers; a dense layer counts as a window over all of its input."""
     windows = [w or full_window((int(s[0]), int(s[1]))) for w, s in zip(spec_windows(specs), shapes, strict=False)]
     return field_arithmetic((), windows=windows)
+
+
+# --- A model's graph: every stage reads its inputs along rows and columns -----------------------------------------
+#
+# A model read from a file is a graph of stages (GraphStage: kind, spec, inputs, image_shape, layout), not a chain:
+# a residual add reads two stages, a concat several. Every kind reads its input separably, one relation per axis
+# (axis_reads for a window, its transpose for a transposed convolution, the identity for an elementwise layer, all
+# cells for one that mixes positions), so the cone walks back through the graph by ``reads_back`` and the
+# bounding box of every cell's field follows from the relations' products.
+
+ReadsPair = tuple[np.ndarray, np.ndarray]  # (rows (H', H), cols (W', W)) bool
+
+
+def _spatial_axes(layout: str, rank: int) -> tuple[int, int] | None:
+    return (2, 3) if layout == "nchw" and rank == 4 else (1, 2) if layout == "nhwc" and rank == 4 else None
+
+
+def _channel_axis(layout: str) -> int | None:
+    return {"nchw": 1, "nhwc": 3}.get(layout)
+
+
+def _same_or_all(n_out: int, n_in: int) -> np.ndarray:
+    """Elementwise along an axis: the same cell; an input of size 1 (broadcast) or of another size: all cells."""
+    return np.eye(n_out, dtype=bool) if n_out == n_in else np.ones((n_out, n_in), dtype=bool)
+
+
+def _pad_reads(n_out: int, n_in: int, widths: tuple[int, int], mode: str) -> np.ndarray:
+    """Which input cell each output cell of a Pad copies (constant padding copies none), from the pad itself
+    applied to the cells' indices (as :class:`visualizer.layers.Pad` applies it to values)."""
+    lo, hi = widths
+    index = np.arange(n_in)[max(0, -lo): n_in - max(0, -hi)]
+    pads = (max(0, lo), max(0, hi))
+    index = np.pad(index, pads, constant_values=-1) if mode == "constant" else np.pad(index, pads, mode=mode)
+    reads = np.zeros((n_out, n_in), dtype=bool)
+    inside = index >= 0
+    reads[np.flatnonzero(inside), index[inside]] = True
+    return reads
+
+
+def stage_reads(stage: object, inputs: Sequence[object]) -> list[ReadsPair]:
+    """How ``stage`` (a GraphStage) reads each of its ``inputs`` (their GraphStages), rows and columns."""
+    from .layers import KINDS, _window_of, geometry
+
+    kind, spec = stage.kind, stage.spec
+    h, w = stage.image_shape[:2]
+    out_axes = _spatial_axes(stage.layout, len(stage.shape))
+    pairs: list[ReadsPair] = []
+    for src in inputs:
+        hi_, wi = src.image_shape[:2]
+        in_axes = _spatial_axes(src.layout, len(src.shape))
+        every = (np.ones((h, hi_), dtype=bool), np.ones((w, wi), dtype=bool))
+        same = (_same_or_all(h, hi_), _same_or_all(w, wi))
+        if kind == "conv_transpose":
+            (kh, kw), (sh, sw), (ph, pw), (dh, dw) = _window_of(geometry(spec))
+            pairs.append((axis_reads(hi_, h, kh, sh, ph, dh).T, axis_reads(wi, w, kw, sw, pw, dw).T))
+        elif kind in ("conv", "pool"):
+            (kh, kw), (sh, sw), (ph, pw), (dh, dw) = as_window(KINDS[kind].window(spec), stage.index)
+            pairs.append((axis_reads(h, hi_, kh, sh, ph, dh), axis_reads(w, wi, kw, sw, pw, dw)))
+        elif kind in ("activation", "batch_norm", "clip", "binary"):
+            pairs.append(same)
+        elif kind == "softmax":
+            axis = spec.axis % len(src.shape)
+            alone = not spec.legacy or axis == len(src.shape) - 1
+            pairs.append(same if alone and (in_axes is None or axis not in in_axes) else every)
+        elif kind == "concat":
+            pairs.append(same if spec.axis % len(src.shape) == _channel_axis(src.layout) else every)
+        elif kind == "reduce":
+            axes = {a % len(src.shape) for a in spec.axes}
+            pairs.append(every if in_axes is None or axes & set(in_axes) else same)
+        elif kind == "pad" and in_axes is not None and out_axes is not None:
+            pairs.append(tuple(_pad_reads(n, m, spec.pad_widths[a], spec.pad_mode)
+                               for n, m, a in ((h, hi_, in_axes[0]), (w, wi, in_axes[1]))))
+        elif kind == "transpose" and in_axes is not None and out_axes is not None and (
+                tuple(spec.perm[a] for a in out_axes) == in_axes):
+            pairs.append(same)  # a change of layout: rows stay rows, columns columns
+        else:  # flatten, reshape, dense, a transpose that mixes the axes: every output cell reads all cells
+            pairs.append(every)
+    return pairs
+
+
+def graph_reads(stages: Sequence[object]) -> list[list[tuple[int, ReadsPair]]]:
+    """For every stage of a model, ``[(input stage, (rows, cols)), ...]`` (stage 0, the input: none)."""
+    out: list[list[tuple[int, ReadsPair]]] = [[]]
+    for stage in stages[1:]:
+        srcs = [stages[i] for i in stage.inputs]
+        out.append(list(zip(stage.inputs, stage_reads(stage, srcs), strict=True)))
+    return out
+
+
+def graph_cone(sizes: Sequence[Pair], reads: Sequence[Sequence[tuple[int, ReadsPair]]], stage: int,
+               cell: Sequence[int]) -> list[np.ndarray]:
+    """:func:`cone` through a graph: the cells of every stage that feed ``cell`` of ``stage`` along any path
+    (``reads`` from :func:`graph_reads`; stages are in the order they run, each reading earlier ones)."""
+    if sum(h * w for h, w in sizes) > MAX_CONE_CELLS:
+        raise ValueError(f"these stages hold more than {MAX_CONE_CELLS:,} cells: too many to trace a field through")
+    if not (isinstance(stage, (int, np.integer)) and 0 <= stage < len(sizes)):
+        raise ValueError(f"stage {stage!r} does not exist: the model has stages 0 to {len(sizes) - 1}")
+    masks = [np.zeros(size, dtype=bool) for size in sizes]
+    masks[stage][_cell(cell, sizes[stage])] = True
+    for n in range(stage, 0, -1):
+        if masks[n].any():
+            for i, (rows, cols) in reads[n]:
+                masks[i] |= reads_back(masks[n], rows, cols)
+    return masks
+
+
+def graph_boxes(sizes: Sequence[Pair], reads: Sequence[Sequence[tuple[int, ReadsPair]]],
+                stages: Sequence[int]) -> dict[int, np.ndarray]:
+    """For each of ``stages``, every cell's field box on the input, ``(H, W, 4)`` ints ``top, bottom, left,
+    right`` (inclusive), -1 where no input pixel reaches the cell; the hull of the fields along all paths."""
+    f = np.float32
+    seen_rows: list[np.ndarray | None] = [np.eye(sizes[0][0], dtype=bool)]  # stage cell -> input rows it sees
+    seen_cols: list[np.ndarray | None] = [np.eye(sizes[0][1], dtype=bool)]
+    for n in range(1, max(stages, default=0) + 1):
+        rows = np.zeros((sizes[n][0], sizes[0][0]), dtype=bool)
+        cols = np.zeros((sizes[n][1], sizes[0][1]), dtype=bool)
+        for i, (r, c) in reads[n]:
+            rows |= (r.astype(f) @ seen_rows[i].astype(f)) > 0
+            cols |= (c.astype(f) @ seen_cols[i].astype(f)) > 0
+        seen_rows.append(rows)
+        seen_cols.append(cols)
+    out = {}
+    for n in stages:
+        (top, bottom), (left, right) = _spans(seen_rows[n]), _spans(seen_cols[n])
+        h, w = sizes[n]
+        box = np.stack([np.broadcast_to(top[:, None], (h, w)), np.broadcast_to(bottom[:, None], (h, w)),
+                        np.broadcast_to(left[None, :], (h, w)), np.broadcast_to(right[None, :], (h, w))], axis=-1)
+        empty = (top[:, None] < 0) | (left[None, :] < 0)
+        out[n] = np.where(empty[..., None], -1, box)
+    return out
+
+
+def _spans(seen: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """First and last True of every row (-1 for a row with none)."""
+    anyv = seen.any(axis=1)
+    first = np.where(anyv, seen.argmax(axis=1), -1)
+    last = np.where(anyv, seen.shape[1] - 1 - seen[:, ::-1].argmax(axis=1), -1)
+    return first, last

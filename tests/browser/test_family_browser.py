@@ -105,8 +105,8 @@ def _rgb_link(app_url: str, kind: str, groups: int) -> tuple[str, StudioState]:
     return f"{app_url}/studio?{urlencode(to_query(s))}", s
 
 
-def test_grouped_and_separable_play_the_engines_numbers(page: Page, app_url: str) -> None:
-    for kind, groups in (("grouped", 3), ("separable", 1)):
+def test_grouped_depthwise_and_separable_play_the_engines_numbers(page: Page, app_url: str) -> None:
+    for kind, groups in (("grouped", 3), ("depthwise", 1), ("separable", 1)):
         link, s = _rgb_link(app_url, kind, groups)
         page.set_viewport_size({"width": 1366, "height": 900})
         open_app(page, link)
@@ -118,9 +118,9 @@ def test_grouped_and_separable_play_the_engines_numbers(page: Page, app_url: str
         lo, hi = family.channel_range(4, 6, 3, 3)
         trace = trace_convolution(image[:, :, lo:hi], state.bank[4][:, :, lo:hi],
                                   0.0 if kind == "separable" else float(state.effective_bias[4]), stride=2, padding=1)
-        if kind == "grouped":  # the player's output is the layer's map of filter 5
+        if kind != "separable":  # the player's output is the layer's map of filter 5 (depthwise: groups = C = 3)
             layer = family.layer_output(kind, image, state.bank, state.effective_bias, stride=2, padding=1,
-                                        dilation=1, groups=3)
+                                        dilation=1, groups=groups)
             np.testing.assert_allclose(trace.output, layer[:, :, 4], atol=1e-12)
         else:  # separable: the depthwise stage's map 5
             np.testing.assert_allclose(trace.output, family.depthwise_stage(image, state.bank, stride=2, padding=1,

@@ -167,16 +167,26 @@ def growth_figure(
     cell: tuple[int, int],
     *,
     layers: int = 1,
+    transposed: bool = False,
     width_px: int | None = None,
 ) -> dict:
     """The field of output ``cell`` on the input, for one layer of ``window`` and (``layers = 2``) for the same
     layer stacked twice, side by side: how the field grows with depth, dilation's holes included.
 
     Inputs: image ``(H, W, C)`` (drawn in grayscale); window ``(kernel, stride, padding, dilation)`` pairs;
-    cell ``(row, col)`` of the first layer's output (the second layer's cell is the same, clipped to its size).
+    cell ``(row, col)`` of the first layer's output (the second layer's cell is the same, clipped to its size);
+    ``transposed``: the window is a transposed convolution's (the input cells whose stamps reach the cell).
     Each panel shows the padding ring too (grey), so a window hanging over the edge shows; padding is never lit.
     """
-    from ..receptive import as_window, field_box, receptive_field, stage_sizes
+    from ..receptive import (
+        as_window,
+        field_box,
+        mask_box,
+        receptive_field,
+        stage_sizes,
+        transposed_field,
+        transposed_sizes,
+    )
 
     win = as_window(window)
     h, w = image.shape[:2]
@@ -184,10 +194,15 @@ def growth_figure(
     panels = []
     for depth in range(1, layers + 1):
         stack = [win] * depth
-        sizes = stage_sizes((h, w), stack)
+        sizes = (transposed_sizes if transposed else stage_sizes)((h, w), stack)
         out_h, out_w = sizes[-1]
         c = (min(cell[0], out_h - 1), min(cell[1], out_w - 1))
-        panels.append((depth, c, receptive_field((h, w), stack, c), field_box(stack, c)))
+        if transposed:  # the box of the lit cells (a cell no stamp reaches: an empty box at the cell's place)
+            mask = transposed_field((h, w), stack, c)
+            box = mask_box(mask) or ((0, -1), (0, -1))
+        else:
+            mask, box = receptive_field((h, w), stack, c), field_box(stack, c)
+        panels.append((depth, c, mask, box))
     # The grey ring is as wide as the furthest field reaches outside the image (the padding it hangs over).
     ph = max([0] + [max(-box[0][0], box[0][1] - (h - 1)) for *_, box in panels])
     pw = max([0] + [max(-box[1][0], box[1][1] - (w - 1)) for *_, box in panels])
@@ -220,15 +235,18 @@ def growth_figure(
             trace["x"] = [offset[1] + j for j in range(len(z[0]))]
             trace["y"] = [offset[0] + r for r in range(len(z))]
             data.append(trace)
-        layout["shapes"].append({"type": "rect", "xref": xid, "yref": yid, "x0": left - 0.5, "x1": right + 0.5,
-                                 "y0": top - 0.5, "y1": bottom + 0.5,
-                                 "line": {"color": style.HIGHLIGHT, "width": 2.5, "dash": "dash"}})
-        r = (bottom - top + 1, right - left + 1)
-        size = f"{r[0]}x{r[1]}" if r[0] != r[1] else f"{r[0]}"
-        title = (f"{depth} layer{'s' if depth > 1 else ''}: cell ({c[0]}, {c[1]}) sees r = {size}, "
-                 f"{int(mask.sum())} pixels")
-        text, font = fit_title([title, f"{depth} layer{'s' if depth > 1 else ''}: r = {size}"], panel_px,
-                               max_size=16, min_size=11)
+        layers_text = f"{depth} layer{'s' if depth > 1 else ''}"
+        if bottom >= top:
+            layout["shapes"].append({"type": "rect", "xref": xid, "yref": yid, "x0": left - 0.5,
+                                     "x1": right + 0.5, "y0": top - 0.5, "y1": bottom + 0.5,
+                                     "line": {"color": style.HIGHLIGHT, "width": 2.5, "dash": "dash"}})
+            r = (bottom - top + 1, right - left + 1)
+            size = f"{r[0]}x{r[1]}" if r[0] != r[1] else f"{r[0]}"
+            titles = [f"{layers_text}: cell ({c[0]}, {c[1]}) sees r = {size}, {int(mask.sum())} pixels",
+                      f"{layers_text}: r = {size}"]
+        else:
+            titles = [f"{layers_text}: cell ({c[0]}, {c[1]}) sees no pixel (bias only)", f"{layers_text}: no pixel"]
+        text, font = fit_title(titles, panel_px, max_size=16, min_size=11)
         layout["annotations"].append(label(text, x0 + panel_px / usable / 2, 1 - TITLE_PX / height + 4 / height,
                                            size=font))
     return {"data": data, "layout": layout}

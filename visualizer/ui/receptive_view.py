@@ -116,43 +116,80 @@ def cone_section(stages: Sequence[Stage], titles: Sequence[str], *, key: str = F
 
 def studio_field_section(state, trace, image: np.ndarray) -> None:
     """Under the studio's player: the receptive field of the current step's output cell on the input, and with
-    the toggle on, the field of the same cell after a second identical layer (how the field grows)."""
+    the toggle on, the field of the same cell after a second identical layer (how the field grows). Every kind
+    of convolution: the grouped ones see the standard window (groups narrow the channels, not the pixels); a
+    transposed cell sees the input cells whose stamps reach it."""
     from visualizer.figures.receptive import growth_figure
 
     from .player import plotly_figures
     from .studio_model import bind
 
+    transposed = state.kind == "transposed"
     y, x = (int(v) for v in trace.positions[min(state.step, trace.steps - 1)])
-    window = (trace.kernel.shape[:2], trace.stride, trace.padding, trace.dilation)
+    kernel_hw = trace.kernel.shape[:2]
+    window = ((kernel_hw, (state.stride,) * 2, (state.padding,) * 2, (state.dilation,) * 2) if transposed
+              else (kernel_hw, trace.stride, trace.padding, trace.dilation))
     st.toggle("Stack a second identical layer", help="The same kernel, stride, padding and dilation applied again to "
               "the output: each cell of the second layer sees a larger part of the image.",
               **bind("w_field_layers", "field_layers", to_widget=lambda v: v == 2,
                      from_widget=lambda on: 2 if on else 1))
     layers = state.field_layers
     try:
-        fig = growth_figure(image, window, (y, x), layers=layers)
+        fig = growth_figure(image, window, (y, x), layers=layers, transposed=transposed)
     except ValueError as err:
         st.info(f"A second identical layer does not fit here: {md_text(err, limit=300)}. "
                 "The field of one layer is shown.")
-        fig, layers = growth_figure(image, window, (y, x), layers=1), 1
+        fig, layers = growth_figure(image, window, (y, x), layers=1, transposed=transposed), 1
     # Drawn with the player's plotly.js (as the feature maps are), so the studio never loads Streamlit's own.
     plotly_figures([fig], fig_id=hashlib.sha256(json.dumps(fig, sort_keys=True).encode()).hexdigest()[:20],
                    headings=[["Receptive field", f" of output cell ({y}, {x})"]],
                    labels=[f"The input pixels output cell ({y}, {x}) sees, after {layers} layer(s)"],
                    key="studio_field")
+    text = (_transposed_field_text(image, window, (y, x), layers) if transposed
+            else _field_text(trace, window, (y, x), layers, grouped=state.kind != "standard"))
+    st.caption(text + ". Padding (grey) is never lit: it is zeros, not part of the image.")
+
+
+def _field_text(trace, window, cell: tuple[int, int], layers: int, grouped: bool) -> str:
     (kh, kw), (dh, dw) = trace.kernel.shape[:2], trace.dilation
     span = (dh * (kh - 1) + 1, dw * (kw - 1) + 1)
-    text = (f"Output cell ({y}, {x}) of the current step sees the pixels lit on the input: its receptive field, "
-            f"r = d(k − 1) + 1 = {span[0]}" + (f"x{span[1]}" if span[1] != span[0] else "") + " pixels a side")
+    text = (f"Output cell ({cell[0]}, {cell[1]}) of the current step sees the pixels lit on the input: its receptive "
+            f"field, r = d(k − 1) + 1 = {span[0]}" + (f"x{span[1]}" if span[1] != span[0] else "") + " pixels a side")
     if max(trace.dilation) > 1:
         text += ", with the holes that dilation leaves between the kernel's cells"
+    if grouped:
+        text += " (as a standard layer's: groups narrow the channels a filter sees, not the pixels)"
     if layers == 2:
         steps = field_arithmetic_for(window, 2)
         r, j = steps[-1].r, steps[-1].j
         text += (f". After two such layers, r = r₁ + (k' − 1)·j₁ = {r[0]}" + (f"x{r[1]}" if r[1] != r[0] else "")
                  + f" with jump j = {j[0]}" + (f"x{j[1]}" if j[1] != j[0] else "")
                  + ": depth, stride and dilation each widen what one number can see")
-    st.caption(text + ". Padding (grey) is never lit: it is zeros, not part of the image.")
+    return text
+
+
+def _transposed_field_text(image: np.ndarray, window, cell: tuple[int, int], layers: int) -> str:
+    from visualizer.receptive import transposed_field, transposed_sizes
+
+    (kh, kw), (s, _), _, (d, _) = window
+    one = transposed_field(image.shape[:2], [window], cell)
+    where = f"Output cell ({cell[0]}, {cell[1]})"
+    if not one.any():
+        text = (f"{where} lies between the stamps: no input cell's kernel reaches it (the stride, {s}, is larger "
+                f"than the kernel's span, d(k − 1) + 1), so it holds only the bias")
+    else:
+        rows, cols = int(one.any(axis=1).sum()), int(one.any(axis=0).sum())
+        text = (f"{where} is the sum of the stamps of the {int(one.sum())} input pixel{'s' if one.sum() != 1 else ''} "
+                f"lit ({rows} row{'s' if rows != 1 else ''} by {cols} column{'s' if cols != 1 else ''}): each input "
+                f"cell stamps a {d * (kh - 1) + 1}x{d * (kw - 1) + 1} patch onto the output, its neighbour's "
+                f"{s} cell{'s' if s != 1 else ''} further on")
+    if layers == 2:
+        h, w = transposed_sizes(image.shape[:2], [window, window])[-1]
+        two = transposed_field(image.shape[:2], [window, window], (min(cell[0], h - 1), min(cell[1], w - 1)))
+        text += (f". After a second such layer the cell sees {int(two.sum())} input pixel"
+                 f"{'s' if two.sum() != 1 else ''}: a transposed layer spreads each pixel over a larger output, "
+                 "so a deep cell of a decoder still sees only a small part of its input")
+    return text
 
 
 def field_arithmetic_for(window, depth: int) -> list[FieldStep]:

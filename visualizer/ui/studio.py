@@ -248,7 +248,7 @@ def _player_part(image: np.ndarray) -> None:
             trace = None
             with error_boundary("animation"):
                 trace = animation_section(state, image)
-            if not state.presentation and trace is not None and state.kind == "standard":
+            if not state.presentation and trace is not None:
                 with error_boundary("receptive field"):
                     studio_field_section(state, trace, image)
             where = region_text(state)
