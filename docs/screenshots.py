@@ -36,6 +36,8 @@ VIEWS = {
     "model-stages": "/model",  # scrolled to the graph and the inspected stage (SCROLL_TO)
     "network-cone": "/network",  # scrolled to the cone of receptive fields
     "studio-transposed": "/studio?kind=transposed&stride=2",  # scrolled to the stamping view
+    "studio-transposed-field": "/studio?kind=transposed&stride=2&step=14",  # scrolled to the cell's field
+    "model-cone": "/model",  # scrolled to the cone of receptive fields through the model's graph
 }
 # Views reached by doing something: "switch" turns presentation mode on with its switch, "edit" opens a cell of
 # the player's kernel and types a value into it (not yet applied: the picture shows the field in place).
@@ -60,6 +62,8 @@ SCROLL_TO = {  # a view shown from this heading down, not from the top
     "model-stages": "The graph",
     "network-cone": "What a cell sees: its receptive field",
     "studio-transposed": "Each input cell stamps the kernel, scaled by its value, into the output",
+    "studio-transposed-field": "Stack a second identical layer",
+    "model-cone": "What a cell sees: its receptive field",
 }
 
 

@@ -151,3 +151,35 @@ def test_normalization_presets_fill_mean_and_std_and_bad_numbers_are_a_message(a
     app.text_input(key="model_mean").input("0.5").run()
     app.text_input(key="model_std").input("0.5").run()
     assert not app.error
+
+
+def _cone(at: AppTest) -> dict:
+    return next(c for c in charts(at) if any(t.get("name") == "field 0" for t in c["data"]))
+
+
+def _lit(fig: dict, stage: int) -> np.ndarray:
+    trace = next(t for t in fig["data"] if t.get("name") == f"field {stage}")
+    return np.array([[v == 1 for v in row] for row in trace["z"]])
+
+
+def test_a_cell_of_any_stage_lights_its_field_through_the_residual_graph(app: AppTest) -> None:
+    from visualizer.receptive import graph_cone, graph_reads
+
+    network = read_onnx((Path(__file__).resolve().parent.parent / "assets" / next(iter(EXAMPLES))).read_bytes())
+    sizes = [s.image_shape[:2] for s in network.stages]
+    reads = graph_reads(network.stages)
+    adds = [s.index for s in network.stages if s.kind == "binary" and len(s.inputs) == 2]
+    assert adds, "the example has residual adds"
+    app.selectbox(key="model_stage").set_value(adds[-1]).run()  # after the last residual add
+    assert not app.exception and not app.error
+    fig = _cone(app)
+    h, w = sizes[adds[-1]]
+    want = graph_cone(sizes, reads, adds[-1], ((h - 1) // 2, (w - 1) // 2))
+    np.testing.assert_array_equal(_lit(fig, 0), want[0])
+    np.testing.assert_array_equal(_lit(fig, adds[-1]), want[adds[-1]])
+    assert f"of stage {adds[-1]} sees input rows" in " ".join(m.value for m in app.markdown)
+    app.session_state["model_field"] = [adds[-1], 0, 0]  # what a click on the corner cell keeps
+    app.run()
+    np.testing.assert_array_equal(_lit(_cone(app), 0), graph_cone(sizes, reads, adds[-1], (0, 0))[0])
+    app.selectbox(key="model_stage").set_value(network.output).run()  # the scores: every pixel counts
+    assert _lit(_cone(app), 0).all()

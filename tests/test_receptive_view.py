@@ -85,10 +85,11 @@ def test_every_cell_carries_its_clipped_field_box_for_hover_and_click() -> None:
     shapes, specs = [s.shape for s in stages], [s.layer.spec for s in stages[1:]]
     steps = stack_arithmetic(shapes, specs)
     fig = cone_figure([s.tensor for s in stages], stack_cone(shapes, specs, 1, (2, 0)), [str(i) for i in range(5)],
-                      chosen=(1, 2, 0), steps=steps)
+                      chosen=(1, 2, 0), boxes=[field_boxes(steps, i, s[:2], (5, 5)) for i, s in enumerate(shapes)])
     go.Figure(fig)  # valid for Plotly, as st.plotly_chart checks it
     targets = next(t for t in fig["data"] if t.get("name") == "cells 1")
     assert [2, 0, 2, 4, 0, 2] == targets["customdata"][6][1:]
+    assert targets["text"][6] == "stage 1, cell (2, 0) sees input rows 2–4, columns 0–2"
     assert field_boxes(steps, 4, (1, 1), (5, 5)).tolist() == [[[0, 4, 0, 4]]]
     np.testing.assert_array_equal(lit(fig, 0), receptive_field((5, 5), _windows(specs[:1]), (2, 0)))
 

@@ -79,19 +79,21 @@ def _lit(mask: np.ndarray, k: int, stage: int, chosen: bool) -> dict:
 
 def _targets(k: int, stage: int, boxes: np.ndarray, cell_px: float) -> dict:
     """Invisible square markers over every cell, carrying ``[stage, row, col, top, bottom, left, right]``:
-    Streamlit reports clicks on scatter points (not on heatmap cells), and the hover says what the cell sees."""
+    Streamlit reports clicks on scatter points (not on heatmap cells), and the hover says what the cell sees
+    (a box of -1: no input pixel reaches the cell, as between the stamps of a transposed convolution)."""
     xid, yid = axis_ids(k)
     h, w = boxes.shape[:2]
     ys, xs = np.meshgrid(np.arange(h), np.arange(w), indexing="ij")
-    data = np.concatenate([np.full((h, w, 1), stage), ys[..., None], xs[..., None], boxes], axis=-1)
+    data = np.concatenate([np.full((h, w, 1), stage), ys[..., None], xs[..., None], boxes], axis=-1).reshape(-1, 7)
+    text = [f"stage {s}, cell ({r}, {c}) sees " + (f"input rows {t}–{b}, columns {lf}–{rt}" if t >= 0 else
+                                                   "no input pixel (only biases)")
+            for s, r, c, t, b, lf, rt in data.tolist()]
     return {
         "type": "scatter", "mode": "markers", "xaxis": xid, "yaxis": yid, "showlegend": False,
-        "x": xs.ravel().tolist(), "y": ys.ravel().tolist(), "customdata": data.reshape(-1, 7).tolist(),
+        "x": xs.ravel().tolist(), "y": ys.ravel().tolist(), "customdata": data.tolist(), "text": text,
         "marker": {"size": max(6, round(cell_px * 0.92)), "symbol": "square", "color": "rgba(0,0,0,0)",
                    "line": {"width": 0}},
-        "hovertemplate": ("stage %{customdata[0]}, cell (%{customdata[1]}, %{customdata[2]}) sees input rows "
-                          "%{customdata[3]}–%{customdata[4]}, columns %{customdata[5]}–%{customdata[6]}"
-                          "<br>click to light its field<extra></extra>"),
+        "hovertemplate": "%{text}<br>click to light its field<extra></extra>",
         "name": f"cells {stage}",
     }
 
@@ -102,25 +104,28 @@ def cone_figure(
     titles: Sequence[str],
     *,
     chosen: tuple[int, int, int],
-    steps: Sequence[FieldStep],
+    boxes: Sequence[np.ndarray],
+    ids: Sequence[int] | None = None,
     width_px: int | None = None,
 ) -> dict:
     """The receptive field of one cell lit on every stage before it: a cone through the network.
 
     Inputs:
-    - tensors: every stage's tensor ``(H, W, C)``, the input first (the input is drawn in grayscale);
-    - masks: the cone, one bool ``(H, W)`` per stage (:func:`visualizer.receptive.stack_cone`);
-    - titles: a short title per stage; chosen: ``(stage, row, col)`` of the cell whose field is lit;
-    - steps: the ``r, j, start`` arithmetic of every stage (for the bounding box and the hover of each cell).
+    - tensors: the tensor ``(H, W, C)`` of every stage drawn, the input first (drawn in grayscale);
+    - masks: the cone, one bool ``(H, W)`` per stage (:func:`visualizer.receptive.stack_cone`, ``graph_cone``);
+    - titles: a short title per stage; chosen: ``(panel, row, col)`` of the cell whose field is lit;
+    - boxes: per stage, every cell's field box on the input ``(H, W, 4)`` (:func:`field_boxes`, ``graph_boxes``),
+      for the hover of each cell and the dashed box of the chosen one;
+    - ids: the stage number each panel shows (a model's cone draws some of its stages), by default 0, 1, ...
     Every cell of every stage is clickable: a marker carries ``[stage, row, col, top, bottom, left, right]``.
     """
     n = len(tensors)
-    if len(masks) != n or len(titles) != n or len(steps) != n:
-        raise ValueError(f"{n} stages need {n} masks, titles and arithmetic steps")
+    ids = list(range(n)) if ids is None else [int(i) for i in ids]
+    if len(masks) != n or len(titles) != n or len(boxes) != n or len(ids) != n:
+        raise ValueError(f"{n} stages need {n} masks, titles, boxes and stage numbers")
     usable = usable_px(width_px)
     widths = [int(t.shape[1]) for t in tensors]
     rows = panel_rows(widths, usable)
-    input_hw = tuple(int(v) for v in tensors[0].shape[:2])
     data: list[dict] = []
     layout = base_layout(0, {"l": style.SIDE_MARGIN_PX, "r": style.SIDE_MARGIN_PX, "t": 6, "b": 6})
     row_px = [_row_cell_px(widths, row, usable) * max(max(int(tensors[i].shape[0]), MIN_PANEL_CELLS) for i in row)
@@ -138,8 +143,8 @@ def cone_figure(
             top = y_top + TITLE_PX
             y_dom = [1 - (top + max(h, MIN_PANEL_CELLS) * cell_px) / total, 1 - top / total]
             layout.update(panel_axes(k, x_dom, y_dom, h, w))
-            data += [_base(tensors[i], k, i == 0), _lit(masks[i], k, i, i == chosen[0])]
-            data.append(_targets(k, i, field_boxes(steps, i, (h, w), input_hw), cell_px))
+            data += [_base(tensors[i], k, i == 0), _lit(masks[i], k, ids[i], i == chosen[0])]
+            data.append(_targets(k, ids[i], np.asarray(boxes[i]), cell_px))
             # Fitted for the narrowest screen the figure is shrunk to (a phone), so titles never run into each other.
             narrow = panel_w * min(1.0, PHONE_PX / usable)
             number, _, rest = titles[i].partition(" · ")
@@ -150,12 +155,12 @@ def cone_figure(
                                                size=size, bold=i == chosen[0]))
             x += panel_w + GAP_PX
         y_top += height + TITLE_PX + GAP_PX
-    stage, row_, col = chosen
-    (t, b), (lf, rt) = (tuple(v) for v in field_boxes(steps, stage, tensors[stage].shape[:2], input_hw)[row_, col]
-                        .reshape(2, 2))
-    layout["shapes"].append({"type": "rect", "xref": "x", "yref": "y", "x0": lf - 0.5, "x1": rt + 0.5,
-                             "y0": t - 0.5, "y1": b + 0.5, "line": {"color": style.HIGHLIGHT, "width": 3,
-                                                                     "dash": "dash"}})
+    panel, row_, col = chosen
+    t, b, lf, rt = (int(v) for v in np.asarray(boxes[panel])[row_, col])
+    if t >= 0:
+        layout["shapes"].append({"type": "rect", "xref": "x", "yref": "y", "x0": lf - 0.5, "x1": rt + 0.5,
+                                 "y0": t - 0.5, "y1": b + 0.5, "line": {"color": style.HIGHLIGHT, "width": 3,
+                                                                         "dash": "dash"}})
     layout["height"] = round(total + 12)
     layout["clickmode"] = "event+select"
     return {"data": data, "layout": layout}

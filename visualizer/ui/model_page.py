@@ -29,6 +29,7 @@ from visualizer.text import md_text, plain
 from .common import CACHE_TTL, INPUT_IMAGE, INPUT_NAME, clicked_customdata, error_boundary, lazy_expander, shape_label
 from .heavy import BUSY_MESSAGE, heavy_section
 from .inputs import UPLOAD_TYPES, decode_upload
+from .receptive_view import model_cone_section
 
 log = logging.getLogger("visualizer")
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
@@ -464,6 +465,8 @@ def _views(network: OnnxNetwork, digest: str, data: bytes, picture: np.ndarray, 
     if network.stages[int(ss[STAGE])].kind == "conv":
         st.subheader(f"Stage {md_text(ss[STAGE])}, one cell: a filter sliding over the stage's real input")
         sliding_section(network, values, int(ss[STAGE]))
+    with error_boundary("receptive field"):
+        model_cone_section(network, values, int(ss[STAGE]))
     section = lazy_expander("Cost of every layer: parameters and multiply-adds", "model_cost")
     if section is not None:
         with section, error_boundary("cost table"):

@@ -101,11 +101,12 @@ def cone_section(stages: Sequence[Stage], titles: Sequence[str], *, key: str = F
     st.caption("Click any cell of any stage: the cells that feed it light up on every stage before it, down to "
                "the input pixels it can see (a cone through the network). Hover a cell to read which input rows "
                "and columns it sees. Padding is never lit: it is zeros, not part of the image.")
-    fig = cone_figure([s.tensor for s in stages], masks, titles, chosen=chosen, steps=steps, width_px=FIGURE_PX)
+    boxes = [field_boxes(steps, i, shapes[i][:2], shapes[0][:2]) for i in range(len(stages))]
+    fig = cone_figure([s.tensor for s in stages], masks, titles, chosen=chosen, boxes=boxes, width_px=FIGURE_PX)
     st.plotly_chart(fig, key=chart, on_select=lambda: _on_click(chart, key), selection_mode="points",
                     config={"displayModeBar": False, "scrollZoom": False})
     left, right = st.columns([2, 3], gap="medium")
-    box = field_boxes(steps, chosen[0], shapes[chosen[0]][:2], shapes[0][:2])[chosen[1], chosen[2]]
+    box = boxes[chosen[0]][chosen[1], chosen[2]]
     left.markdown(_summary(masks[0], box, chosen, steps[chosen[0]]))
     with right:
         st.markdown(arithmetic_table(stages, steps, chosen[0]))
@@ -196,3 +197,102 @@ def field_arithmetic_for(window, depth: int) -> list[FieldStep]:
     from visualizer.receptive import as_window, field_arithmetic
 
     return field_arithmetic([as_window(window)] * depth)
+
+
+MODEL_FIELD = "model_field"  # [stage, row, col] on the model page (kept in session state, no widget owns it)
+MODEL_FIELD_FOR = "model_field_for"  # the inspected stage that cell belongs to: a new stage starts at its middle
+MAX_MODEL_PANELS = 8  # the input, the chosen stage, and up to 6 of the stages in between that change the field
+MAX_MODEL_CONE_CELLS = 40_000  # cells drawn (and clickable) in the model's cone: beyond, fewer stages are drawn
+FIELD_KINDS = ("conv", "pool", "conv_transpose", "pad")  # the kinds whose output sees a different part of the input
+
+
+def _model_cell(sizes: Sequence[tuple[int, int]], inspected: int) -> tuple[int, int, int]:
+    ss = st.session_state
+    if ss.get(MODEL_FIELD_FOR) != inspected:
+        ss[MODEL_FIELD_FOR] = inspected
+        ss.pop(MODEL_FIELD, None)
+    value = ss.get(MODEL_FIELD)
+    if isinstance(value, (list, tuple)) and len(value) == 3 and all(isinstance(v, int) for v in value):
+        stage, row, col = value
+        if 0 <= stage < len(sizes) and 0 <= row < sizes[stage][0] and 0 <= col < sizes[stage][1]:
+            return stage, row, col
+    h, w = sizes[inspected]
+    return inspected, (h - 1) // 2, (w - 1) // 2
+
+
+def model_panels(kinds: Sequence[str], sizes: Sequence[tuple[int, int]], masks: Sequence[np.ndarray],
+                 chosen: int) -> list[int]:
+    """The stages the model's cone draws: the input, the chosen stage, and between them the stages that feed it
+    and change the field (convolutions, poolings, pads), evenly thinned to :data:`MAX_MODEL_PANELS` and to
+    :data:`MAX_MODEL_CONE_CELLS` cells."""
+    middle = [n for n in range(1, chosen) if kinds[n] in FIELD_KINDS and masks[n].any()]
+    keep = MAX_MODEL_PANELS - (2 if chosen else 1)
+    if len(middle) > keep:
+        middle = [middle[round(i * (len(middle) - 1) / max(keep - 1, 1))] for i in range(keep)] if keep else []
+    panels = sorted({0, *middle, chosen})
+
+    def cells(ps):
+        return sum(sizes[n][0] * sizes[n][1] for n in ps)
+
+    while cells(panels) > MAX_MODEL_CONE_CELLS and len(panels) > 2:
+        panels.pop(len(panels) // 2)  # thin from the middle: the input and the chosen stage stay
+    return panels
+
+
+def model_cone_section(network, values: Sequence[np.ndarray], inspected: int) -> None:
+    """The model page's cone: the field of a cell of the inspected stage lit on the input and on the stages in
+    between, along every path of the graph (residual adds, concats); click any drawn cell to follow it."""
+    from visualizer.receptive import graph_boxes, graph_cone, graph_reads
+
+    from .common import shape_label
+
+    stages = network.stages
+    sizes = [tuple(int(v) for v in s.image_shape[:2]) for s in stages]
+    chosen = _model_cell(sizes, inspected)
+    reads = graph_reads(stages)
+    masks = graph_cone(sizes, reads, chosen[0], chosen[1:])
+    panels = model_panels([s.kind for s in stages], sizes, masks, chosen[0])
+    boxes = graph_boxes(sizes, reads, panels)
+    st.subheader("What a cell sees: its receptive field")
+    st.caption(f"The field of cell ({chosen[1]}, {chosen[2]}) of stage {chosen[0]}, along every path of the graph: "
+               "the cells that feed it are lit on the input and on the stages between that change what a cell sees "
+               "(convolutions, poolings, pads). Click any cell to follow it; hover to read its field. "
+               "Padding is never lit.")
+    box = boxes[chosen[0]][chosen[1], chosen[2]]
+    pixels = int(masks[0].sum())
+    if sum(sizes[n][0] * sizes[n][1] for n in panels) <= MAX_MODEL_CONE_CELLS:
+        tensors = [network.image(0, values[0])] + [np.zeros((*sizes[n], 1)) for n in panels[1:]]
+        # op_type is one of the operators we run (no text from the file's author); the layers in full: the table
+        titles = [f"{n} · {'input' if n == 0 else stages[n].op_type} {shape_label(stages[n].image_shape)}"
+                  for n in panels]
+        fig = cone_figure(tensors, [masks[n] for n in panels], titles, chosen=(panels.index(chosen[0]), *chosen[1:]),
+                          boxes=[boxes[n] for n in panels], ids=panels, width_px=FIGURE_PX)
+        chart = f"{MODEL_FIELD}_chart"
+        st.plotly_chart(fig, key=chart, on_select=lambda: _on_click(chart, MODEL_FIELD), selection_mode="points",
+                        config={"displayModeBar": False, "scrollZoom": False})
+    else:
+        st.info(f"The input has {sizes[0][0] * sizes[0][1]:,} pixels, too many to draw as clickable cells "
+                f"(up to {MAX_MODEL_CONE_CELLS:,}); the field is given in numbers.")
+    t, b, lf, rt = (int(v) for v in box)
+    area = (b - t + 1) * (rt - lf + 1) if t >= 0 else 0
+    where = ("no input pixel: only biases reach it" if t < 0 else
+             f"input rows {t}–{b} and columns {lf}–{rt}: {pixels:,} pixel{'s' if pixels != 1 else ''}"
+             + (f" ({area - pixels:,} of the {area:,} in that box are holes it skips)" if pixels < area else ""))
+    st.markdown(f"Cell ({chosen[1]}, {chosen[2]}) of stage {chosen[0]} sees {where}.")
+    rows = ["| Stage | Layer | Shape | Cells that feed it | Where |", "|--:|:--|:--|--:|:--|"]
+    for n in range(chosen[0] + 1):
+        lit = masks[n]
+        count = int(lit.sum())
+        if not count:
+            continue
+        r, c = np.flatnonzero(lit.any(axis=1)), np.flatnonzero(lit.any(axis=0))
+        rows.append(f"| {n} | {md_text(stages[n].label) if n else 'input'} | {shape_label(stages[n].image_shape)} | "
+                    f"{count:,} of {lit.size:,} | rows {r[0]}–{r[-1]}, columns {c[0]}–{c[-1]} |")
+    st.markdown(capped_table(rows))
+
+
+def capped_table(rows: list[str], limit: int = 40) -> str:
+    """A Markdown table of at most ``limit`` body rows (the last ones, nearest the chosen cell, when cut)."""
+    if len(rows) - 2 <= limit:
+        return "\n".join(rows)
+    return "\n".join(rows[:2] + rows[-limit:]) + f"\n\n(the {len(rows) - 2 - limit} earliest stages are left out)"
