@@ -257,7 +257,9 @@ def _kind_player(image: np.ndarray, kind: str) -> tuple[int, int]:
     from visualizer.ui.family_view import trace_args
 
     state = StudioState(kind=kind, stride=2 if kind == "transposed" else 1, channels=3)
-    state.bank = np.repeat(np.repeat(KERNEL[None, :, :, None], 3, axis=3), 4, axis=0)
+    # 6 filters: a whole number per channel, as the depthwise and separable kinds need (PyTorch's groups = C)
+    state.bank = np.repeat(np.repeat(KERNEL[None, :, :, None], 3, axis=3), 6, axis=0)
+    state.bias, state.names = np.zeros(6), [f"filter {i + 1}" for i in range(6)]
     img, kernel, bias, stride, padding, dilation = trace_args(state, image)
     trace = trace_convolution(img, kernel, bias, stride=stride, padding=padding, dilation=dilation)
     budget = frame_budget(kernel, trace.padded.size + trace.steps)

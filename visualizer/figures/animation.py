@@ -157,22 +157,25 @@ def _wrap(text: str, max_em: float, sep: str = " + ") -> list[str]:
 
 
 class _Operands:
-    """The window and kernel values of a trace written once each (``math_fmt``), for every step's sum."""
+    """The window and kernel values of a trace written once each (``math_fmt``), for every step's sum: the
+    windows' texts as one array ``(steps, kh, kw, C)`` (looked up by value, not formatted per step), each
+    kernel value as its `` × k`` suffix per channel."""
 
     def __init__(self, trace: ConvTrace) -> None:
-        values = np.unique(np.concatenate([trace.windows.ravel(), trace.kernel.ravel()]))
-        self.text = {float(v): math_fmt(v) for v in values}
-
-    def __call__(self, v: float) -> str:
-        return self.text[float(v)]
+        values, inverse = np.unique(trace.windows, return_inverse=True)
+        text = np.array([math_fmt(v) for v in values], dtype=object)
+        self.windows = text[np.asarray(inverse).reshape(trace.windows.shape)]
+        self.kernel = [[f" {TIMES} {math_fmt(v)}" for v in trace.kernel[:, :, i].ravel()]
+                       for i in range(trace.kernel.shape[2])]
 
 
 def _terms(trace: ConvTrace, s: int, channel: int, operands: _Operands | None = None) -> str:
     """``1 × 1 + 0 × (−1) + ...``: the products of one channel at step ``s``."""
-    win, ker = trace.windows[s, :, :, channel].ravel(), trace.kernel[:, :, channel].ravel()
     if operands is None:
+        win, ker = trace.windows[s, :, :, channel].ravel(), trace.kernel[:, :, channel].ravel()
         return " + ".join(product(a, b) for a, b in zip(win, ker, strict=True))
-    return " + ".join(f"{operands(a)} {TIMES} {operands(b)}" for a, b in zip(win, ker, strict=True))
+    win = operands.windows[s, :, :, channel].ravel().tolist()
+    return " + ".join([a + b for a, b in zip(win, operands.kernel[channel], strict=True)])
 
 
 def equation_lines(
@@ -705,13 +708,14 @@ def _frames(
 ) -> list[dict]:
     """One lean frame per step in ``steps``: the products, the animated shapes' paths and the two texts."""
     c = trace.padded.shape[2]
+    products = to_list(trace.products[steps].transpose(0, 3, 1, 2))  # one conversion for every frame's panels
     frames = []
-    for s in steps:
+    for s, step_products in zip(steps, products, strict=True):
         window = window_path(trace, s)
         frames.append({
             "name": str(s),
             "traces": product_traces,
-            "data": [{"type": "heatmap", "z": to_list(trace.products[s, :, :, i])} for i in range(c)],
+            "data": [{"type": "heatmap", "z": step_products[i]} for i in range(c)],
             "layout": {
                 "shapes": [{"path": window} for _ in range(c)]
                 + [{"path": cover_path(trace, s)}, {"path": cell_path(trace, s)}],
