@@ -57,15 +57,23 @@ def _char_em(ch: str) -> float:
     return _UPPER_EM if ch.isupper() else _LETTER_EM
 
 
-_TABLE = {chr(i): _char_em(chr(i)) for i in range(32, 127)} | _EM
+class _Widths(dict):
+    """Every character's width in em; one not met before is measured by :func:`_char_em` and kept."""
+
+    def __missing__(self, ch: str) -> float:
+        width = self[ch] = _char_em(ch)
+        return width
+
+
+_TABLE = _Widths({chr(i): _char_em(chr(i)) for i in range(32, 127)} | _EM)
+_TAGS = re.compile(r"<[^>]*>")
 
 
 @lru_cache(maxsize=65536)  # the terms of a sum repeat from step to step
 def text_em(text: str) -> float:
     """The width of ``text`` (Plotly's small HTML tags ignored) in em: multiply by the font size for px."""
-    plain = re.sub(r"<[^>]*>", "", text) if "<" in text else text
-    table = _TABLE
-    return sum(table[ch] if ch in table else _char_em(ch) for ch in plain)
+    plain = _TAGS.sub("", text) if "<" in text else text
+    return sum(map(_TABLE.__getitem__, plain))
 
 
 def fit_font(
