@@ -368,15 +368,18 @@ def _grouped(
         return out
     ho, wo = out_hw
     (sh, sw), (dh, dw) = stride, dilation
-    channel_of = np.arange(n) // per_group  # the one input channel filter n reads
-    planes = _planes(image, padding, dtype)[channel_of]  # (N, Hp, Wp)
+    planes = _planes(image, padding, dtype)
+    if per_group > 1:
+        planes = planes[np.arange(n) // per_group]  # (N, Hp, Wp): the one input channel filter n reads
     out = np.zeros((n, ho, wo), dtype=dtype)
+    term = np.empty_like(out)  # each tap's products, written in place (no array allocated per tap)
     weights = bank[:, :, :, 0].astype(dtype)
     for u in range(kh):
         for v in range(kw):
             y0, x0 = u * dh, v * dw
             tap = planes[:, y0 : y0 + (ho - 1) * sh + 1 : sh, x0 : x0 + (wo - 1) * sw + 1 : sw]
-            out += tap * weights[:, u, v, None, None]
+            np.multiply(tap, weights[:, u, v, None, None], out=term)
+            out += term
     out += bias.astype(dtype)[:, None, None]
     return np.ascontiguousarray(out.transpose(1, 2, 0))
 
