@@ -17,13 +17,28 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
+import numpy as np
 from playwright.sync_api import Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the engine, for the links of the kinds
+from visualizer import family  # noqa: E402
+from visualizer.studio_state import StudioState, to_query  # noqa: E402
+
 OUT = ROOT / "docs" / "screens"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 SIZES = {"phone": (390, 844), "laptop": (1366, 768), "projector": (1920, 1080)}
+def _kind_link(kind: str) -> str:
+    """The studio in RGB with 6 seeded filters (filter 5 selected), of ``kind`` (grouped: 3 groups), as a link."""
+    state = StudioState(example="Shapes (64x64, colour)", channels=3, working_size=12, kind=kind,
+                        groups=3 if kind == "grouped" else 1, padding=1)
+    state.bank = np.random.default_rng(7).normal(size=(6, 3, 3, 3)).round(2)
+    state.names, state.bias, state.selected = [f"filter {i + 1}" for i in range(6)], np.zeros(6), 4
+    return f"/studio?{urlencode(to_query(state))}"
+
+
 VIEWS = {
     "studio": "/studio",
     "studio-rgb": "/studio?example=Shapes%20(64x64,%20colour)&channels=3&size=16",
@@ -38,6 +53,8 @@ VIEWS = {
     "studio-transposed": "/studio?kind=transposed&stride=2",  # scrolled to the stamping view
     "studio-transposed-field": "/studio?kind=transposed&stride=2&step=14",  # scrolled to the cell's field
     "model-cone": "/model",  # scrolled to the cone of receptive fields through the model's graph
+    # The grouped kinds on an RGB example of 6 filters (a whole number per channel), scrolled to what the kind is
+    **{f"studio-{kind}": _kind_link(kind) for kind in family.GROUPED_KINDS},
 }
 # Views reached by doing something: "switch" turns presentation mode on with its switch, "edit" opens a cell of
 # the player's kernel and types a value into it (not yet applied: the picture shows the field in place).
@@ -64,6 +81,7 @@ SCROLL_TO = {  # a view shown from this heading down, not from the top
     "studio-transposed": "Each input cell stamps the kernel, scaled by its value, into the output",
     "studio-transposed-field": "Stack a second identical layer",
     "model-cone": "What a cell sees: its receptive field",
+    **{f"studio-{kind}": f"{family.LABELS[kind]} convolution." for kind in family.GROUPED_KINDS},
 }
 
 
