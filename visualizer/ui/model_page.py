@@ -29,6 +29,7 @@ from visualizer.text import md_text, plain
 from .common import CACHE_TTL, INPUT_IMAGE, INPUT_NAME, clicked_customdata, error_boundary, lazy_expander, shape_label
 from .heavy import BUSY_MESSAGE, heavy_section
 from .inputs import UPLOAD_TYPES, decode_upload
+from .player import column_width
 from .receptive_view import model_cone_section
 
 log = logging.getLogger("visualizer")
@@ -54,6 +55,7 @@ MAX_MAP_CHANNELS = 32
 REGION = 6  # the sliding view covers this many output cells a side around the chosen one
 FRAME_MS = 500
 SLIDING_WIDTH_PX = 800  # the page's main column at 1366 px with the sidebar open: the sum is wrapped to fit it
+WIDTH_KEY = "model_column"  # the main column's width as the browser reports it (player.column_width)
 
 
 def _digest(data: bytes) -> str:
@@ -335,14 +337,16 @@ def sliding_section(network: OnnxNetwork, values: list[np.ndarray], index: int) 
     x = c3.number_input(f"Output column (0 to {wo - 1})", 0, wo - 1, key="model_x")
     cell = trace_conv_cell(s, before, int(n), int(y), int(x), region=REGION)
     trace, step = cell.trace, cell.step
+    # Fitted to the column the browser reports (a phone's 358 px gets the phone layout); a wide default until then
+    width = min(column_width(key=WIDTH_KEY) or SLIDING_WIDTH_PX, SLIDING_WIDTH_PX)
     value = float(network.image(index, values[index])[y, x, n])
     c = trace.kernel.shape[2]
     if c <= 3:
         fig = sliding_figure(trace, step=step, frame_ms=FRAME_MS, max_frames=REGION * REGION,
-                             width_px=SLIDING_WIDTH_PX, channel_labels=[f"ch {cell.channels[0] + i}" for i in range(c)])
+                             width_px=width, channel_labels=[f"ch {cell.channels[0] + i}" for i in range(c)])
         st.plotly_chart(fig, key="model_sliding", config={"displayModeBar": False, "scrollZoom": False})
     else:
-        _many_channels(trace, step, cell)
+        _many_channels(trace, step, cell, width)
     y0, x0 = cell.out_origin
     r0, q0 = cell.in_origin
     group = f" (its group: input channels {cell.channels[0]} to {cell.channels[1] - 1})" if (
@@ -354,7 +358,7 @@ def sliding_section(network: OnnxNetwork, values: list[np.ndarray], index: int) 
         f"rows from {r0} and columns from {q0} (negative: the zero padding, drawn as zeros). Press Play in the chart.")
 
 
-def _many_channels(trace, step: int, cell) -> None:
+def _many_channels(trace, step: int, cell, width: int) -> None:
     """A filter over many channels: one channel's slide (chosen), and the sum of all channel sums written out."""
     from visualizer.trace import trace_convolution
 
@@ -369,7 +373,7 @@ def _many_channels(trace, step: int, cell) -> None:
                          key="model_channel")
     one = trace_convolution(trace.image[:, :, ch:ch + 1], trace.kernel[:, :, ch:ch + 1], 0.0, stride=trace.stride,
                             dilation=trace.dilation)
-    fig = sliding_figure(one, step=step, frame_ms=FRAME_MS, max_frames=one.steps, width_px=SLIDING_WIDTH_PX,
+    fig = sliding_figure(one, step=step, frame_ms=FRAME_MS, max_frames=one.steps, width_px=width,
                          channel_labels=[f"ch {cell.channels[0] + ch}"])
     st.plotly_chart(fig, key="model_sliding", config={"displayModeBar": False, "scrollZoom": False})
     order = np.argsort(-np.abs(sums), kind="stable")
