@@ -551,6 +551,9 @@ def sliding_figure(
     _output_panel(trace, plan, sizes, step, show_values, data, animated, static, titles)
     layout.update(_axes(trace, plan, sizes, data))
     layout["shapes"] = animated + static
+    smallest = min(title["font"]["size"] for title in titles)
+    for title in titles:  # one size for every panel's title, the size the tightest one fits at
+        title["font"]["size"] = smallest
     layout["annotations"] = [_equation_annotation(texts[step], plan, sizes),
                              _caption_annotation(captions[step], plan, sizes)] + titles
     if controls:
