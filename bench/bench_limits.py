@@ -392,11 +392,11 @@ def visit(page, url: str, photo: bytes) -> None:
     wait_done(page, "output [64 x 64 x 32]")
     sidebar = page.locator('[data-testid="stSidebar"]')
     sidebar.locator('[data-testid="stButtonGroup"]').filter(has_text="Image source").get_by_role(
-        "radio", name="Upload", exact=True).click()
+        "radio", name="Upload", exact=True).click(timeout=SESSION_TIMEOUT_MS)
     sidebar.locator('[data-testid="stFileUploader"] input[type="file"]').wait_for(
         state="attached", timeout=SESSION_TIMEOUT_MS)
     sidebar.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(
-        files=[{"name": "photo.jpg", "mimeType": "image/jpeg", "buffer": photo}])
+        files=[{"name": "photo.jpg", "mimeType": "image/jpeg", "buffer": photo}], timeout=SESSION_TIMEOUT_MS)
 
 
 def press_play(page) -> int:
@@ -425,6 +425,9 @@ def progress(text: str) -> None:
     print(f"{time.strftime('%H:%M:%S')} {text}", file=sys.stderr, flush=True)
 
 
+PHOTO_BANNER = "(photo.jpg)"  # the studio's shapes line ends with the picture's name
+
+
 def crowd_round(browser, url: str, photo: bytes, first: int) -> tuple[float, int, int]:
     """``CROWD`` visitors at once; seconds until all played, exceptions shown, busy messages shown."""
     contexts = [browser.new_context(viewport={"width": 1400, "height": 900}) for _ in range(CROWD)]
@@ -438,12 +441,14 @@ def crowd_round(browser, url: str, photo: bytes, first: int) -> tuple[float, int
             progress(f"visitor {first + i}: largest link drawn, photo sent")
         busy = 0
         for i, page in enumerate(pages):
-            page.get_by_text("output [16 x 16 x 32]", exact=False).first.wait_for(timeout=SESSION_TIMEOUT_MS)
+            # The photo is animated on a region at its own pixels (its size follows the screen): the shapes line
+            # names the upload once the studio has taken it.
+            page.get_by_text(PHOTO_BANNER, exact=False).first.wait_for(timeout=SESSION_TIMEOUT_MS)
             busy += press_play(page)  # the upload, at a new picture's animation size; busy pages asked again
             progress(f"visitor {first + i}: photo drawn, Play pressed")
         for page in pages:
             page.wait_for_timeout(1500)
-            wait_done(page, "output [16 x 16 x 32]")
+            wait_done(page, PHOTO_BANNER)
         seconds = time.perf_counter() - start
         errors = sum(page.locator('[data-testid="stException"]').count() for page in pages)
         busy += sum(page.get_by_text("The server is busy", exact=False).count() for page in pages)
