@@ -253,8 +253,9 @@ def model_cone_section(network, values: Sequence[np.ndarray], inspected: int) ->
     masks = graph_cone(sizes, reads, chosen[0], chosen[1:])
     panels = model_panels([s.kind for s in stages], sizes, masks, chosen[0])
     boxes = graph_boxes(sizes, reads, panels)
+    stage_n, row_n, col_n = int(chosen[0]), int(chosen[1]), int(chosen[2])
     st.subheader("What a cell sees: its receptive field")
-    st.caption(f"The field of cell ({chosen[1]}, {chosen[2]}) of stage {chosen[0]}, along every path of the graph: "
+    st.caption(f"The field of cell ({row_n}, {col_n}) of stage {stage_n}, along every path of the graph: "
                "the cells that feed it are lit on the input and on the stages between that change what a cell sees "
                "(convolutions, poolings, pads). Click any cell to follow it; hover to read its field. "
                "Padding is never lit.")
@@ -278,7 +279,7 @@ def model_cone_section(network, values: Sequence[np.ndarray], inspected: int) ->
     where = ("no input pixel: only biases reach it" if t < 0 else
              f"input rows {t}–{b} and columns {lf}–{rt}: {pixels:,} pixel{'s' if pixels != 1 else ''}"
              + (f" ({area - pixels:,} of the {area:,} in that box are holes it skips)" if pixels < area else ""))
-    st.markdown(f"Cell ({chosen[1]}, {chosen[2]}) of stage {chosen[0]} sees {where}.")
+    st.markdown(f"Cell ({row_n}, {col_n}) of stage {stage_n} sees {md_text(where)}.")
     rows = ["| Stage | Layer | Shape | Cells that feed it | Where |", "|--:|:--|:--|--:|:--|"]
     for n in range(chosen[0] + 1):
         lit = masks[n]
