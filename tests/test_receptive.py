@@ -48,14 +48,14 @@ def gradient_masks(input_hw, layers, cell, pools=(), seed=0):
     return masks
 
 
-def torch_mask(input_hw, layers, cell):
-    """The same pattern by PyTorch's autograd through torch.nn.functional.conv2d with positive weights."""
+def torch_mask(input_hw, layers, cell, op=torch.nn.functional.conv2d):
+    """The same pattern by PyTorch's autograd through ``op`` (conv2d, or conv_transpose2d) with positive weights."""
     x = torch.zeros((1, 1, *input_hw), dtype=torch.float64, requires_grad=True)
     y = x
     gen = torch.Generator().manual_seed(1)
     for k, s, p, d in layers:
         w = torch.rand((1, 1, *k), generator=gen, dtype=torch.float64) + 0.5
-        y = torch.nn.functional.conv2d(y, w, stride=s, padding=p, dilation=d)
+        y = op(y, w, stride=s, padding=p, dilation=d)
     y[0, 0, cell[0], cell[1]].backward()
     return (x.grad[0, 0] > 0).numpy()
 
@@ -174,18 +174,6 @@ def test_bad_stacks_are_refused_with_a_message(layers, cell, message):
         receptive_field((5, 5), layers, cell)
 
 
-def torch_transposed_mask(input_hw, layers, cell):
-    """The field through torch.nn.functional.conv_transpose2d with positive weights, by autograd."""
-    x = torch.zeros((1, 1, *input_hw), dtype=torch.float64, requires_grad=True)
-    y = x
-    gen = torch.Generator().manual_seed(2)
-    for k, s, p, d in layers:
-        w = torch.rand((1, 1, *k), generator=gen, dtype=torch.float64) + 0.5
-        y = torch.nn.functional.conv_transpose2d(y, w, stride=s, padding=p, dilation=d)
-    y[0, 0, cell[0], cell[1]].backward()
-    return (x.grad[0, 0] > 0).numpy()
-
-
 @st.composite
 def transposed_stacks(draw):
     """1 to 3 transposed layers with non-square kernels, strides (larger than the kernel too: cells no stamp
@@ -206,7 +194,7 @@ def transposed_stacks(draw):
 def test_transposed_field_matches_pytorch_autograd(case):
     input_hw, layers, cell = case
     got = transposed_field(input_hw, layers, cell)
-    np.testing.assert_array_equal(got, torch_transposed_mask(input_hw, layers, cell))
+    np.testing.assert_array_equal(got, torch_mask(input_hw, layers, cell, torch.nn.functional.conv_transpose2d))
     box = mask_box(got)
     assert (box is None) == (not got.any())
     if box is not None:
