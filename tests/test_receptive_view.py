@@ -111,16 +111,27 @@ def _growth(at: AppTest) -> dict:
     return json.loads(element.proto.json_args)["figures"][0]
 
 
-def test_the_studio_shows_the_current_cells_field_with_holes_and_a_second_layer_grows_it() -> None:
-    from visualizer.studio_state import from_query, to_query
+def _studio_on(query: dict[str, str], edit=None) -> AppTest:
+    """The studio run on the state a share link with ``query`` gives (``edit(state)`` first, if given)."""
+    from visualizer.studio_state import from_query
     from visualizer.ui.studio_model import STATE_KEY
 
-    state, errors = from_query({"dilation": "2", "padding": "1", "step": "5"})
-    assert not errors
+    state, errors = from_query(query)
+    assert not errors, errors
+    if edit is not None:
+        edit(state)
     at = AppTest.from_function(_studio_app, default_timeout=TIMEOUT)
     at.session_state[STATE_KEY] = state
     at.run()
     assert not at.exception
+    return at
+
+
+def test_the_studio_shows_the_current_cells_field_with_holes_and_a_second_layer_grows_it() -> None:
+    from visualizer.studio_state import to_query
+    from visualizer.ui.studio_model import STATE_KEY
+
+    at = _studio_on({"dilation": "2", "padding": "1", "step": "5"})
     fig = _growth(at)
     one = _named(fig, "field 1 layer")
     window = ((3, 3), (1, 1), (1, 1), (2, 2))
@@ -146,17 +157,10 @@ def test_the_field_layers_link_value_is_parsed_strictly() -> None:
 
 def test_a_transposed_cell_lights_the_inputs_whose_stamps_reach_it() -> None:
     from visualizer.receptive import transposed_field
-    from visualizer.studio_state import from_query
-    from visualizer.ui.studio_model import STATE_KEY
 
     # 5x5 input, 3x3 kernel, stride 2: an 11x11 output; step 14 computes out(1, 2), which the stamps of input
     # (0, 0) (tap (1, 2)) and (0, 1) (tap (1, 0)) reach, and no other
-    state, errors = from_query({"kind": "transposed", "stride": "2", "step": "14"})
-    assert not errors
-    at = AppTest.from_function(_studio_app, default_timeout=TIMEOUT)
-    at.session_state[STATE_KEY] = state
-    at.run()
-    assert not at.exception
+    at = _studio_on({"kind": "transposed", "stride": "2", "step": "14"})
     one = _named(_growth(at), "field 1 layer")
     want = np.zeros((5, 5), dtype=bool)
     want[0, 0] = want[0, 1] = True
@@ -173,16 +177,10 @@ def test_a_transposed_cell_lights_the_inputs_whose_stamps_reach_it() -> None:
 
 
 def test_a_grouped_layers_field_is_the_standard_window() -> None:
-    from visualizer.studio_state import from_query
-    from visualizer.ui.studio_model import STATE_KEY
+    def one_filter_a_channel(state) -> None:
+        state.bank, state.names, state.bias = state.bank[:3], state.names[:3], state.bias[:3]
 
-    state, errors = from_query({"kind": "depthwise", "channels": "3", "padding": "1", "step": "1"})
-    assert not errors, errors
-    state.bank, state.names, state.bias = state.bank[:3], state.names[:3], state.bias[:3]  # one filter a channel
-    at = AppTest.from_function(_studio_app, default_timeout=TIMEOUT)
-    at.session_state[STATE_KEY] = state
-    at.run()
-    assert not at.exception
+    at = _studio_on({"kind": "depthwise", "channels": "3", "padding": "1", "step": "1"}, one_filter_a_channel)
     one = _named(_growth(at), "field 1 layer")
     np.testing.assert_array_equal(one, receptive_field(one.shape, [((3, 3), (1, 1), (1, 1), (1, 1))], (0, 0)))
     assert "groups narrow the channels a filter sees, not the pixels" in " ".join(c.value for c in at.caption)
