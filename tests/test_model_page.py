@@ -154,7 +154,9 @@ def test_normalization_presets_fill_mean_and_std_and_bad_numbers_are_a_message(a
 
 
 def _cone(at: AppTest) -> dict:
-    return next(c for c in charts(at) if any(t.get("name") == "field 0" for t in c["data"]))
+    from test_receptive_view import cone_args
+
+    return cone_args(at)["figure"]
 
 
 def _lit(fig: dict, stage: int) -> np.ndarray:

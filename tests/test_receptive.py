@@ -210,3 +210,67 @@ def test_a_transposed_cell_sees_the_inputs_whose_stamps_reach_it_and_some_see_no
     # k = 2, s = 3: output cells 2, 5, 8 lie between two stamps and hold only the bias
     assert not transposed_field((4, 4), [((2, 2), (3, 3), (0, 0), (1, 1))], (2, 2)).any()
     assert transposed_sizes((4, 4), [((3, 3), (2, 2), (1, 1), (1, 1))]) == [(4, 4), (7, 7)]
+
+
+# --- Every cell's field at once (what the cone lights under the pointer) -------------------------------------------
+
+
+def decode_field(code: str, hw) -> np.ndarray:
+    """The reading of a field's text that the cone's page (ui/cone_assets/cone.js) does, written again here."""
+    h, w = hw
+    z = np.zeros((h, w), dtype=bool)
+
+    def runs(text, n):
+        out = []
+        for part in filter(None, text.split(",")):
+            a, _, b = part.partition("-")
+            out += [i for i in range(int(a), int(b or a) + 1) if 0 <= i < n]
+        return out
+    if code.startswith("#"):
+        for i in runs(code[1:], h * w):
+            z[i // w, i % w] = True
+    elif code:
+        rows, cols = code.split("|")
+        z[np.ix_(runs(rows, h), runs(cols, w))] = True
+    return z
+
+
+@given(stacks())
+def test_every_cells_field_at_once_is_its_cone_and_its_text_reads_back(case):
+    from visualizer.figures.receptive import field_codes
+    from visualizer.receptive import chain_reads, cone, field_table
+
+    input_hw, layers, _cell, _pools = case
+    sizes = stage_sizes(input_hw, layers)
+    windows = list(layers)
+    table = field_table(sizes, chain_reads(sizes, windows), range(len(sizes)), range(len(sizes)))
+    for t, hw in enumerate(sizes):
+        codes = {s: field_codes(table[t][s]) for s in range(t + 1)}
+        for r in range(hw[0]):
+            for c in range(hw[1]):
+                want = cone(sizes, windows, t, (r, c))
+                for s in range(t + 1):
+                    np.testing.assert_array_equal(table[t][s][r, c], want[s])
+                    np.testing.assert_array_equal(decode_field(codes[s][r * hw[1] + c], sizes[s]), want[s])
+
+
+def test_a_field_that_is_not_rows_times_columns_is_sent_cell_by_cell():
+    from visualizer.figures.receptive import field_codes
+
+    fields = np.zeros((1, 2, 3, 3), dtype=bool)
+    fields[0, 0, [0, 1, 2], [0, 1, 2]] = True  # a diagonal (two paths of a graph can give such a union)
+    fields[0, 1, 0:2, 1:3] = True
+    codes = field_codes(fields)
+    assert codes == ["#0,4,8", "0-1|1-2"]
+    for i, code in enumerate(codes):
+        np.testing.assert_array_equal(decode_field(code, (3, 3)), fields[0, i])
+    assert field_codes(np.zeros((1, 1, 2, 2), dtype=bool)) == [""]
+
+
+def test_tracing_every_cell_is_bounded():
+    from visualizer.receptive import MAX_FIELD_TABLE_WORK, chain_reads, field_table, field_table_work
+
+    sizes = [(200, 200), (198, 198)]
+    assert field_table_work(sizes, [1]) > MAX_FIELD_TABLE_WORK
+    with pytest.raises(ValueError, match="more than"):
+        field_table(sizes, chain_reads(sizes, [((3, 3), (1, 1), (0, 0), (1, 1))]), [1], [0, 1])

@@ -106,3 +106,51 @@ def test_a_dense_head_reads_every_pixel_and_bad_cells_are_refused(model) -> None
         graph_cone(sizes, reads, network.output, (6, 0))
     with pytest.raises(ValueError, match="does not exist"):
         graph_cone(sizes, reads, len(sizes), (0, 0))
+
+
+def test_every_cells_field_at_once_follows_every_path_of_the_graph(model) -> None:
+    """field_table (what the cone lights under the pointer) is graph_cone for every cell of every stage drawn,
+    through residual adds, concats, a transposed stage and a reflect pad; its text reads back to the same cells."""
+    from test_receptive import decode_field
+
+    from visualizer.figures.receptive import field_codes
+    from visualizer.receptive import field_table
+
+    _net, network = model
+    sizes = [s.image_shape[:2] for s in network.stages]
+    reads = graph_reads(network.stages)
+    panels = sorted({0, network.output, *[s.index for s in network.stages if s.kind in ("conv_transpose", "pad")]})
+    table = field_table(sizes, reads, panels, panels)
+    for t in panels:
+        h, w = sizes[t]
+        codes = {s: field_codes(table[t][s]) for s in panels if s <= t}
+        for r in range(h):
+            for c in range(w):
+                want = graph_cone(sizes, reads, t, (r, c))
+                for s in codes:
+                    np.testing.assert_array_equal(table[t][s][r, c], want[s])
+                    np.testing.assert_array_equal(decode_field(codes[s][r * w + c], sizes[s]), want[s])
+
+
+def test_every_cells_field_at_once_is_the_union_over_paths_that_do_not_nest() -> None:
+    """Two branches read the input shifted up-left and down-right, then an add joins them: a cell sees two single
+    pixels on a diagonal (no box, no product of rows and columns), and each branch alone would miss one of them."""
+    from test_receptive import decode_field
+
+    from visualizer.figures.receptive import field_codes
+    from visualizer.receptive import axis_reads, field_table
+
+    up, down = axis_reads(5, 5, 1, 1, 1, 1), axis_reads(5, 5, 1, 1, -1, 1)  # output o reads input o - 1, o + 1
+    same = np.eye(5, dtype=bool)
+    sizes = [(5, 5)] * 4
+    reads = [[], [(0, (up, up))], [(0, (down, down))], [(1, (same, same)), (2, (same, same))]]
+    table = field_table(sizes, reads, [3], [0, 3])
+    want = graph_cone(sizes, reads, 3, (2, 2))[0]
+    assert want.sum() == 2 and want[1, 1] and want[3, 3]
+    np.testing.assert_array_equal(table[3][0][2, 2], want)
+    code = field_codes(table[3][0])[2 * 5 + 2]
+    assert code == "#6,18"
+    np.testing.assert_array_equal(decode_field(code, (5, 5)), want)
+    for r in range(5):
+        for c in range(5):
+            np.testing.assert_array_equal(table[3][0][r, c], graph_cone(sizes, reads, 3, (r, c))[0])

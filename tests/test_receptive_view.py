@@ -23,12 +23,17 @@ def _network_app() -> None:
     network_page.render()
 
 
-def _cone(at: AppTest) -> dict:
-    for chart in at.get("plotly_chart"):
-        fig = json.loads(chart.proto.spec)
-        if any(t.get("name") == "field 0" for t in fig["data"]):
-            return fig
+def cone_args(at: AppTest) -> dict:
+    """The arguments of the cone's component (its figure, panels and every cell's field for the hover)."""
+    for element in at.get("component_instance"):
+        args = json.loads(element.proto.json_args)
+        if isinstance(args.get("figure"), dict) and any(t.get("name") == "field 0" for t in args["figure"]["data"]):
+            return args
     raise AssertionError("no cone figure on the page")
+
+
+def _cone(at: AppTest) -> dict:
+    return cone_args(at)["figure"]
 
 
 def lit(fig: dict, stage: int) -> np.ndarray:
@@ -73,11 +78,12 @@ def test_a_chosen_cell_of_a_strided_padded_pooled_stack_lights_exactly_its_field
     assert "| 3 | 3 x [3x3x2], padding 1 | 3, 1, 1, 1 | 7 | 2 | -3 |" in table
 
 
-def test_a_click_event_picks_stage_row_and_column() -> None:
-    event = {"selection": {"points": [{"customdata": [3, 1, 2, 0, 4, 1, 4], "x": 2, "y": 1}]}}
-    assert clicked_cell(event) == (3, 1, 2)
-    assert clicked_cell({"selection": {"points": [{"customdata": 4}]}}) is None
-    assert clicked_cell(None) is None
+def test_a_click_picks_stage_row_and_column_and_nothing_else() -> None:
+    assert clicked_cell({"stage": 3, "row": 1, "col": 2, "seq": 4}) == (3, 1, 2)
+    for bad in (None, 4, {"stage": 3, "row": 1}, {"stage": True, "row": 1, "col": 2},
+                {"stage": 3, "row": -1, "col": 2}, {"stage": 3, "row": 1.5, "col": 2},
+                {"stage": "3", "row": 1, "col": 2}):
+        assert clicked_cell(bad) is None, bad
 
 
 def test_every_cell_carries_its_clipped_field_box_for_hover_and_click() -> None:

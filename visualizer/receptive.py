@@ -422,3 +422,63 @@ def _spans(seen: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     first = np.where(anyv, seen.argmax(axis=1), -1)
     last = np.where(anyv, seen.shape[1] - 1 - seen[:, ::-1].argmax(axis=1), -1)
     return first, last
+
+
+# --- Every cell's field at once: what the cone lights when a pointer hovers a cell ---------------------------------
+
+MAX_FIELD_TABLE_WORK = 10_000_000  # cells traced x target cells: a bound on field_table's work (and its 40 MB)
+
+
+def chain_reads(sizes: Sequence[Pair], windows: Sequence[Window | None]) -> list[list[tuple[int, ReadsPair]]]:
+    """A chain of windows (the network view's stack: None for a layer that reads all of its input) as the reads
+    of a graph, so that :func:`graph_cone` and :func:`field_table` walk it as they walk a model's graph."""
+    if len(sizes) != len(windows) + 1:
+        raise ValueError(f"{len(windows)} layers need {len(windows) + 1} stage sizes, not {len(sizes)}")
+    out: list[list[tuple[int, ReadsPair]]] = [[]]
+    for n, window in enumerate(windows, start=1):
+        (kh, kw), (sh, sw), (ph, pw), (dh, dw) = window or full_window(sizes[n - 1])
+        (h, w), (hi, wi) = sizes[n], sizes[n - 1]
+        out.append([(n - 1, (axis_reads(h, hi, kh, sh, ph, dh), axis_reads(w, wi, kw, sw, pw, dw)))])
+    return out
+
+
+def field_table_work(sizes: Sequence[Pair], targets: Sequence[int]) -> int:
+    """What :func:`field_table` would trace: for every target stage, its cells times the cells up to it."""
+    cells = [h * w for h, w in sizes]
+    return sum(cells[t] * sum(cells[: t + 1]) for t in set(targets))
+
+
+def field_table(sizes: Sequence[Pair], reads: Sequence[Sequence[tuple[int, ReadsPair]]], targets: Sequence[int],
+                panels: Sequence[int]) -> dict[int, dict[int, np.ndarray]]:
+    """The cone of every cell of every ``targets`` stage at once, on each of ``panels`` at or before it.
+
+    Returns ``{t: {s: fields}}`` with ``fields`` bool ``(H_t, W_t, H_s, W_s)``: ``fields[r, c]`` is
+    :func:`graph_cone` ``(sizes, reads, t, (r, c))[s]``, along every path of the graph. All cells of a target
+    are walked back together (one 0/1 product per read and axis), within :data:`MAX_FIELD_TABLE_WORK`.
+    """
+    work = field_table_work(sizes, targets)
+    if work > MAX_FIELD_TABLE_WORK:
+        raise ValueError(f"tracing every cell's field here is {work:,} steps of work, more than "
+                         f"{MAX_FIELD_TABLE_WORK:,}")
+    f = np.float32
+    wanted = set(panels)
+    out: dict[int, dict[int, np.ndarray]] = {}
+    for t in sorted(set(targets)):
+        ht, wt = sizes[t]
+        k = ht * wt
+        held: list[np.ndarray | None] = [None] * (t + 1)  # stage -> (H, W, K) 0/1: which cells feed which target
+        held[t] = np.eye(k, dtype=f).reshape(ht, wt, k)
+        fields = {}
+        for n in range(t, -1, -1):
+            if held[n] is None:
+                continue
+            if n in wanted:
+                fields[n] = held[n].transpose(2, 0, 1).reshape(ht, wt, *sizes[n]) > 0
+            for i, (rows, cols) in reads[n] if n else ():
+                back = np.tensordot(rows.T.astype(f), held[n], axes=(1, 0))  # (H_i, W_n, K)
+                back = np.tensordot(back, cols.astype(f), axes=(1, 0))  # (H_i, K, W_i)
+                back = (back.transpose(0, 2, 1) > 0).astype(f)
+                held[i] = back if held[i] is None else np.maximum(held[i], back)
+            held[n] = None  # walked back: only its inputs are needed now
+        out[t] = {s: fields.get(s, np.zeros((ht, wt, *sizes[s]), dtype=bool)) for s in sorted(wanted) if s <= t}
+    return out

@@ -9,7 +9,7 @@ from playwright.sync_api import Page
 TIMEOUT_MS = 120_000  # the first run imports NumPy, Plotly and the engine; shared CI machines can be slow
 TALL = {"width": 1600, "height": 2600}  # tall enough for the whole inspector in one screenshot
 CHART = f"{PLOTLY_CHART}"
-INSPECTOR = 3  # charts: the stage row, the class scores of the 1x1x6 output, the receptive-field cone, the inspector
+INSPECTOR = 2  # st.plotly_chart charts: the stage row, the class scores of the 1x1x6 output, the inspector
 SHAPES = ["[5 x 5 x 1]", "[3 x 3 x 15]", "[3 x 3 x 10]", "[1 x 1 x 6]"]
 LAYERS = ["15 x [3x3x1]", "ReLU", "10 x [1x1x15]", "6 x [3x3x10]"]
 

@@ -93,9 +93,53 @@ def _targets(k: int, stage: int, boxes: np.ndarray, cell_px: float) -> dict:
         "x": xs.ravel().tolist(), "y": ys.ravel().tolist(), "customdata": data.tolist(), "text": text,
         "marker": {"size": max(6, round(cell_px * 0.92)), "symbol": "square", "color": "rgba(0,0,0,0)",
                    "line": {"width": 0}},
-        "hovertemplate": "%{text}<br>click to light its field<extra></extra>",
+        "hovertemplate": "%{text}<br>click to keep its field<extra></extra>",
         "name": f"cells {stage}",
     }
+
+
+def _runs(flags: np.ndarray) -> list[str]:
+    """The True positions of every row of a 2-D bool array as runs: ``"0-4,7"`` (``""`` for a row with none)."""
+    n, length = flags.shape
+    padded = np.zeros((n, length + 2), dtype=np.int8)
+    padded[:, 1:-1] = flags
+    step = np.diff(padded, axis=1)
+    rows, starts = np.nonzero(step == 1)  # row-major: the starts and the ends of each row come in the same order
+    ends = np.nonzero(step == -1)[1] - 1
+    out: list[list[str]] = [[] for _ in range(n)]
+    for r, a, b in zip(rows.tolist(), starts.tolist(), ends.tolist(), strict=True):
+        out[r].append(str(a) if a == b else f"{a}-{b}")
+    return [",".join(parts) for parts in out]
+
+
+def field_codes(fields: np.ndarray) -> list[str]:
+    """Every target cell's lit cells on one stage, as short text the cone's page reads on hover, row-major.
+
+    ``fields`` is bool ``(H_t, W_t, H, W)`` (:func:`visualizer.receptive.field_table`). A field that is a product of
+    rows and columns (every field of a chain, most of a graph's) is ``"rows|cols"`` in runs (``"0-2|1-3"``); any
+    other is ``"#"`` and the runs of its flat indices (row-major); an empty field is ``""``.
+    """
+    ht, wt, h, w = fields.shape
+    flat = fields.reshape(ht * wt, h, w)
+    rows, cols = flat.any(axis=2), flat.any(axis=1)
+    separable = ((rows[:, :, None] & cols[:, None, :]) == flat).reshape(ht * wt, -1).all(axis=1)
+    row_runs, col_runs = _runs(rows), _runs(cols)
+    odd = np.flatnonzero(~separable)
+    cells = dict(zip(odd.tolist(), _runs(flat[odd].reshape(odd.size, -1)), strict=True)) if odd.size else {}
+    return [("#" + cells[i]) if i in cells else (f"{row_runs[i]}|{col_runs[i]}" if row_runs[i] else "")
+            for i in range(ht * wt)]
+
+
+def hover_fields(table: dict[int, dict[int, np.ndarray]], ids: Sequence[int]) -> dict[str, list[list[str]]]:
+    """What the cone's page lights when a cell is hovered: for each drawn panel (by its index in ``ids``, the stages
+    drawn), every cell's :func:`field_codes` on each panel up to it, ``{"<panel>": [[code of panel 0, ...], ...]}``."""
+    out: dict[str, list[list[str]]] = {}
+    for p, stage in enumerate(ids):
+        if stage not in table:
+            continue
+        per_panel = [field_codes(table[stage][ids[q]]) for q in range(p + 1)]
+        out[str(p)] = [list(codes) for codes in zip(*per_panel, strict=True)]
+    return out
 
 
 def cone_figure(
@@ -162,7 +206,7 @@ def cone_figure(
                                  "y0": t - 0.5, "y1": b + 0.5, "line": {"color": style.HIGHLIGHT, "width": 3,
                                                                          "dash": "dash"}})
     layout["height"] = round(total + 12)
-    layout["clickmode"] = "event+select"
+    layout["clickmode"] = "event"  # a click is reported by the cone's page (ui/cone_assets), nothing is selected
     return {"data": data, "layout": layout}
 
 

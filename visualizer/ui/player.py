@@ -31,6 +31,8 @@ _figures = components.declare_component("plotly_figures", path=str(FIGURE_ASSETS
 _photo = components.declare_component("photo_maps", path=str(PHOTO_ASSETS))
 # The studio's address bar (ui/address_bar.py): every component of the app is declared here, from a local folder.
 address_bar_component = components.declare_component("address_bar", path=str(ADDRESS_BAR_ASSETS))
+CONE_ASSETS = Path(__file__).resolve().parent / "cone_assets"  # the receptive-field cone (ui/receptive_view.py)
+_cone = components.declare_component("cone_chart", path=str(CONE_ASSETS))
 VIEWPORT_ASSETS = Path(__file__).resolve().parent / "viewport_assets"
 _viewport = components.declare_component("column_width", path=str(VIEWPORT_ASSETS))
 
@@ -105,6 +107,18 @@ def photo_pictures(*, fig_id: str, photo: dict, panels: list[dict], key: str, on
     """Draw a photo and its maps (``photo_assets/``; see :mod:`visualizer.ui.photo_view` for the arguments); returns
     where the last click or drag on a picture ended: ``{"target", "fy", "fx", "seq"}`` or None."""
     return _photo(fig_id=fig_id, photo=photo, panels=panels, key=key, default=None, on_change=on_change, tab_index=-1)
+
+
+def cone_chart(figure: dict, *, fig_id: str, ids: list[int], sizes: list[list[int]], hover: dict | None,
+               colours: dict[str, str], key: str, on_change) -> dict | None:
+    """Draw the receptive-field cone (``cone_assets/``, the player's plotly.js): the pointer over a cell lights its
+    field on every panel before it, read from ``hover`` (:func:`visualizer.figures.receptive.hover_fields`; None: the
+    hover only names the field); a click reports ``{"stage", "row", "col", "seq"}``.
+
+    ``ids`` are the stage numbers of the panels, ``sizes`` their ``[rows, cols]``; ``colours`` the ``lit``, ``chosen``
+    and ``highlight`` colours of the figure's field, its hovered cell and the field's dashed box."""
+    return _cone(figure=figure, fig_id=fig_id, ids=ids, sizes=sizes, hover=hover, key=key, default=None,
+                 on_change=on_change, tab_index=-1, **colours)
 
 
 def column_width(*, key: str) -> int | None:

@@ -11,10 +11,22 @@ from collections.abc import Sequence
 import numpy as np
 import streamlit as st
 
-from visualizer.figures.receptive import cone_figure, field_boxes
+from visualizer.figures import style
+from visualizer.figures.receptive import CHOSEN, LIT, cone_figure, field_boxes, hover_fields
 from visualizer.network import Stage
-from visualizer.receptive import FieldStep, spec_windows, stack_arithmetic, stack_cone
+from visualizer.receptive import (
+    MAX_FIELD_TABLE_WORK,
+    FieldStep,
+    chain_reads,
+    field_table,
+    field_table_work,
+    spec_windows,
+    stack_arithmetic,
+    stack_cone,
+)
 from visualizer.text import md_text
+
+from .player import cone_chart
 
 FIELD = "net_field"  # [stage, row, col]: the cell whose field is lit (kept in session state, no widget owns it)
 FIELD_CHART = "net_field_chart"
@@ -37,17 +49,13 @@ def chosen_cell(shapes: Sequence[Sequence[int]], key: str = FIELD) -> tuple[int,
     return default_cell(shapes)
 
 
-def clicked_cell(event: object) -> tuple[int, int, int] | None:
-    """``(stage, row, col)`` from a selection event of :func:`cone_figure` (its markers' customdata)."""
-    try:
-        points = event["selection"]["points"]  # type: ignore[index]
-    except (KeyError, TypeError):
+def clicked_cell(value: object) -> tuple[int, int, int] | None:
+    """``(stage, row, col)`` from the cone's value (``{"stage", "row", "col", "seq"}``, a click or a tap)."""
+    if not isinstance(value, dict):
         return None
-    for point in points or []:
-        data = point.get("customdata") if isinstance(point, dict) else None
-        if isinstance(data, (list, tuple)) and len(data) >= 3 and all(
-                isinstance(v, (int, float)) and not isinstance(v, bool) for v in data[:3]):
-            return int(data[0]), int(data[1]), int(data[2])
+    cell = [value.get(k) for k in ("stage", "row", "col")]
+    if all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v < 1_000_000 for v in cell):
+        return int(cell[0]), int(cell[1]), int(cell[2])
     return None
 
 
@@ -55,6 +63,28 @@ def _on_click(chart_key: str, key: str) -> None:
     cell = clicked_cell(st.session_state.get(chart_key))
     if cell is not None:
         st.session_state[key] = list(cell)
+
+
+MAX_HOVER_TEXT = 1_500_000  # characters of every cell's field sent with the cone; beyond, hover names the field only
+
+
+def draw_cone(fig: dict, sizes: Sequence[tuple[int, int]], reads, ids: Sequence[int], *, chart: str,
+              key: str) -> bool:
+    """Draw the cone ``fig`` of the panels ``ids`` (stage numbers, ``sizes`` of every stage, ``reads`` of the graph):
+    each cell's field is traced by the engine (:func:`field_table`) and sent with it, so the pointer lights it at
+    once. Returns False when that is more work than a request may do (the hover then only names the field)."""
+    ids = [int(i) for i in ids]
+    hover = None
+    if field_table_work(sizes, ids) <= MAX_FIELD_TABLE_WORK:
+        hover = hover_fields(field_table(sizes, reads, ids, ids), ids)
+        if sum(len(code) for cells in hover.values() for codes in cells for code in codes) > MAX_HOVER_TEXT:
+            hover = None
+    body = json.dumps(fig, separators=(",", ":"))
+    fig_id = hashlib.sha256(body.encode() + json.dumps(hover is not None).encode()).hexdigest()[:20]
+    cone_chart(fig, fig_id=fig_id, ids=ids, sizes=[[int(sizes[i][0]), int(sizes[i][1])] for i in ids], hover=hover,
+               colours={"lit": LIT, "chosen": CHOSEN, "highlight": style.HIGHLIGHT}, key=chart,
+               on_change=lambda: _on_click(chart, key))
+    return hover is not None
 
 
 def _pair_text(pair: Sequence[int]) -> str:
@@ -98,13 +128,12 @@ def cone_section(stages: Sequence[Stage], titles: Sequence[str], *, key: str = F
     steps = stack_arithmetic(shapes, specs)
     chart = f"{key}_chart"
     st.subheader("What a cell sees: its receptive field")
-    st.caption("Click any cell of any stage: the cells that feed it light up on every stage before it, down to "
-               "the input pixels it can see (a cone through the network). Hover a cell to read which input rows "
-               "and columns it sees. Padding is never lit: it is zeros, not part of the image.")
+    caption = st.empty()
     boxes = [field_boxes(steps, i, shapes[i][:2], shapes[0][:2]) for i in range(len(stages))]
     fig = cone_figure([s.tensor for s in stages], masks, titles, chosen=chosen, boxes=boxes, width_px=FIGURE_PX)
-    st.plotly_chart(fig, key=chart, on_select=lambda: _on_click(chart, key), selection_mode="points",
-                    config={"displayModeBar": False, "scrollZoom": False})
+    sizes = [(int(s[0]), int(s[1])) for s in shapes]
+    lights = draw_cone(fig, sizes, chain_reads(sizes, spec_windows(specs)), range(len(stages)), chart=chart, key=key)
+    caption.caption(_cone_caption(lights))
     left, right = st.columns([2, 3], gap="medium")
     box = boxes[chosen[0]][chosen[1], chosen[2]]
     left.markdown(_summary(masks[0], box, chosen, steps[chosen[0]]))
@@ -113,6 +142,16 @@ def cone_section(stages: Sequence[Stage], titles: Sequence[str], *, key: str = F
         st.caption("Per layer (Araujo, Norris and Sim, Distill 2019), with k' = d(k − 1) + 1: "
                    "r = r_prev + (k' − 1)·j_prev, j = j_prev·s, start = start_prev − p·j_prev. "
                    "Cell (y, x) sees input rows start + y·j to start + y·j + r − 1 (and the same for columns).")
+
+
+def _cone_caption(lights: bool) -> str:
+    point = ("Point at any cell of any stage: the cells that feed it light up on every stage before it, down to the "
+             "input pixels it can see (a cone through the network). Click (or tap) a cell to keep its field and its "
+             "numbers below. " if lights else
+             "Click (or tap) any cell of any stage: the cells that feed it light up on every stage before it, down to "
+             "the input pixels it can see (a cone through the network); pointing at a cell names its field (these "
+             "stages are too large to send every cell's field with the picture). ")
+    return point + "Padding is never lit: it is zeros, not part of the image."
 
 
 def studio_field_section(state, trace, image: np.ndarray) -> None:
@@ -257,8 +296,8 @@ def model_cone_section(network, values: Sequence[np.ndarray], inspected: int) ->
     st.subheader("What a cell sees: its receptive field")
     st.caption(f"The field of cell ({row_n}, {col_n}) of stage {stage_n}, along every path of the graph: "
                "the cells that feed it are lit on the input and on the stages between that change what a cell sees "
-               "(convolutions, poolings, pads). Click any cell to follow it; hover to read its field. "
-               "Padding is never lit.")
+               "(convolutions, poolings, pads).")
+    caption = st.empty()
     box = boxes[chosen[0]][chosen[1], chosen[2]]
     pixels = int(masks[0].sum())
     if sum(sizes[n][0] * sizes[n][1] for n in panels) <= MAX_MODEL_CONE_CELLS:
@@ -268,9 +307,8 @@ def model_cone_section(network, values: Sequence[np.ndarray], inspected: int) ->
                   for n in panels]
         fig = cone_figure(tensors, [masks[n] for n in panels], titles, chosen=(panels.index(chosen[0]), *chosen[1:]),
                           boxes=[boxes[n] for n in panels], ids=panels, width_px=FIGURE_PX)
-        chart = f"{MODEL_FIELD}_chart"
-        st.plotly_chart(fig, key=chart, on_select=lambda: _on_click(chart, MODEL_FIELD), selection_mode="points",
-                        config={"displayModeBar": False, "scrollZoom": False})
+        lights = draw_cone(fig, sizes, reads, panels, chart=f"{MODEL_FIELD}_chart", key=MODEL_FIELD)
+        caption.caption(_cone_caption(lights))
     else:
         st.info(f"The input has {sizes[0][0] * sizes[0][1]:,} pixels, too many to draw as clickable cells "
                 f"(up to {MAX_MODEL_CONE_CELLS:,}); the field is given in numbers.")
