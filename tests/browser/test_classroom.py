@@ -232,6 +232,10 @@ def test_axe_finds_no_serious_or_critical_violation(page: Page, app_url: str, pa
     found = violations(page)
     if path.startswith("/studio"):
         found += [f"player: {v}" for v in violations(player(page))]
+    else:  # the receptive-field cone is drawn in a frame of its own
+        cones = [f for f in page.frames if "cone_chart" in f.url]
+        assert cones, "no cone of receptive fields on the page"
+        found += [f"cone: {v}" for v in violations(cones[0])]
     assert found == [], "\n".join(found)
 
 
