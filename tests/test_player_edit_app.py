@@ -64,3 +64,31 @@ def test_after_an_edit_a_large_animation_is_sent_light_then_whole() -> None:
     assert state(at).bank[0, 0, 0, 2] == 3
     player_sends(at, complete=True)
     assert not player(at)["partial"] and len(player(at)["figure"]["frames"]) == whole
+
+
+def test_a_typed_value_reruns_the_player_the_maps_and_what_follows_them_only() -> None:
+    """The first value typed renames the filter ("... (edited)", in the picker above the player): the whole main
+    area reruns. The next ones rerun the player, the maps and the exports, quiz and code, not the header or the
+    sliding controls between them (AppTest's tree then holds only what the run drew), and all of it follows."""
+    from visualizer import activate, conv2d
+
+    at = run_app()
+    at.session_state["w_code_open"] = True  # the code is drawn only while its section is open
+    player_sends(at, edit={"filter": 0, "channel": 0, "row": 0, "col": 0, "text": "2"})
+    assert at.number_input(key="w_stride") is not None and at.selectbox(key="w_selected") is not None
+    assert "-3" not in " ".join(c.value for c in at.code)
+    player_sends(at, edit={"filter": 0, "channel": 0, "row": 1, "col": 1, "text": "-3"})
+    keys = {getattr(e, "key", None) for kind in ("number_input", "selectbox") for e in at.get(kind)}
+    assert "w_stride" not in keys and "w_selected" not in keys, keys
+    assert "w_activation" in keys  # the maps' own controls were drawn again
+    s = state(at)
+    assert s.bank[0, 0, 0, 0] == 2 and s.bank[0, 1, 1, 0] == -3
+    np.testing.assert_array_equal(np.array(player(at)["kernel"]["values"])[:, :, 0], s.bank[0, :, :, 0])
+    from test_studio_app import heatmaps
+
+    from visualizer.ui.studio_model import working_image
+    want = conv2d(working_image(s), s.bank, s.effective_bias)
+    np.testing.assert_allclose(heatmaps(at, "maps_before")[0], want[:, :, 0], atol=1e-9)
+    np.testing.assert_allclose(heatmaps(at, "maps_after")[0], activate(want, s.activation)[:, :, 0], atol=1e-9)
+    code = " ".join(c.value for c in at.code)
+    assert "-3" in code, "the generated code did not follow the typed value"

@@ -378,6 +378,7 @@ def test_activation_and_pooling_change_the_maps_as_numpy_says() -> None:
     rerun(at)
     assert state(at).activation == "step"
     np.testing.assert_array_equal(heatmaps(at, "maps_after")[1], (raw > 0).astype(float))
+    rerun(at)  # a setting of the maps reruns only them and the player: AppTest's tree then holds only those parts
     at.selectbox(key="w_activation").set_value("none")
     at.number_input(key="w_padding").set_value(1)
     rerun(at)

@@ -32,7 +32,7 @@ from visualizer.trace import ConvTrace
 from .common import CACHE_ENTRIES, CACHE_TTL, cached_trace
 from .family_view import trace_args
 from .player import sliding_player
-from .studio_model import MAIN_FRAGMENT, bump_editors, studio_state
+from .studio_model import MAIN_FRAGMENT, bump_editors, edit_parts, studio_state
 
 PLAYER_KEY = "w_player"
 LIGHT_KEY = "_studio_player_light"  # True after a kernel edit: the next figure carries few frames (see below)
@@ -70,17 +70,24 @@ def _on_player() -> None:
         state.speed_ms = speed
     if value.get("complete") is True:  # the page has shown the light figure and asks for every frame
         st.session_state[LIGHT_KEY] = False
+    names_before = list(state.names)
     refusal = _apply_kernel_change(state, value)
     if refusal:
         st.session_state[PLAYER_NOTICE] = {"id": value.get("seq"), "text": refusal}
     clamp(state)
     st.session_state[LAYOUT_KEY] = {"width": _bucket(value.get("width"), DEFAULT_LAYOUT["width"]),
                                     "avail": _bucket(value.get("avail"), DEFAULT_LAYOUT["avail"])}
-    edited = (value.get("edit") is not None or value.get("preset") is not None) and not refusal
-    if edited or state.speed_ms != speed_before or value.get("presented"):
-        # The maps, the exports and the code follow the kernel and the speed: rerun the whole main area, not
-        # only the player's part (a step alone reruns just that). Entering presentation mode too: only a run of
-        # the main area takes the emptied sidebar's column away in the browser (see player.js, "entering").
+    typed = value.get("edit") is not None and not refusal
+    if typed and state.kind == "standard" and state.names == names_before:
+        # A kernel value: the player, the maps and the exports, quiz and code below follow it; the header and the
+        # sliding controls between them do not (unless the filter's name in the picker became "... (edited)"; and
+        # another kind's views under the sliding controls show the kernel).
+        st.rerun(edit_parts(state.presentation))
+    if typed or (value.get("preset") is not None and not refusal) or state.speed_ms != speed_before or value.get(
+            "presented"):
+        # A preset renames the filter (the picker above the player) and the speed is in the exports: rerun the whole
+        # main area, not only the player's part (a step alone reruns just that). Entering presentation mode too: only
+        # a run of the main area takes the emptied sidebar's column away in the browser (see player.js, "entering").
         st.rerun(MAIN_FRAGMENT)
 
 

@@ -39,12 +39,21 @@ from .heavy import BUSY_MESSAGE, heavy_section
 from .inputs import input_panel
 from .quiz_view import quiz_section
 from .receptive_view import studio_field_section
-from .studio_model import LINK_ERRORS, MAIN_FRAGMENT, bind, bump_editors, studio_state, working_image
+from .studio_model import (
+    BELOW_PART,
+    LINK_ERRORS,
+    MAIN_FRAGMENT,
+    MAPS_PART,
+    PLAYER_PART,
+    bind,
+    bump_editors,
+    studio_state,
+    working_image,
+)
 
 CHANNEL_CHOICES = {1: "Grayscale (1 channel)", 3: "RGB (3 channels)"}
 CHANNEL_NOTE = "_studio_channel_note"
 SHARE_OPEN = "w_share_open"  # the share link's expander: open or closed
-PLAYER_PART = "studio_player"  # the player's fragment inside it: what a step changes
 SIDEBAR_VIEW = "_studio_sidebar_view"  # what the sidebar showed at the last full run (see _sidebar_view)
 
 
@@ -224,23 +233,31 @@ def run_bytes(state: StudioState, image: np.ndarray) -> float:
 @st.fragment(key=MAIN_FRAGMENT)
 def _main() -> None:
     """The main area: header, player, share link, sliding, feature maps, exports, quiz and code. A widget in
-    it (the player's step or kernel edit, the sliding, the activation) reruns this alone."""
+    it (the sliding, the filter picker) reruns this alone."""
     ss = st.session_state
     state = studio_state()
     image = working_image(state)
-    if ss.get(SIDEBAR_VIEW) != _sidebar_view(state, image):
-        st.rerun(scope="app")  # the change shows in the sidebar too: draw the whole page
+    _sidebar_agrees(state, image)
     ss[INPUT_IMAGE] = image  # the network view offers the studio's image
     with heavy_section(run_bytes(state, image)) as granted:  # re-entrant: a full run holds it already
         _main_views(state, image, granted)
 
 
+def _sidebar_agrees(state: StudioState, image: np.ndarray) -> None:
+    """A run of the main area or of one of its parts that would leave the sidebar out of date draws the whole
+    page instead (the sidebar is drawn by full runs only)."""
+    if st.session_state.get(SIDEBAR_VIEW) != _sidebar_view(state, image):
+        st.rerun(scope="app")  # the change shows in the sidebar too: draw the whole page
+
+
 @st.fragment(key=PLAYER_PART)
-def _player_part(image: np.ndarray) -> None:
+def _player_part() -> None:
     """The player, the current cell's field, the share link and the address bar: all that a step changes. A step
     (the player's value without an edit) reruns this alone; a kernel edit, a preset or a new speed reruns the
-    whole main area (``animation_view._on_player`` names it), since the maps, exports and code follow them."""
+    whole main area or the parts it changes (``animation_view._on_player`` names them)."""
     state = studio_state()
+    image = working_image(state)  # not an argument: a fragment run alone would get the image of the last full run
+    _sidebar_agrees(state, image)
     with heavy_section(run_bytes(state, image)) as granted:  # re-entrant: the main area's run holds it already
         if not granted:
             _busy()
@@ -263,7 +280,7 @@ def _player_part(image: np.ndarray) -> None:
 def _main_views(state: StudioState, image: np.ndarray, granted: bool) -> None:
     fits = _header(state, image)
     if fits is not None and granted:
-        _player_part(image)
+        _player_part()
     else:
         if fits is not None:
             _busy()
@@ -273,19 +290,45 @@ def _main_views(state: StudioState, image: np.ndarray, granted: bool) -> None:
     if fits is None or not granted:
         return
     st.subheader("Feature maps")
-    with error_boundary("feature maps"):
-        feature_maps_section(state, image)
-    if state.presentation:
-        return
-    trace = studio_trace(state, image)
-    if trace is not None:
-        with error_boundary("downloads"):
-            downloads(state, trace, state.names[state.selected])
-        with error_boundary("quiz"):
-            quiz_section(trace, state.kind)
-    with error_boundary("code"):
-        code_section(image, state.bank, state.effective_bias, state.stride, state.padding, state.dilation,
-                     kind=state.kind, groups=state.groups)
+    _maps_part()
+    if not state.presentation:
+        _below_part()
+
+
+@st.fragment(key=MAPS_PART)
+def _maps_part() -> None:
+    """The feature maps: their own widgets (activation, resolution, scale, pooling) rerun this alone; a kernel value
+    typed in the player reruns it with the player and the part below."""
+    state = studio_state()
+    image = working_image(state)  # not an argument: a fragment run alone would get the image of the last full run
+    _sidebar_agrees(state, image)
+    with heavy_section(run_bytes(state, image)) as granted:  # re-entrant: the main area's run holds it already
+        if not granted:
+            _busy()
+            return
+        with error_boundary("feature maps"):
+            feature_maps_section(state, image)
+
+
+@st.fragment(key=BELOW_PART)
+def _below_part() -> None:
+    """The downloads, the quiz and the code: all follow the kernel (a typed value reruns this with the player)."""
+    state = studio_state()
+    image = working_image(state)  # not an argument: a fragment run alone would get the image of the last full run
+    _sidebar_agrees(state, image)
+    with heavy_section(run_bytes(state, image)) as granted:
+        if not granted:
+            _busy()
+            return
+        trace = studio_trace(state, image)
+        if trace is not None:
+            with error_boundary("downloads"):
+                downloads(state, trace, state.names[state.selected])
+            with error_boundary("quiz"):
+                quiz_section(trace, state.kind)
+        with error_boundary("code"):
+            code_section(image, state.bank, state.effective_bias, state.stride, state.padding, state.dilation,
+                         kind=state.kind, groups=state.groups)
 
 
 def _busy() -> None:

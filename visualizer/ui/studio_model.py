@@ -24,6 +24,17 @@ LINK_ERRORS = "_studio_link_errors"
 EDITOR_VERSION = "_studio_editor_version"  # bumped when the bank changes outside the grid editors
 
 MAIN_FRAGMENT = "studio_main"  # the studio's main area (ui/studio.py): a callback may ask it to rerun by this key
+# Its parts, each a fragment a callback can name: the player (what a step changes), the feature maps, and the
+# exports, quiz and code below them. A kernel value typed in the player reruns these three, not the header or the
+# sliding controls between them (ui/animation_view.py).
+PLAYER_PART = "studio_player"
+MAPS_PART = "studio_maps"
+BELOW_PART = "studio_below"
+
+
+def edit_parts(presentation: bool) -> list[str]:
+    """The parts of the main area that a kernel value changes, in page order (presentation mode has no exports)."""
+    return [PLAYER_PART, MAPS_PART] if presentation else [PLAYER_PART, MAPS_PART, BELOW_PART]
 
 def studio_state() -> StudioState:
     """This visitor's studio state (made on first use, from the share link if the page was opened with one)."""
@@ -58,11 +69,13 @@ def editor_version() -> int:
 
 
 def bind(key: str, attr: str, *, to_widget: Callable[[Any], Any] = lambda v: v,
-         from_widget: Callable[[Any], Any] = lambda v: v, then: Callable[[StudioState], None] | None = None) -> dict:
+         from_widget: Callable[[Any], Any] = lambda v: v, then: Callable[[StudioState], None] | None = None,
+         rerun: list[str] | None = None) -> dict:
     """Make the widget ``key`` a view of the state's ``attr``: returns ``key`` and ``on_change`` to pass on.
 
     The widget's value is set from the state now (before the widget exists), and written back with
-    ``from_widget`` when the person changes it; ``then`` runs after that (for follow-on changes).
+    ``from_widget`` when the person changes it; ``then`` runs after that (for follow-on changes). ``rerun``: the
+    fragments (by key) a change reruns, instead of the one the widget is in.
     """
     state = studio_state()
     st.session_state[key] = to_widget(getattr(state, attr))
@@ -76,6 +89,8 @@ def bind(key: str, attr: str, *, to_widget: Callable[[Any], Any] = lambda v: v,
         clamp(current)
         if then is not None:
             then(current)
+        if rerun:
+            st.rerun(rerun)
 
     return {"key": key, "on_change": changed}
 
