@@ -67,15 +67,17 @@ def test_after_an_edit_a_large_animation_is_sent_light_then_whole() -> None:
 
 
 def test_a_typed_value_reruns_the_player_the_maps_and_what_follows_them_only() -> None:
-    """The first value typed renames the filter ("... (edited)", in the picker above the player): the whole main
-    area reruns. The next ones rerun the player, the maps and the exports, quiz and code, not the header or the
-    sliding controls between them (AppTest's tree then holds only what the run drew), and all of it follows."""
+    """The first value typed renames the filter ("... (edited)", in the picker above the player): the header reruns
+    too. The next ones rerun the player, the maps and the exports, quiz and code only, never the sliding controls
+    (AppTest's tree then holds only what the run drew), and all of it follows."""
     from visualizer import activate, conv2d
 
     at = run_app()
     at.session_state["w_code_open"] = True  # the code is drawn only while its section is open
     player_sends(at, edit={"filter": 0, "channel": 0, "row": 0, "col": 0, "text": "2"})
-    assert at.number_input(key="w_stride") is not None and at.selectbox(key="w_selected") is not None
+    first = {getattr(e, "key", None) for kind in ("number_input", "selectbox") for e in at.get(kind)}
+    assert "w_selected" in first and "w_stride" not in first, first
+    assert at.selectbox(key="w_selected").options[0] == "1: X (founding example) (edited)"
     assert "-3" not in " ".join(c.value for c in at.code)
     player_sends(at, edit={"filter": 0, "channel": 0, "row": 1, "col": 1, "text": "-3"})
     keys = {getattr(e, "key", None) for kind in ("number_input", "selectbox") for e in at.get(kind)}

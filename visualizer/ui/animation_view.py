@@ -78,11 +78,11 @@ def _on_player() -> None:
     st.session_state[LAYOUT_KEY] = {"width": _bucket(value.get("width"), DEFAULT_LAYOUT["width"]),
                                     "avail": _bucket(value.get("avail"), DEFAULT_LAYOUT["avail"])}
     typed = value.get("edit") is not None and not refusal
-    if typed and state.kind == "standard" and state.names == names_before:
-        # A kernel value: the player, the maps and the exports, quiz and code below follow it; the header and the
-        # sliding controls between them do not (unless the filter's name in the picker became "... (edited)"; and
-        # another kind's views under the sliding controls show the kernel).
-        st.rerun(edit_parts(state.presentation))
+    if typed and state.kind == "standard":
+        # A kernel value: the player, the maps and the exports, quiz and code below follow it, and the header when
+        # the filter's name in its picker became "... (edited)"; the sliding controls do not (another kind's views
+        # there show the kernel: the whole main area reruns for them).
+        st.rerun(edit_parts(state.presentation, renamed=state.names != names_before))
     if typed or (value.get("preset") is not None and not refusal) or state.speed_ms != speed_before or value.get(
             "presented"):
         # A preset renames the filter (the picker above the player) and the speed is in the exports: rerun the whole

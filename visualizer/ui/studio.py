@@ -41,6 +41,7 @@ from .quiz_view import quiz_section
 from .receptive_view import studio_field_section
 from .studio_model import (
     BELOW_PART,
+    HEADER_PART,
     LINK_ERRORS,
     MAIN_FRAGMENT,
     MAPS_PART,
@@ -140,8 +141,13 @@ def _preview(state: StudioState) -> None:
              alt=f"The animation's input image, {h} by {w} pixels")
 
 
-def _header(state: StudioState, image: np.ndarray) -> tuple[int, int] | None:
-    """Title, one sentence, the layer's shapes, the filter picker and the presentation switch."""
+@st.fragment(key=HEADER_PART)
+def _header() -> tuple[int, int] | None:
+    """Title, one sentence, the layer's shapes, the filter picker and the presentation switch; the output's size
+    (None: no output with these settings). A fragment, so that a kernel value that renames the filter ("... (edited)"
+    in the picker) reruns it with the player; its own widgets rerun the whole main area."""
+    state = studio_state()
+    image = working_image(state)
     h, w, c = image.shape
     n, kh, kw, _ = state.bank.shape
     try:
@@ -164,10 +170,10 @@ def _header(state: StudioState, image: np.ndarray) -> tuple[int, int] | None:
         title.title("Convolution studio")
     mid.selectbox("Filter to watch", range(n), format_func=lambda i: f"{i + 1}: {plain(state.names[i], 40)}",
                   label_visibility="collapsed" if state.presentation else "visible",
-                  **bind("w_selected", "selected"))
+                  **bind("w_selected", "selected", rerun=[MAIN_FRAGMENT]))
     right.toggle("Presentation mode", help="For a projector: the animation fills the screen; Page Up / Page Down "
                  "or the arrow keys step it. Switch off to get the controls back.",
-                 **bind("w_presentation", "presentation"))
+                 **bind("w_presentation", "presentation", rerun=[MAIN_FRAGMENT]))
     if not state.presentation:
         st.markdown(f"**{shapes}** {source}. A filter slides over the image; each output value is the sum of "
                     "the elementwise products of the filter and the window under it.")
@@ -278,7 +284,7 @@ def _player_part() -> None:
 
 
 def _main_views(state: StudioState, image: np.ndarray, granted: bool) -> None:
-    fits = _header(state, image)
+    fits = _header()
     if fits is not None and granted:
         _player_part()
     else:
