@@ -1033,7 +1033,7 @@ def test_the_player_component_is_a_local_folder_never_a_url():
     # app), not url= (another host).
     calls = [n for n in ast.walk(ast.parse(PLAYER_MODULE.read_text()))
              if isinstance(n, ast.Call) and ast.unparse(n.func).endswith("declare_component")]
-    assert len(calls) == 5  # the player, the static figures, a photo's pictures, the address bar, column width
+    assert len(calls) == 6  # the player, the static figures, a photo's pictures, the address bar, column width, cone
     for call in calls:
         assert {kw.arg for kw in call.keywords} == {"path"}
 

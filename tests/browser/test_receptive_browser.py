@@ -79,6 +79,8 @@ def test_clicking_a_deep_cell_lights_exactly_its_receptive_field(page: Page, app
     assert not _lit(page, 4).any()
     assert page.get_by_text("Cell (0, 2) of stage 3 sees input rows 0–2 and columns 2–4: 9 pixels").count() == 1
     _click_cell(page, 1, 2, 1)  # a first-stage cell: the 3x3 window under it
+    page.get_by_text("Cell (2, 1) of stage 1 sees input rows 2–4 and columns 1–3: 9 pixels").wait_for(
+        timeout=TIMEOUT_MS)  # the app kept the click
     _wait_lit(page, 3, np.zeros((3, 3), dtype=bool))
     np.testing.assert_array_equal(_lit(page, 0), receptive_field((5, 5), FOUNDING[:1], (2, 1)))
     assert page.locator('[data-testid="stException"]').count() == 0

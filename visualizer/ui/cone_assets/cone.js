@@ -117,12 +117,14 @@
     bound = true;
     gd.addEventListener("mousemove", onPointer);
     gd.addEventListener("mouseleave", () => { st.pointer = null; light(null); });
-    gd.on("plotly_click", (event) => {
-      const point = ((event && event.points) || []).find((pt) => Array.isArray(pt.customdata));
-      if (!point) return;
-      const [stage, row, col] = point.customdata;
+    // A click (or a tap) on a cell keeps it: found from the axes as the hover finds it, not from Plotly's click
+    // event, whose points come from its hover state (which a redraw for the hover can have cleared).
+    gd.addEventListener("click", (event) => {
+      const cell = cellAt(event.clientX, event.clientY);
+      if (!cell) return;
+      const [p, row, col] = cell;
       st.seq += 1;
-      send("streamlit:setComponentValue", { value: { stage: stage, row: row, col: col, seq: st.seq },
+      send("streamlit:setComponentValue", { value: { stage: st.args.ids[p], row: row, col: col, seq: st.seq },
                                             dataType: "json" });
     });
   }
