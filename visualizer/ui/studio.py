@@ -18,6 +18,8 @@ filter, presentation mode, a kernel edit while a sidebar editor of its values is
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import urlencode
 
 import numpy as np
@@ -256,18 +258,29 @@ def _sidebar_agrees(state: StudioState, image: np.ndarray) -> None:
         st.rerun(scope="app")  # the change shows in the sidebar too: draw the whole page
 
 
+@contextmanager
+def _part() -> Iterator[tuple[StudioState, np.ndarray, bool]]:
+    """What every part of the main area does first, whether it runs within the main area or alone: the state and the
+    image read afresh (a fragment run alone would otherwise get the image of the last full run as an argument), the
+    whole page drawn instead when the sidebar would be out of date, and the bound on heavy work held (re-entrant:
+    the main area's run holds it already). Yields ``(state, image, granted)``; when not granted, the busy message
+    is shown."""
+    state = studio_state()
+    image = working_image(state)
+    _sidebar_agrees(state, image)
+    with heavy_section(run_bytes(state, image)) as granted:
+        if not granted:
+            _busy()
+        yield state, image, granted
+
+
 @st.fragment(key=PLAYER_PART)
 def _player_part() -> None:
     """The player, the current cell's field, the share link and the address bar: all that a step changes. A step
     (the player's value without an edit) reruns this alone; a kernel edit, a preset or a new speed reruns the
     whole main area or the parts it changes (``animation_view._on_player`` names them)."""
-    state = studio_state()
-    image = working_image(state)  # not an argument: a fragment run alone would get the image of the last full run
-    _sidebar_agrees(state, image)
-    with heavy_section(run_bytes(state, image)) as granted:  # re-entrant: the main area's run holds it already
-        if not granted:
-            _busy()
-        else:
+    with _part() as (state, image, granted):
+        if granted:
             trace = None
             with error_boundary("animation"):
                 trace = animation_section(state, image)
@@ -305,12 +318,8 @@ def _main_views(state: StudioState, image: np.ndarray, granted: bool) -> None:
 def _maps_part() -> None:
     """The feature maps: their own widgets (activation, resolution, scale, pooling) rerun this alone; a kernel value
     typed in the player reruns it with the player and the part below."""
-    state = studio_state()
-    image = working_image(state)  # not an argument: a fragment run alone would get the image of the last full run
-    _sidebar_agrees(state, image)
-    with heavy_section(run_bytes(state, image)) as granted:  # re-entrant: the main area's run holds it already
+    with _part() as (state, image, granted):
         if not granted:
-            _busy()
             return
         with error_boundary("feature maps"):
             feature_maps_section(state, image)
@@ -319,12 +328,8 @@ def _maps_part() -> None:
 @st.fragment(key=BELOW_PART)
 def _below_part() -> None:
     """The downloads, the quiz and the code: all follow the kernel (a typed value reruns this with the player)."""
-    state = studio_state()
-    image = working_image(state)  # not an argument: a fragment run alone would get the image of the last full run
-    _sidebar_agrees(state, image)
-    with heavy_section(run_bytes(state, image)) as granted:
+    with _part() as (state, image, granted):
         if not granted:
-            _busy()
             return
         trace = studio_trace(state, image)
         if trace is not None:
