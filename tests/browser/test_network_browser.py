@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from browser_helpers import PLOTLY_CHART, screenshot, wait_for_app
 from playwright.sync_api import Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 TIMEOUT_MS = 120_000  # the first run imports NumPy, Plotly and the engine; shared CI machines can be slow
 TALL = {"width": 1600, "height": 2600}  # tall enough for the whole inspector in one screenshot
@@ -46,7 +47,13 @@ def _slider_label(page: Page, chart_index: int) -> str:
 
 
 def _play(page: Page, chart_index: int) -> None:
-    page.locator(CHART).nth(chart_index).locator(".updatemenu-button").first.click()
+    button = page.locator(CHART).nth(chart_index).locator(".updatemenu-button").first
+    try:
+        button.click(timeout=15_000)
+    except PlaywrightTimeout:
+        # Once, on a loaded machine, Playwright found the drawn button "not visible" for 30 s (an SVG group whose box
+        # it measured empty): send the click to Plotly's own handler; the test still checks that the animation moved.
+        button.dispatch_event("click")
 
 
 def test_the_founding_chain_renders_as_a_row_of_stages(page: Page, app_url: str) -> None:
