@@ -132,3 +132,96 @@ def test_the_studio_at_its_largest_waits_for_a_slot_and_says_busy_keeping_its_co
     at.run()  # the slot is free: the same session draws its view
     assert heavy.BUSY_MESSAGE not in [w.value for w in at.warning]
     assert any("output [64 x 64 x 32]" in m.value for m in at.markdown)
+
+
+def _arrays_held(function: object) -> list[np.ndarray]:
+    """Every NumPy array a function keeps alive: through its closure, a partial's arguments, and the functions,
+    containers and objects those hold (modules and classes are shared by everyone, not held for a visitor)."""
+    import functools
+    import gc
+    import types
+
+    found, seen, todo = [], set(), [function]
+    while todo:
+        item = todo.pop()
+        if id(item) in seen or isinstance(item, (type, types.ModuleType, str, bytes, int, float)):
+            continue
+        seen.add(id(item))
+        if isinstance(item, np.ndarray):
+            found.append(item)
+            continue
+        if isinstance(item, types.FunctionType):
+            todo.extend(cell.cell_contents for cell in item.__closure__ or ())
+            todo.extend(item.__defaults__ or ())
+            todo.extend(item.__kwdefaults__.values() if item.__kwdefaults__ else ())
+            todo.append(getattr(item, "__wrapped__", None))
+            continue
+        if isinstance(item, functools.partial):
+            todo.extend([item.func, *item.args, *item.keywords.values()])
+            continue
+        todo.extend(gc.get_referents(item))
+    return found
+
+
+def _record_downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:
+    """The functions the page's download buttons leave with Streamlit, by file name, as the page registers them."""
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    kept: dict[str, object] = {}
+    register = MediaFileManager.add_deferred
+
+    def recording(self, data_callable, *args, **kwargs):
+        kept[kwargs.get("file_name")] = data_callable
+        return register(self, data_callable, *args, **kwargs)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", recording)
+    return kept
+
+
+def test_the_studio_s_downloads_keep_their_inputs_not_the_maps_or_the_trace(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Streamlit keeps a download's function for the session's life (two minutes after the page closed): at the
+    largest settings each one holds at most the working image, the maps' source and the filters, never the 17 MB of
+    maps nor the 10 MB trace (ten visitors' sessions kept 168 MB of maps after they had gone)."""
+    from urllib.parse import parse_qs, urlencode
+
+    from visualizer.studio_state import MAX_FILTERS, MAX_KERNEL, MAX_WORKING, StudioState, resize_bank, to_query
+
+    kept = _record_downloads(monkeypatch)
+    state = StudioState(example="Landscape photo (256x256, colour)", channels=3, working_size=MAX_WORKING,
+                        padding=3, maps="full")
+    resize_bank(state, MAX_FILTERS, MAX_KERNEL, MAX_KERNEL)
+    at = AppTest.from_file(APP, default_timeout=120)
+    for key, values in parse_qs(urlencode(to_query(state), safe=",()")).items():
+        at.query_params[key] = values[-1]
+    at.run()
+    assert not at.exception and any("output [64 x 64 x 32]" in m.value for m in at.markdown)
+    assert {"feature_maps.png", "convolution.gif", "convolution.html"} <= set(kept)
+    maps_bytes = 256 * 256 * MAX_FILTERS * 8
+    source = 256 * 256 * 3 * 8  # the full image the maps are computed on
+    for name, function in kept.items():
+        held = sum(a.nbytes for a in {id(a): a for a in _arrays_held(function)}.values())
+        assert held <= source + state.bank.nbytes + 64 * 64 * 3 * 8 + 1024, (name, held)
+        assert held < maps_bytes / 4, name
+
+
+def test_the_downloads_made_later_are_the_maps_and_the_animation_on_the_page(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sheet and the GIF computed when asked for equal those of the maps and trace the page drew."""
+    from visualizer import ACTIVATION_LABELS, activate, conv2d, trace_convolution
+    from visualizer.figures.export import feature_sheet_png
+    from visualizer.figures.gif import animation_gif
+    from visualizer.studio_state import StudioState
+    from visualizer.ui.common import shape_label
+    from visualizer.ui.studio_model import working_image
+
+    kept = _record_downloads(monkeypatch)
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    state = at.session_state["studio_state"]
+    assert isinstance(state, StudioState)
+    image = working_image(state, state.working_size)
+    maps = activate(conv2d(image, state.bank, state.effective_bias), state.activation)
+    titles = [f"{i + 1}: {name}" for i, name in enumerate(state.names)]
+    assert kept["feature_maps.png"]() == feature_sheet_png(
+        maps, titles, title=f"Feature maps after {ACTIVATION_LABELS[state.activation]}, {shape_label(maps.shape)}")
+    trace = trace_convolution(image, state.bank[state.selected], float(state.effective_bias[state.selected]))
+    assert kept["convolution.gif"]() == animation_gif(trace, frame_ms=state.speed_ms)

@@ -243,3 +243,16 @@ def test_trace_refuses_what_conv2d_refuses():
         trace_convolution(np.zeros((2, 2)), np.ones((3, 3)))
     with raises("too large"):
         trace_convolution(np.full((3, 3), 1e308), np.ones((3, 3)))
+
+
+@given(trace_cases())
+def test_a_trace_s_recipe_computes_it_again_array_for_array_holding_only_its_inputs(case):
+    trace = make_trace(case)
+    again = trace.recipe()
+    held = [v for v in (*again.args, *again.keywords.values()) if isinstance(v, np.ndarray)]
+    assert sum(a.nbytes for a in held) == trace.image.nbytes + trace.kernel.nbytes
+    fresh = again()
+    for name in ("image", "padded", "kernel", "windows", "products", "channel_sums", "totals", "positions", "origins"):
+        np.testing.assert_array_equal(getattr(fresh, name), getattr(trace, name), err_msg=name)
+    assert (fresh.bias, fresh.stride, fresh.padding, fresh.dilation, fresh.out_shape) == (
+        trace.bias, trace.stride, trace.padding, trace.dilation, trace.out_shape)

@@ -31,6 +31,7 @@ from visualizer.trace import ConvTrace
 
 from .common import CACHE_ENTRIES, CACHE_TTL, cached_trace
 from .family_view import trace_args
+from .heavy import heavy
 from .player import sliding_player
 from .studio_model import MAIN_FRAGMENT, bump_editors, edit_parts, studio_state
 
@@ -224,10 +225,12 @@ def animation_section(state: StudioState, image: np.ndarray) -> ConvTrace | None
 def downloads(state: StudioState, trace: ConvTrace, name: str) -> None:
     """The animation as a GIF and as one HTML page that plays offline."""
     frame_ms = state.speed_ms
+    # Streamlit keeps a download's function for the session's life: it holds the trace's inputs, not the trace.
+    again, kernel = trace.recipe(), trace.kernel
     c1, c2 = st.columns(2)
     c1.download_button(
         "Download the animation (GIF)",
-        data=lambda: animation_gif(trace, frame_ms=frame_ms),
+        data=heavy(lambda: animation_gif(again(), frame_ms=frame_ms)),
         file_name="convolution.gif",
         mime="image/gif",
         key="download_gif",
@@ -238,8 +241,8 @@ def downloads(state: StudioState, trace: ConvTrace, name: str) -> None:
     )
     c2.download_button(
         "Download the animation (HTML page)",
-        data=lambda: standalone_html(sliding_figure(trace, frame_ms=frame_ms, max_frames=frame_budget(trace.kernel)),
-                                     title=f"Convolution: {name}"),
+        data=heavy(lambda: standalone_html(sliding_figure(again(), frame_ms=frame_ms, max_frames=frame_budget(kernel)),
+                                           title=f"Convolution: {name}")),
         file_name="convolution.html",
         mime="text/html",
         key="download_html",

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 
 import numpy as np
 import streamlit as st
 
-from visualizer import ACTIVATION_LABELS, RELU_VS_STEP, activate, pool2d
+from visualizer import ACTIVATION_LABELS, RELU_VS_STEP, activate, family, pool2d
 from visualizer.figures import feature_maps_figure
 from visualizer.figures.export import feature_sheet_png
 from visualizer.figures.raster import colorize, png_bytes, upscale_for_display
@@ -16,6 +17,7 @@ from visualizer.text import md_text, plotly_text
 
 from .common import cached_conv2d, shape_label
 from .family_view import kind_maps
+from .heavy import heavy_work
 from .photo_view import SCALE_LABELS, Panel, maps_source, photo_maps
 from .player import plotly_figures
 from .studio_model import MAPS_PART, PLAYER_PART, bind, working_image
@@ -84,6 +86,24 @@ def _panels(panels: list[tuple[str, str, np.ndarray]], titles: list[str]) -> Non
     plotly_figures(figures, fig_id="-".join(ids), headings=headings, labels=labels, key="feature_maps")
 
 
+def _sheet_later(state: StudioState, src: np.ndarray, titles: list[str]) -> Callable[[], bytes]:
+    """The maps' PNG sheet, made when it is asked for, from the layer's inputs.
+
+    Streamlit keeps a download's function for as long as the visitor's session lives (two minutes after the page
+    closes): it holds the image the maps are computed on and the filters, not the maps (17 MB for 32 maps of
+    256x256, which ten visitors' sessions kept after they had gone)."""
+    kind, bank, bias, act = state.kind, state.bank.copy(), state.effective_bias, state.activation
+    settings = {"stride": state.stride, "padding": state.padding, "dilation": state.dilation, "groups": state.groups}
+
+    def sheet() -> bytes:
+        with heavy_work():
+            after = activate(family.layer_output(kind, src, bank, bias, **settings), act)
+            return feature_sheet_png(after, titles, title=f"Feature maps after {ACTIVATION_LABELS[act]}, "
+                                     f"{shape_label(after.shape)}")
+
+    return sheet
+
+
 def feature_maps_section(state: StudioState, image: np.ndarray) -> None:
     """The layer's output for every filter: for a photo on the whole photo (the animated region outlined), else on
     the animation image or the full image."""
@@ -139,8 +159,7 @@ def feature_maps_section(state: StudioState, image: np.ndarray) -> None:
 
     st.download_button(
         "Download the feature maps (PNG)",
-        data=lambda: feature_sheet_png(after, titles, title=f"Feature maps after {ACTIVATION_LABELS[act]}, "
-                                       f"{shape_label(after.shape)}"),
+        data=_sheet_later(state, src, titles),
         file_name="feature_maps.png",
         mime="image/png",
         key="download_maps",

@@ -11,10 +11,11 @@ waits for a cache entry that a thread waiting for a slot is computing; it is re-
 
 Memory given back: after the last heavy work in flight ends, glibc's ``malloc_trim`` hands the freed heap to the
 system; glibc keeps at most ``ARENAS`` heaps (``mallopt(M_ARENA_MAX)``, as ``MALLOC_ARENA_MAX`` does), so what one
-of Streamlit's threads freed is not held in an arena of its own; and a janitor thread drops the caches and trims
-once no page is connected (Streamlit drops an entry only when it is looked up after its time-to-live, and nobody
-looks once everyone has gone), so the process returns near its resting size after a class leaves. The semaphore,
-the counters and the janitor hold no visitor's data.
+of Streamlit's threads freed is not held in an arena of its own; every block of a megabyte or more is mapped on its
+own (``M_MMAP_THRESHOLD``), so it goes back to the system the moment it is freed; and a janitor thread drops the
+caches and trims once no page is connected (Streamlit drops an entry only when it is looked up after its time to
+live, and nobody looks once everyone has gone), so the process returns near its resting size after a class leaves.
+The semaphore, the counters and the janitor hold no visitor's data.
 """
 
 from __future__ import annotations
@@ -37,7 +38,16 @@ UNBOUNDED = bool(os.environ.get("CONVVIZ_UNBOUNDED"))
 HEAVY_SLOTS = 10_000 if UNBOUNDED else max(1, int(os.environ.get("CONVVIZ_HEAVY_SLOTS", "1") or 1))
 WAIT_S = 30.0
 ARENAS = 2
-M_ARENA_MAX = -8  # glibc's mallopt parameter number
+M_ARENA_MAX = -8  # glibc's mallopt parameter numbers
+M_MMAP_THRESHOLD = -3
+M_TRIM_THRESHOLD = -1
+# Every block of at least this many bytes (an image, a stack of maps, a trace, a figure's JSON) gets pages of its
+# own from the system and gives them back when it is freed. glibc's default starts at 128 kB but rises to the
+# largest block freed so far (up to 32 MB), after which such blocks come from the heap, where what is freed stays
+# held between the blocks still in use: ten worst-case visitors left 500 MB free but held in the heap, at a peak
+# of 1,013 MB; with the threshold fixed, 80 MB (bench/bench_limits.py --crowd). Fixing it stops the rise.
+MMAP_THRESHOLD = 1 << 20
+TRIM_THRESHOLD = 4 << 20  # the heap's free top is given back past this
 HEAVY_RUN_BYTES = 16e6  # a run that holds more than this at once takes a slot
 TRIM_AFTER_S = 0.05  # work shorter than this frees too little to be worth a trim
 JANITOR_EVERY_S = 30.0
@@ -76,6 +86,8 @@ _LIBC = _libc()
 if _LIBC is not None:
     with contextlib.suppress(AttributeError):
         _LIBC.mallopt(M_ARENA_MAX, ARENAS)
+        _LIBC.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+        _LIBC.mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD)
 
 
 def give_back_memory() -> None:
