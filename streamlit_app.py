@@ -4,9 +4,11 @@ import streamlit as st
 
 from visualizer.ui import learn_page, model_page, network_page, studio
 from visualizer.ui.common import app_icon
+from visualizer.ui.heavy import start_janitor
 
 st.set_page_config(page_title="Convolution Visualizer", page_icon=app_icon(), layout="wide",
                    initial_sidebar_state="auto")
+start_janitor()  # once per process: ends closed pages' sessions when their reconnect time is over, trims memory
 
 # The studio is the home page ("/") and also has its own address ("/studio", shared links use it): a
 # default page answers only at "/", so a hidden twin answers at "/studio". No icons: Streamlit draws them

@@ -225,3 +225,34 @@ def test_the_downloads_made_later_are_the_maps_and_the_animation_on_the_page(mon
         maps, titles, title=f"Feature maps after {ACTIVATION_LABELS[state.activation]}, {shape_label(maps.shape)}")
     trace = trace_convolution(image, state.bank[state.selected], float(state.effective_bias[state.selected]))
     assert kept["convolution.gif"]() == animation_gif(trace, frame_ms=state.speed_ms)
+
+
+def test_closed_pages_sessions_past_their_reconnect_time_are_shut_down(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Streamlit's own store of closed pages' sessions (its TTL cache), as its session manager holds it: the expired
+    ones are shut down (their uploads and downloads released), the one still waiting for its page is kept."""
+    import types
+
+    from streamlit.runtime import Runtime
+    from streamlit.runtime.memory_session_storage import MemorySessionStorage
+
+    class Session:
+        def __init__(self, name: str) -> None:
+            self.id, self.ended = name, False
+
+        def shutdown(self) -> None:
+            self.ended = True
+
+    clock = [0.0]
+    store = MemorySessionStorage(ttl_seconds=120)
+    store._cache._timer = lambda: clock[0]
+    old, recent = Session("old"), Session("recent")
+    store.save(types.SimpleNamespace(session=old))
+    clock[0] = 100.0
+    store.save(types.SimpleNamespace(session=recent))
+    manager = types.SimpleNamespace(_session_storage=store, _storage_lock=threading.Lock())
+    monkeypatch.setattr(Runtime, "instance", classmethod(lambda cls: types.SimpleNamespace(_session_mgr=manager)))
+    assert heavy.end_expired_sessions() == 0  # both can still reconnect
+    clock[0] = 150.0
+    assert heavy.end_expired_sessions() == 1
+    assert old.ended and not recent.ended
+    assert store.get("old") is None and store.get("recent") is not None

@@ -138,6 +138,9 @@ def test_an_uploaded_640x480_jpeg_keeps_its_own_pixels() -> None:
     rerun(at)
     s = state(at)
     assert s.image.shape == (480, 640, 3)
+    decoded = np.asarray(Image.open(io.BytesIO(data)).convert("RGB"), dtype=np.float64) / 255.0
+    np.testing.assert_array_equal(s.image, decoded)  # exactly the decoded pixels, read back from ...
+    assert s._image.dtype == np.uint8 and s._image.nbytes == decoded.nbytes // 8  # ... the levels the session keeps
     args = photo_component(at)
     assert {(t["h"], t["w"]) for t in args["panels"][0]["tiles"]} == {(478, 638)}
     y, x, h, w = photo_region(s)

@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 from visualizer.activations import ACTIVATION_NAMES
 from visualizer.filters import preset_kernel, preset_sizes, random_filters
@@ -610,3 +611,19 @@ def test_a_link_made_from_an_upload_or_drawing_says_the_picture_is_not_in_it(kin
     assert errors == [NOT_IN_LINK[kind]]
     assert opened.input_kind == "example" and opened.stride == 2 and opened.channels == 3
     np.testing.assert_array_equal(opened.bank, state.bank)
+
+
+@given(hnp.arrays(np.float64, hnp.array_shapes(min_dims=3, max_dims=3, min_side=1, max_side=9),
+                  elements=st.one_of(st.floats(0, 1), st.integers(0, 255).map(lambda k: k / 255.0))))
+def test_the_state_reads_back_exactly_the_image_it_was_given_kept_as_levels_when_it_is_made_of_them(image) -> None:
+    """The image is kept as 8-bit levels only when that loses nothing; it reads back equal, read-only."""
+    state = StudioState()
+    state.image = image
+    np.testing.assert_array_equal(state.image, image)
+    assert state.image.dtype == np.float64 and not state.image.flags.writeable
+    made_of_levels = np.array_equal(np.rint(image * 255) / 255.0, image)
+    assert (state._image.dtype == np.uint8) == made_of_levels
+    copy = state.image.copy()
+    copy[0, 0, 0] = 0.5
+    state.image = copy  # a view that changes the image sets a new one
+    assert state.image[0, 0, 0] == 0.5

@@ -28,6 +28,7 @@ import binascii
 import json
 import math
 import re
+import threading
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -99,6 +100,52 @@ def _default_filters(channels: int = 1) -> tuple[np.ndarray, list[str], list[lis
     return np.stack(kernels), names, recipes
 
 
+_read_pixels = threading.local()  # one visitor's run at a time reads its image as floats (see _Pixels)
+
+
+def compact_pixels(image: np.ndarray | None) -> np.ndarray | None:
+    """``image`` as it is kept: its 8-bit levels (uint8) when every value is exactly ``level / 255`` (a decoded
+    photo or an example), else a read-only float64 copy."""
+    if image is None:
+        return None
+    arr = np.array(image, dtype=np.float64)  # the state's own copy, read-only like the levels' floats
+    arr.flags.writeable = False
+    levels = np.rint(arr * 255.0)
+    if arr.size and (levels.min() < 0 or levels.max() > 255):
+        return arr
+    small = levels.astype(np.uint8)
+    return small if np.array_equal(small / 255.0, arr) else arr
+
+
+class _Pixels:
+    """The state's ``image``: read as float64 ``(H, W, 3)`` in [0, 1], kept as 8-bit levels when it is exactly made
+    of them (:func:`compact_pixels`).
+
+    Every visitor's session keeps its picture for as long as it lives, including two minutes after the page closed:
+    a 640x640 photo is 9.8 MB as floats, 1.2 MB as levels, and twenty visitors' photos were 234 MB of a 719 MB peak
+    (bench/bench_limits.py --crowd). The floats are made again on reading, once per script run and thread (a run is
+    one thread), and are read-only: a view that changes the image sets a new one."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.slot = f"_{name}"
+
+    def __get__(self, obj: object, objtype: type | None = None) -> np.ndarray | None:
+        if obj is None:  # the dataclass asks for the default
+            return None
+        kept = obj.__dict__.get(self.slot)
+        if kept is None or kept.dtype != np.uint8:
+            return kept
+        memo = getattr(_read_pixels, "memo", None)
+        if memo is None or memo[0] is not kept:
+            floats = kept / 255.0
+            floats.flags.writeable = False
+            memo = _read_pixels.memo = (kept, floats)
+        return memo[1]
+
+    def __set__(self, obj: object, value: np.ndarray | None) -> None:
+        obj.__dict__[self.slot] = compact_pixels(value)
+
+
 @dataclass
 class StudioState:
     """Everything the studio shows, for one visitor.
@@ -121,7 +168,7 @@ class StudioState:
 
     source: str = "example"
     example: str = field(default_factory=lambda: example_names()[0])
-    image: np.ndarray | None = None
+    image: np.ndarray | None = _Pixels()  # type: ignore[assignment]  # kept compact, read as floats
     input_name: str = field(default_factory=lambda: example_names()[0])
     input_kind: str = "example"
     channels: int = 1

@@ -106,9 +106,33 @@ def _connected_sessions() -> int | None:
         return None
 
 
+def end_expired_sessions() -> int:
+    """Shut down the closed pages' sessions whose time to reconnect is over; how many were ended.
+
+    Streamlit keeps a closed page's session for ``server.disconnectedSessionTTL`` (2 minutes) so that a page that
+    reconnects finds it, but it takes an expired one out of its store only when the store is next written, and it
+    never shuts it down: the session's state, its uploads (held by the runtime's upload manager, by session) and its
+    downloads' functions stayed in the process for good once a class had left. This does what Streamlit does for a
+    session that cannot be resumed (``AppSession.shutdown``), for the expired ones only."""
+    try:
+        from streamlit.runtime import Runtime
+
+        manager = Runtime.instance()._session_mgr  # noqa: SLF001 - no public way to end expired sessions
+        store, lock = manager._session_storage._cache, manager._storage_lock  # noqa: SLF001
+    except Exception:  # noqa: BLE001 - no runtime (tests, scripts) or another Streamlit
+        return 0
+    with lock:  # the store is not thread-safe: Streamlit writes it under this lock
+        expired = store.expire()
+    for _, info in expired:
+        with contextlib.suppress(Exception):  # one session's shutdown going wrong must not stop the others
+            info.session.shutdown()
+    return len(expired)
+
+
 def _janitor() -> None:
-    """When every page has gone, drop the caches (their entries are visitors' images and figures) and give the
-    memory back; again a few times while Streamlit ends the disconnected sessions (after 2 minutes)."""
+    """Shut down the closed pages' sessions once they can no longer reconnect; when every page has gone, drop the
+    caches (their entries are visitors' images and figures) and give the memory back, again a few times while the
+    closed pages' sessions end (after 2 minutes)."""
     import gc
 
     import streamlit as st
@@ -116,6 +140,9 @@ def _janitor() -> None:
     rounds_left = 0
     while True:
         time.sleep(JANITOR_EVERY_S)
+        if end_expired_sessions():
+            gc.collect()
+            give_back_memory()
         connected = _connected_sessions()
         if connected is None:
             continue
