@@ -256,3 +256,32 @@ def test_closed_pages_sessions_past_their_reconnect_time_are_shut_down(monkeypat
     assert heavy.end_expired_sessions() == 1
     assert old.ended and not recent.ended
     assert store.get("old") is None and store.get("recent") is not None
+
+
+def test_a_photo_s_sheet_made_later_is_its_maps_and_keeps_only_the_state_s_compact_picture(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An uploaded photo's maps are computed on the photo itself: the download holds the state's 8-bit picture (no
+    float copy of it) and makes exactly the sheet of the maps the page drew."""
+    from test_photo_path import photo_jpeg
+    from test_studio_app import rerun, run_app, state
+
+    from visualizer import ACTIVATION_LABELS, activate, conv2d
+    from visualizer.figures.export import feature_sheet_png
+    from visualizer.ui.common import shape_label
+    from visualizer.ui.inputs import accept_upload
+    from visualizer.ui.photo_view import maps_source
+
+    kept = _record_downloads(monkeypatch)
+    at = run_app()
+    assert accept_upload(state(at), "holiday.jpg", photo_jpeg()) is None
+    rerun(at)
+    s = state(at)
+    source, factor = maps_source(s)
+    assert factor == 1.0 and source.shape[:2] == (480, 640)  # the maps are the photo's own pixels
+    held = {id(a): a for a in _arrays_held(kept["feature_maps.png"])}.values()
+    assert sum(a.nbytes for a in held) <= s._image.nbytes + s.bank.nbytes * 2 + 4096
+    maps = activate(conv2d(source, s.bank, s.effective_bias), s.activation)
+    titles = [f"{i + 1}: {name}" for i, name in enumerate(s.names)]
+    assert kept["feature_maps.png"]() == feature_sheet_png(
+        maps, titles, title=f"Feature maps after {ACTIVATION_LABELS[s.activation]}, {shape_label(maps.shape)}")

@@ -25,12 +25,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import json
 import math
 import re
 import threading
 import zlib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields, replace
 from functools import lru_cache
 
@@ -144,6 +145,16 @@ class _Pixels:
 
     def __set__(self, obj: object, value: np.ndarray | None) -> None:
         obj.__dict__[self.slot] = compact_pixels(value)
+
+
+@contextlib.contextmanager
+def reading_pixels() -> Iterator[None]:
+    """Read states' images in this block, then drop the floats this thread made of them: for work outside a script
+    run (a download made later runs in one of Streamlit's long-lived threads, which would keep them)."""
+    try:
+        yield
+    finally:
+        _read_pixels.memo = None
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 from collections.abc import Callable
 
@@ -12,7 +13,7 @@ from visualizer import ACTIVATION_LABELS, RELU_VS_STEP, activate, family, pool2d
 from visualizer.figures import feature_maps_figure
 from visualizer.figures.export import feature_sheet_png
 from visualizer.figures.raster import colorize, png_bytes, upscale_for_display
-from visualizer.studio_state import MAX_PICTURE_SIDE, StudioState, is_photo
+from visualizer.studio_state import MAX_PICTURE_SIDE, StudioState, is_photo, reading_pixels
 from visualizer.text import md_text, plotly_text
 
 from .common import cached_conv2d, shape_label
@@ -90,14 +91,18 @@ def _sheet_later(state: StudioState, src: np.ndarray, titles: list[str]) -> Call
     """The maps' PNG sheet, made when it is asked for, from the layer's inputs.
 
     Streamlit keeps a download's function for as long as the visitor's session lives (two minutes after the page
-    closes): it holds the image the maps are computed on and the filters, not the maps (17 MB for 32 maps of
-    256x256, which ten visitors' sessions kept after they had gone)."""
+    closes): it holds the filters and the image the maps are computed on, never the maps (17 MB for 32 maps of
+    256x256, which ten visitors' sessions kept after they had gone). For a photo that image is the photo itself (up
+    to 9.8 MB as floats), so it holds the state's own compact picture instead and takes the image from it again."""
     kind, bank, bias, act = state.kind, state.bank.copy(), state.effective_bias, state.activation
     settings = {"stride": state.stride, "padding": state.padding, "dilation": state.dilation, "groups": state.groups}
+    snapshot = copy.copy(state) if is_photo(state) else None  # shares the state's picture, not a copy of it
+    small = None if snapshot is not None else src
 
     def sheet() -> bytes:
-        with heavy_work():
-            after = activate(family.layer_output(kind, src, bank, bias, **settings), act)
+        with heavy_work(), reading_pixels():
+            image = maps_source(snapshot)[0] if snapshot is not None else small
+            after = activate(family.layer_output(kind, image, bank, bias, **settings), act)
             return feature_sheet_png(after, titles, title=f"Feature maps after {ACTIVATION_LABELS[act]}, "
                                      f"{shape_label(after.shape)}")
 
