@@ -257,6 +257,22 @@ def test_shrinking_averages_the_pixels_it_merges():
     np.testing.assert_allclose(out[:, :, 0], [[0.0, 1.0], [0.4, 0.2]], atol=1e-6)
 
 
+def test_an_8_bit_photo_shrunk_keeps_8_bit_values_each_the_nearest_level_of_the_exact_average():
+    """A 1000x750 photo-like RGB JPEG shrunk to 640: every value is some k / 255 (so the studio keeps the photo as
+    8-bit levels), within half a level of the area average that :func:`resize_image` computes from the decoded
+    pixels."""
+    rng = np.random.default_rng(3)
+    y, x = np.mgrid[0:750, 0:1000] / 750.0
+    pixels = np.clip(np.stack([x, y, (x + y) / 2], axis=2) * 200 + rng.normal(0, 20, (750, 1000, 3)), 0, 255)
+    data = encode(Image.fromarray(pixels.astype(np.uint8), "RGB"), "JPEG", quality=90)
+    out = load_image(data, channels=3, max_side=640)
+    assert out.shape == (480, 640, 3)
+    np.testing.assert_array_equal(np.rint(out * 255) / 255.0, out)
+    decoded = np.asarray(Image.open(io.BytesIO(data)).convert("RGB"), dtype=np.float64) / 255.0
+    average = resize_image(decoded, 640)
+    assert np.abs(out - average).max() <= 0.5 / 255 + 1e-6
+
+
 def test_small_images_are_never_enlarged():
     assert load_image(encode(gray(np.zeros((3, 7))), "PNG"), max_side=1024).shape == (3, 7, 1)
 

@@ -55,7 +55,8 @@ def load_image(data: bytes, *, channels: int = 1, max_side: int = MAX_SIDE) -> n
     Inputs:
     - data: the file's bytes (PNG, JPEG, GIF, BMP, WebP, TIFF, or any format Pillow reads).
     - channels: 1 (grayscale, BT.601 luma) or 3 (RGB).
-    - max_side: the longer side is shrunk to at most this, keeping the aspect ratio.
+    - max_side: the longer side is shrunk to at most this, keeping the aspect ratio; an 8-bit picture shrunk
+      keeps 8-bit values (each value the nearest ``level / 255``).
     EXIF orientation is applied, transparency is composited on white, palette, CMYK, 16-bit and
     float images are converted, and an animation gives its first frame.
     Raises :class:`ImageError` for anything that is not a usable image.
@@ -98,7 +99,10 @@ def load_image(data: bytes, *, channels: int = 1, max_side: int = MAX_SIDE) -> n
         raise ImageError(
             "the image file is damaged or incomplete (it may be truncated); try saving it again"
         ) from None
+    eight_bit = bool(np.array_equal(np.rint(arr * 255.0) / 255.0, arr))
     arr = resize_image(arr, max_side)
+    if eight_bit:  # an 8-bit picture, shrunk, stays one (as an image editor saves it): each value its nearest level
+        arr = np.rint(arr * 255.0) / 255.0
     return to_channels(arr, channels)
 
 
