@@ -727,6 +727,29 @@ def test_presentation_writes_the_founding_example_large(founding):
     assert max(d["textfont"]["size"] for d in _value_heatmaps(normal)) < 28
 
 
+def test_on_a_projector_the_caption_and_sum_grow_into_the_height_the_panels_leave(founding, monkeypatch):
+    """At 1920x1000 the four panels are as wide as the screen allows: the height under them is taken by a larger
+    caption and sum, on as many lines as at the mode's own sizes, with the panels as large as before."""
+    def sizes_and_lines(fig):
+        annotations = fig["layout"]["annotations"]
+        return annotations[0]["font"]["size"], annotations[1]["font"]["size"], annotations[0]["text"].count("<br>"), \
+            annotations[1]["text"].count("<br>")
+
+    grown = sliding_figure(founding, presentation=True, controls=False, width_px=1888, height=1000)
+    monkeypatch.setattr(style, "PRESENT_GROW", 1.0)
+    plain = sliding_figure(founding, presentation=True, controls=False, width_px=1888, height=1000)
+    eq, cap, eq_lines, cap_lines = sizes_and_lines(grown)
+    eq0, cap0, eq_lines0, cap_lines0 = sizes_and_lines(plain)
+    assert (eq0, cap0) == (style.PRESENT_EQUATION_SIZE, style.PRESENT_CAPTION_SIZE)
+    assert eq > 1.2 * eq0 and cap > 1.2 * cap0 and (eq_lines, cap_lines) == (eq_lines0, cap_lines0)
+    assert grown["layout"]["height"] == plain["layout"]["height"] == 1000
+    for axis in ("xaxis", "yaxis"):  # the input panel keeps its size (its domain's share of the same figure)
+        width = [f["layout"][axis]["domain"][1] - f["layout"][axis]["domain"][0] for f in (grown, plain)]
+        assert width[0] == pytest.approx(width[1], rel=1e-3)
+    small = sliding_figure(founding, presentation=True, controls=False, width_px=1334, height=560)
+    assert small["layout"]["annotations"][0]["font"]["size"] == style.PRESENT_EQUATION_SIZE  # no room: as it was
+
+
 def test_grids_too_fine_for_numbers_show_colour_alone(big):
     fig = sliding_figure(big, show_values=True, controls=False, max_frames=10)
     names = {d["name"] for d in _value_heatmaps(fig)}

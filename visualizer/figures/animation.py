@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import math
 import operator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -530,20 +530,29 @@ def sliding_figure(
     usable = usable_px(width_px)
     steps = frame_steps(trace.steps, step, max_frames, dense_frames)
     shown = sorted(set(steps) | {step})
-    eq_em = usable / sizes.equation
     operands = _Operands(trace)
-    texts = {s: "<br>".join(equation_lines(trace, s, names, eq_em, operands, not sizes.phone))
-             for s in shown}
-    captions = {s: step_caption(trace, s, usable / sizes.caption) for s in shown}
-    plan = plan_layout(
-        trace,
-        sizes,
-        width_px=width_px,
-        height=height,
-        equation_lines_count=max(t.count("<br>") + 1 for t in texts.values()),
-        caption_lines=max(t.count("<br>") + 1 for t in captions.values()),
-        controls=controls,
-    )
+
+    def planned(sizes: Sizes) -> tuple[Plan, dict[int, str], dict[int, str]]:
+        texts = {s: "<br>".join(equation_lines(trace, s, names, usable / sizes.equation, operands, not sizes.phone))
+                 for s in shown}
+        captions = {s: step_caption(trace, s, usable / sizes.caption) for s in shown}
+        equation_lines_count, caption_lines = _line_counts(texts, captions)
+        plan = plan_layout(trace, sizes, width_px=width_px, height=height, equation_lines_count=equation_lines_count,
+                           caption_lines=caption_lines, controls=controls)
+        return plan, texts, captions
+
+    plan, texts, captions = planned(sizes)
+    if presentation and height is not None and not sizes.phone and plan.spare_px > 0:
+        # On a projector the panels are as wide as the screen allows and height is left under them: the step's
+        # caption and its sum take it, written larger (up to PRESENT_GROW times) on as many lines as before, while
+        # the panels keep their size.
+        lines = _line_counts(texts, captions)
+        for grow in np.linspace(style.PRESENT_GROW, 1.0, 7)[:-1]:
+            larger = replace(sizes, equation=round(sizes.equation * grow), caption=round(sizes.caption * grow))
+            candidate = planned(larger)
+            if candidate[0].row_px >= plan.row_px - 0.5 and _line_counts(*candidate[1:]) == lines:
+                sizes, (plan, texts, captions) = larger, candidate
+                break
     layout = base_layout(plan.height, {"l": style.SIDE_MARGIN_PX, "r": style.SIDE_MARGIN_PX, "t": plan.title_px,
                                        "b": plan.bottom})
     layout["clickmode"] = "event+select"
@@ -568,6 +577,11 @@ def sliding_figure(
             font_size=sizes.control,
         )
     return {"data": data, "layout": layout, "frames": _frames(trace, steps, texts, captions, product_traces)}
+
+
+def _line_counts(texts: dict[int, str], captions: dict[int, str]) -> tuple[int, int]:
+    """How many lines the longest sum and the longest caption take."""
+    return max(t.count("<br>") + 1 for t in texts.values()), max(t.count("<br>") + 1 for t in captions.values())
 
 
 def _axes(trace: ConvTrace, plan: Plan, sizes: Sizes, data: list[dict]) -> dict:

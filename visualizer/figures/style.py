@@ -65,6 +65,7 @@ PRESENT_MAX_VALUE_FONT = 48
 PRESENT_TITLE_SIZE = 30
 PRESENT_EQUATION_SIZE = 30
 PRESENT_CAPTION_SIZE = 28
+PRESENT_GROW = 1.6  # the caption and the sum may grow this much into height the panels leave on a projector
 PRESENT_CONTROL_FONT_SIZE = 24
 PRESENT_TICK_SIZE = 18
 PRESENT_MAX_CELL_PX = 170  # cells may grow this big on a projector
