@@ -22,6 +22,11 @@ from studio_helpers import (
     share_params,
 )
 
+from visualizer import ACTIVATION_LABELS, activate, conv2d, load_image, to_channels
+from visualizer.figures.export import feature_sheet_png
+from visualizer.studio_state import MAX_PICTURE_SIDE, StudioState
+from visualizer.ui.common import shape_label
+
 PHOTO = "Landscape photo (256x256, colour)"
 REGION = re.compile(r"rows (\d+)-(\d+), columns (\d+)-(\d+) of (\d+)x(\d+)")
 
@@ -100,3 +105,14 @@ def test_a_640x480_jpeg_keeps_its_own_pixels(page: Page, app_url: str) -> None:
     assert sizes and all(s == [478, 638] for s in sizes)
     assert len(input_cell_texts(page)) >= 36
     assert_no_exception(page)
+    # The maps' sheet is made when asked for, in one of the server's own threads, from the session's compact photo:
+    # exactly the sheet of the engine's maps of the decoded upload (the studio's default filters, grayscale).
+    with page.expect_download(timeout=UI_TIMEOUT_MS) as sheet:
+        page.locator(MAIN).get_by_role("button", name="Download the feature maps (PNG)").click()
+    state = StudioState()
+    photo = to_channels(load_image(buf.getvalue(), channels=3, max_side=MAX_PICTURE_SIDE), state.channels)
+    maps = activate(conv2d(photo, state.bank, state.effective_bias), state.activation)
+    titles = [f"{i + 1}: {name}" for i, name in enumerate(state.names)]
+    want = feature_sheet_png(maps, titles, title=f"Feature maps after {ACTIVATION_LABELS[state.activation]}, "
+                             f"{shape_label(maps.shape)}")
+    assert open(sheet.value.path(), "rb").read() == want
