@@ -123,7 +123,7 @@ class _Pixels:
     of them (:func:`compact_pixels`).
 
     Every visitor's session keeps its picture for as long as it lives, including two minutes after the page closed:
-    a 640x640 photo is 9.8 MB as floats, 1.2 MB as levels, and twenty visitors' photos were 234 MB of a 719 MB peak
+    a 640x640 photo is 9.8 MB as floats, 1.2 MB as levels, and twenty visitors' photos were 205 MB of a 717 MB peak
     (bench/bench_limits.py --crowd). The floats are made again on reading, once per script run and thread (a run is
     one thread), and are read-only: a view that changes the image sets a new one."""
 
