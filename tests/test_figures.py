@@ -437,18 +437,23 @@ def test_colour_ranges_are_fixed_and_cover_every_frame(request, name):
 
 @pytest.mark.parametrize("name", ALL + ["big"])
 def test_click_targets_map_every_output_cell_to_its_step(request, name):
+    """The output heatmap is the clickable trace (last): each cell carries its step, 0-based and as shown."""
     trace = _trace(request, name)
     fig = sliding_figure(trace)
     clicks = fig["data"][-1]
-    assert clicks["type"] == "scatter" and clicks["mode"] == "markers"
-    assert clicks["marker"]["opacity"] == 0  # invisible, still hoverable and clickable
-    cells = list(zip(clicks["y"], clicks["x"], clicks["customdata"], strict=True))
-    assert len(cells) == trace.steps
-    assert sorted(c[2] for c in cells) == list(range(trace.steps))
-    for y, x, step in cells:
-        assert trace.step_of(y, x) == step
-    output = next(t for t in fig["data"] if t.get("name") == "output")
-    assert (clicks["xaxis"], clicks["yaxis"]) == (output["xaxis"], output["yaxis"])
+    assert clicks["type"] == "heatmap" and clicks["name"] == "output"
+    assert "%{customdata[1]}" in clicks["hovertemplate"]
+    ho, wo = trace.out_shape
+    grid = clicks["customdata"]
+    assert len(grid) == ho and all(len(row) == wo for row in grid)
+    steps = []
+    for y in range(ho):
+        for x in range(wo):
+            step, shown = grid[y][x]
+            assert trace.step_of(y, x) == step and shown == step + 1
+            steps.append(step)
+    assert sorted(steps) == list(range(trace.steps))
+    assert not any(t["type"] == "scatter" and t.get("customdata") for t in fig["data"])  # no marker per cell
     last = len(fig["data"]) - 1
     assert all(last not in f["traces"] for f in fig["frames"])
     assert all(d["type"] == "heatmap" for f in fig["frames"] for d in f["data"])

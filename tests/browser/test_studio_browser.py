@@ -41,44 +41,48 @@ FIRST_SCREEN = {"width": 1366, "height": 768}
 
 # What the figure shows now: its layout shapes (window outline, output cover) as drawn SVG paths, and how many
 # output cells are visible. The output heatmap is drawn whole and a filled shape covers the cells still to come,
-# so a cell counts as shown when the centre of its click marker (the scatter with customdata) is in no filled shape.
+# so a cell counts as shown when its centre is in no filled shape. The output heatmap is the trace whose
+# ``customdata`` holds each cell's step (``[step, step + 1]``).
+CELLS_JS = """(gd) => {
+    const t = gd._fullData.find((d) => d.type === 'heatmap' && d.customdata);
+    if (!t) return null;
+    const cells = [];
+    t.customdata.forEach((row, y) => row.forEach((c, x) => { if (c) cells.push({x, y, step: c[0]}); }));
+    return {xaxis: t.xaxis, yaxis: t.yaxis, cells};
+}"""
 GRAPH_STATE_JS = """() => {
     const gd = document.getElementById('plot');
     const fl = gd._fullLayout;
-    const cells = gd._fullData.find((t) => t.type === 'scatter' && t.customdata);
+    const out = (""" + CELLS_JS + """)(gd);
     let shown = null;
-    if (cells) {
-        const xa = fl['xaxis' + cells.xaxis.slice(1)];
-        const ya = fl['yaxis' + cells.yaxis.slice(1)];
+    if (out) {
+        const xa = fl['xaxis' + out.xaxis.slice(1)];
+        const ya = fl['yaxis' + out.yaxis.slice(1)];
         const covers = fl.shapes
             .map((s, i) => ({s, i}))
-            .filter(({s}) => s.xref === cells.xaxis && s.fillcolor && !/rgba\\(.*,\\s*0\\)$/.test(s.fillcolor))
+            .filter(({s}) => s.xref === out.xaxis && s.fillcolor && !/rgba\\(.*,\\s*0\\)$/.test(s.fillcolor))
             .map(({i}) => gd.querySelector(`g.shapelayer path[data-index="${i}"]`))
             .filter((p) => p !== null);
         shown = 0;
-        for (let k = 0; k < cells.x.length; k++) {
-            const point = new DOMPoint(xa._offset + xa.l2p(cells.x[k]), ya._offset + ya.l2p(cells.y[k]));
+        for (const c of out.cells) {
+            const point = new DOMPoint(xa._offset + xa.l2p(c.x), ya._offset + ya.l2p(c.y));
             if (!covers.some((p) => p.isPointInFill(point))) shown++;
         }
     }
     return {paths: [...gd.querySelectorAll('g.shapelayer path')].map((p) => p.getAttribute('d')), shown};
 }"""
 
-# Coordinates, in the player's frame, of the clickable marker of output step `step`.
+# Coordinates, in the player's frame, of the centre of the output cell that step `step` computes.
 OUTPUT_CELL_JS = """(step) => {
     const gd = document.getElementById('plot');
     const fl = gd._fullLayout;
     const box = gd.getBoundingClientRect();
-    const stepOf = (c) => (Array.isArray(c) || ArrayBuffer.isView(c) ? c[0] : c);
-    for (const t of gd._fullData) {
-        if (t.type !== 'scatter' || !t.customdata) continue;
-        const k = [...t.customdata].findIndex((c) => stepOf(c) === step);
-        if (k < 0) continue;
-        const xa = fl['xaxis' + t.xaxis.slice(1)];
-        const ya = fl['yaxis' + t.yaxis.slice(1)];
-        return {x: box.left + xa._offset + xa.l2p(xa.d2l(t.x[k])), y: box.top + ya._offset + ya.l2p(ya.d2l(t.y[k]))};
-    }
-    return null;
+    const out = (""" + CELLS_JS + """)(gd);
+    const c = out && out.cells.find((cell) => cell.step === step);
+    if (!c) return null;
+    const xa = fl['xaxis' + out.xaxis.slice(1)];
+    const ya = fl['yaxis' + out.yaxis.slice(1)];
+    return {x: box.left + xa._offset + xa.l2p(c.x), y: box.top + ya._offset + ya.l2p(c.y)};
 }"""
 
 
@@ -162,7 +166,7 @@ def test_clicking_an_output_cell_jumps_to_its_step(page: Page, app_url: str) -> 
     open_app(page, app_url)
     frame = player(page)
     point = frame.evaluate(OUTPUT_CELL_JS, 8)  # the last step makes output cell (2, 2)
-    assert point is not None, "no clickable output-cell marker (scatter with customdata) in the figure"
+    assert point is not None, "no clickable output cell (the output heatmap's customdata) in the figure"
     origin = page.locator('iframe[title*="sliding_player"]').bounding_box()
     assert origin is not None
     page.mouse.click(origin["x"] + point["x"], origin["y"] + point["y"])

@@ -31,9 +31,10 @@ Controls. ``controls=True``: Plotly's own Play / Pause on a row of their own, an
 label under them (the standalone HTML export). ``controls=False``: neither, and no room for them: the
 page draws its own.
 
-Clicking an output cell: an invisible scatter marker sits on every output cell (it is never part of a
-frame: a scatter animated over a heatmap makes the heatmap vanish) with ``customdata`` = the step that
-computes the cell.
+Clicking an output cell: the output heatmap (drawn whole, never part of a frame) carries ``customdata`` =
+``[step, step + 1]`` per cell: the step that computes it, and that step as the page counts it. (It used to be
+an invisible scatter marker per cell: Plotly styles every marker on its own, so a 62x62 output took 300 ms of
+every redraw; a heatmap is one picture.)
 """
 
 from __future__ import annotations
@@ -523,7 +524,7 @@ def sliding_figure(
     - dense_frames: when frames are thinned, every step within this many of ``step`` still gets a frame.
     Returns a figure dict: ``data``, ``layout`` (``annotations[0]`` the sum, ``[1]`` the step caption; with
     ``controls``, Play / Pause ``updatemenus`` and a ``sliders`` entry), ``frames`` named by step. The
-    last trace is the clickable scatter over the output cells, ``customdata`` = step.
+    last trace is the output heatmap, clickable: ``customdata`` = ``[step, step + 1]`` per cell.
     """
     step, names = _check_args(trace, step, frame_ms, channel_labels)
     sizes = Sizes.of(presentation, width_px)
@@ -710,14 +711,16 @@ def _output_panel(
     o_lo, o_hi = symmetric_range(trace.totals)
     out_fit = _fit(trace.totals, plan.out_cell, max(ho, wo), sizes, auto_show_values(ho, wo, show_values))
     titles.append(_title([f"output {ho}x{wo}", "output", "out"], plan.x_domains[-1], plan.out_y[1], plan, sizes))
-    data.append(heatmap(trace.output, out_k, zmin=o_lo, zmax=o_hi, colorscale=style.DIVERGING, fit=out_fit,
-                        name="output", hovertemplate="output<br>row %{y}, column %{x}: %{z:.4~f}<extra></extra>"))
+    output = heatmap(trace.output, out_k, zmin=o_lo, zmax=o_hi, colorscale=style.DIVERGING, fit=out_fit,
+                     name="output", hovertemplate="output<br>row %{y}, column %{x}: %{z:.4~f}<br>"
+                     "click: show step %{customdata[1]}<extra></extra>")
+    output["customdata"] = _cell_steps(trace)
     animated.append({"type": "path", "xref": xo, "yref": yo, "path": cover_path(trace, step),
                      "fillcolor": style.BACKGROUND, "line": {"width": 0}, "layer": "above"})
     animated.append({"type": "path", "xref": xo, "yref": yo, "path": cell_path(trace, step),
                      "line": {"color": style.HIGHLIGHT, "width": style.HIGHLIGHT_WIDTH}, "fillcolor": "rgba(0,0,0,0)"})
     static.append(_frame_rect(xo, yo, -0.5, wo - 0.5, -0.5, ho - 0.5, style.OUTPUT_BORDER, 1, "solid"))
-    data.append(_click_targets(trace, out_k, plan.out_cell))
+    data.append(output)  # last: the clickable trace
 
 
 def _frames(
@@ -801,26 +804,14 @@ def _hatch(k: int, hp: int, wp: int, ph: int, pw: int, h: int, w: int) -> dict:
     }
 
 
-def _click_targets(trace: ConvTrace, k: int, cell_px: float) -> dict:
-    """Invisible but hoverable markers on every output cell; ``customdata`` is the cell's step."""
-    xid, yid = axis_ids(k)
-    ys, xs = trace.positions[:, 0], trace.positions[:, 1]
-    return {
-        "type": "scatter",
-        "xaxis": xid,
-        "yaxis": yid,
-        "x": xs.tolist(),
-        "y": ys.tolist(),
-        "customdata": list(range(trace.steps)),
-        "text": [math_fmt(v, 4, operand=False) for v in trace.totals],
-        "mode": "markers",
-        "marker": {"symbol": "square", "size": max(4, min(60, int(cell_px * 0.9))), "opacity": 0,
-                   "color": style.HIGHLIGHT},
-        "hovertemplate": "out(%{y}, %{x}) = %{text}<br>click: show step %{customdata}<extra></extra>",
-        "showlegend": False,
-        "name": "click an output cell",
-    }
-
+def _cell_steps(trace: ConvTrace) -> list[list[list[int] | None]]:
+    """Per output cell ``(y, x)``: ``[step, step + 1]``, the step that computes it (0-based, as the player counts
+    internally) and as the page shows it ("Step 1 of 9"); None for a cell no step computes."""
+    ho, wo = trace.out_shape
+    grid: list[list[list[int] | None]] = [[None] * wo for _ in range(ho)]
+    for step, (y, x) in enumerate(trace.positions.tolist()):
+        grid[y][x] = [step, step + 1]
+    return grid
 
 def _equation_annotation(text: str, plan: Plan, sizes: Sizes) -> dict:
     """The written-out sum, under the caption."""
