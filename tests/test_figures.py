@@ -459,6 +459,20 @@ def test_click_targets_map_every_output_cell_to_its_step(request, name):
     assert all(d["type"] == "heatmap" for f in fig["frames"] for d in f["data"])
 
 
+@pytest.mark.parametrize("name", ALL)
+def test_click_markers_put_an_invisible_marker_on_every_output_cell_after_the_output(request, name):
+    """For ``st.plotly_chart`` (it reports scatter points, never heatmap cells): the same steps, on markers."""
+    trace = _trace(request, name)
+    fig = sliding_figure(trace, click_markers=True)
+    output, markers = fig["data"][-2], fig["data"][-1]
+    assert output["name"] == "output" and markers["type"] == "scatter" and markers["marker"]["opacity"] == 0
+    assert (markers["xaxis"], markers["yaxis"]) == (output["xaxis"], output["yaxis"])
+    for y, x, (step, shown) in zip(markers["y"], markers["x"], markers["customdata"], strict=True):
+        assert trace.step_of(y, x) == step and output["customdata"][y][x] == [step, shown]
+    assert len(markers["x"]) == trace.steps
+    assert all(len(fig["data"]) - 1 not in f["traces"] for f in fig["frames"])
+
+
 def _heat(fig, name):
     return next(t for t in fig["data"] if t.get("name") == name)
 

@@ -362,6 +362,21 @@ def test_a_convolution_stage_shows_the_sliding_animation_of_the_chosen_filter() 
     assert at.selectbox(key="net_filter").format_func(14) == "filter 15 of 15 (n = 14)"
 
 
+def test_the_sliding_animation_carries_a_click_target_on_every_output_cell() -> None:
+    """``st.plotly_chart`` reports clicks on scatter points only: the network view's animation keeps the invisible
+    markers, each carrying its step as ``[step, step + 1]``, and a click on one moves the step slider there."""
+    from visualizer.ui.common import clicked_customdata
+
+    at = _app().run()
+    animated = [c for c in (json.loads(c.proto.spec) for c in at.get("plotly_chart")) if c.get("frames")][0]
+    markers = animated["data"][-1]
+    assert markers["type"] == "scatter" and markers["mode"] == "markers" and markers["marker"]["opacity"] == 0
+    assert markers["customdata"] == [[s, s + 1] for s in range(9)]
+    assert "%{customdata[1]}" in markers["hovertemplate"]
+    point = {"customdata": markers["customdata"][7], "x": markers["x"][7], "y": markers["y"][7]}
+    assert clicked_customdata({"selection": {"points": [point]}}) == 7
+
+
 def test_the_relu_stage_says_what_relu_is() -> None:
     at = _app()
     at.session_state["net_stage"] = 2

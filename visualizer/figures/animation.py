@@ -503,6 +503,7 @@ def sliding_figure(
     presentation: bool = False,
     width_px: int | None = None,
     dense_frames: int = 0,
+    click_markers: bool = False,
 ) -> dict:
     """The animation of ``trace`` as one Plotly figure dict, showing step ``step`` until played.
 
@@ -522,9 +523,13 @@ def sliding_figure(
     - width_px: the width the figure will be drawn at, when known (else ``style.ASSUMED_WIDTH_PX``):
       numbers, titles and the equation's line breaks are fitted to it.
     - dense_frames: when frames are thinned, every step within this many of ``step`` still gets a frame.
+    - click_markers: also an invisible scatter marker on every output cell (``customdata`` the same), last: for a
+      figure drawn by ``st.plotly_chart``, whose selection events report scatter points, never heatmap cells
+      (the network view). The studio's player reads clicks on the output heatmap itself.
     Returns a figure dict: ``data``, ``layout`` (``annotations[0]`` the sum, ``[1]`` the step caption; with
     ``controls``, Play / Pause ``updatemenus`` and a ``sliders`` entry), ``frames`` named by step. The
-    last trace is the output heatmap, clickable: ``customdata`` = ``[step, step + 1]`` per cell.
+    last trace is the output heatmap, clickable: ``customdata`` = ``[step, step + 1]`` per cell (with
+    ``click_markers``, the markers after it).
     """
     step, names = _check_args(trace, step, frame_ms, channel_labels)
     sizes = Sizes.of(presentation, width_px)
@@ -559,6 +564,8 @@ def sliding_figure(
     layout["clickmode"] = "event+select"
     data, animated, static, titles, product_traces = _channel_panels(trace, plan, sizes, names, step, show_values)
     _output_panel(trace, plan, sizes, step, show_values, data, animated, static, titles)
+    if click_markers:
+        data.append(_click_targets(trace, 3 * trace.padded.shape[2] + 1, plan.out_cell))
     layout.update(_axes(trace, plan, sizes, data))
     layout["shapes"] = animated + static
     smallest = min(title["font"]["size"] for title in titles)
@@ -812,6 +819,28 @@ def _cell_steps(trace: ConvTrace) -> list[list[list[int] | None]]:
     for step, (y, x) in enumerate(trace.positions.tolist()):
         grid[y][x] = [step, step + 1]
     return grid
+
+def _click_targets(trace: ConvTrace, k: int, cell_px: float) -> dict:
+    """Invisible but hoverable markers on every output cell; ``customdata`` is ``[step, step + 1]``, as on the
+    output heatmap (:func:`visualizer.ui.common.clicked_customdata` reads the first)."""
+    xid, yid = axis_ids(k)
+    ys, xs = trace.positions[:, 0], trace.positions[:, 1]
+    return {
+        "type": "scatter",
+        "xaxis": xid,
+        "yaxis": yid,
+        "x": xs.tolist(),
+        "y": ys.tolist(),
+        "customdata": [[s, s + 1] for s in range(trace.steps)],
+        "text": [math_fmt(v, 4, operand=False) for v in trace.totals],
+        "mode": "markers",
+        "marker": {"symbol": "square", "size": max(4, min(60, int(cell_px * 0.9))), "opacity": 0,
+                   "color": style.HIGHLIGHT},
+        "hovertemplate": "out(%{y}, %{x}) = %{text}<br>click: show step %{customdata[1]}<extra></extra>",
+        "showlegend": False,
+        "name": "click an output cell",
+    }
+
 
 def _equation_annotation(text: str, plan: Plan, sizes: Sizes) -> dict:
     """The written-out sum, under the caption."""

@@ -190,7 +190,7 @@ def sliding_section(x: np.ndarray, filters: np.ndarray, bias: np.ndarray, stride
     else:
         c2.markdown("**One step:** the filter fits in exactly one place.")
         step = 0
-    fig = sliding_figure(trace, step=step, frame_ms=FRAME_MS, width_px=column_px())
+    fig = sliding_figure(trace, step=step, frame_ms=FRAME_MS, width_px=column_px(), click_markers=True)
     st.plotly_chart(fig, key="net_sliding", on_select=_on_sliding_click, selection_mode="points",
                     config={"displayModeBar": False, "scrollZoom": False})
     y, xx = trace.positions[step]
