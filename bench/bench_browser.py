@@ -14,8 +14,9 @@ median of 3 (``--quick``: 1) for:
   and the websocket bytes it takes to open the page.
 
 "Drawn" is read inside the browser: a script added to every frame (the page and any iframe, so a chart drawn by
-a custom component counts) watches every Plotly chart (``.js-plotly-plot``) and, on each animation frame in
-which the DOM changed, hashes what the chart shows (its heatmap images, shape outlines and texts). A change of
+a custom component counts) watches every Plotly chart (``.js-plotly-plot``) and the feature maps' pictures
+(``#panels``), and, on each animation frame in which the DOM changed, hashes what the chart shows (its heatmap
+images, shape outlines and texts; the maps' images and numbers). A change of
 that hash in a ``requestAnimationFrame`` callback is one frame drawn; its time is ``performance.timeOrigin +
 performance.now()``, comparable across frames. Play is the button named "Play" (a button in any frame, or a
 Plotly updatemenu button); the speed control is the control labelled "Play speed" (a slider or a select).
@@ -67,7 +68,7 @@ LARGE_EXAMPLE = "Shapes (64x64, colour)"
 KERNEL_EDIT_BUDGET = 1.5  # a value typed into the player's kernel: at most this times the floor's edit
 KERNEL_EDIT_LARGE_S = 0.35  # the same on the 64x64 RGB image: at most this (median)
 KERNEL_CELL = "0,0,1"  # channel, row, column of the kernel cell typed into (0 in the founding kernel)
-MAPS_FRAME = "plotly_figures"  # the feature maps' component
+MAPS_FRAME = "photo_maps"  # the feature maps' component (pictures, not Plotly: see WATCHER_JS)
 PLAY_FAST_MS, PLAY_SLOW_MS = 50, 400
 PLAY_FAST_BUDGET = 0.75  # at least this times the floor's frame rate at 50 ms
 PLAY_SLOW_BUDGET = 0.95  # at least this share of the asked rate at 400 ms (timers jitter by a few per cent)
@@ -104,6 +105,8 @@ WATCHER_JS = r"""
     for (const s of gd.querySelectorAll('svg.main-svg')) parts.push(s.textContent);
     return hash(parts.join('|'));
   };
+  const pictureSignature = (gd) => hash([...gd.querySelectorAll('.pic img')].map(imageKey).join('|') + '|' +
+    [...gd.querySelectorAll('.values')].map((v) => v.textContent).join('|'));
   const playButtonHere = () => [...doc.querySelectorAll('button')].some(
     (b) => /\b(Play|Pause)\b/.test((b.getAttribute('aria-label') || '') + ' ' + b.textContent));
   const isAnimation = (gd) =>
@@ -121,10 +124,13 @@ WATCHER_JS = r"""
     if (B.dirty) try {
       B.dirty = false;
       const t = now();
-      doc.querySelectorAll('.js-plotly-plot').forEach((gd, i) => {
-        if (!gd.querySelector('svg.main-svg') || !gd.querySelector(DRAWN)) return;
+      doc.querySelectorAll('.js-plotly-plot, #panels').forEach((gd, i) => {
+        const pictures = gd.id === 'panels';  // the feature maps, drawn as pictures (their images and numbers)
+        if (pictures ? !gd.querySelector('.pic img') : !gd.querySelector('svg.main-svg') || !gd.querySelector(DRAWN)) {
+          return;
+        }
         const key = location.pathname + location.search + '#' + i;
-        const h = signature(gd);
+        const h = pictures ? pictureSignature(gd) : signature(gd);
         if (B.last[key] !== h) {
           const shapes = hash([...gd.querySelectorAll('.shapelayer path')].map((p) => p.getAttribute('d')).join('|'));
           B.last[key] = h;

@@ -7,7 +7,7 @@ import json
 
 import numpy as np
 import torch
-from test_studio_app import chart, player, rerun, run_app, state
+from test_studio_app import maps_panel, player, rerun, run_app, state
 
 from visualizer import family
 from visualizer.figures.family import stamp_figure, stamp_frame_steps
@@ -46,8 +46,8 @@ def test_the_transposed_kind_plays_pytorchs_numbers_and_draws_the_stamping() -> 
     stamps = _component(at, "family_stamps")["figures"][0]
     last = stamps["frames"][-1]["data"][1]["z"]
     np.testing.assert_allclose(np.array(last), want[:, :, 1], atol=1e-9)
-    maps = chart(at, "maps_before")
-    assert "[9 x 9 x 4]" in json.dumps(_component(at, "feature_maps")["headings"]) and maps["data"]
+    maps = maps_panel(at, "maps_before")
+    assert "[9 x 9 x 4]" in json.dumps(maps["heading"]) and len(maps["tiles"]) == 4
     text = " ".join(m.value for m in at.markdown)
     assert "(5 - 1)*2 - 2*1 + 1*(3 - 1) + 0 + 1 = 9" in text
     assert "[9 x 9 x 4]" in text
@@ -155,7 +155,7 @@ def test_grouped_depthwise_and_separable_play_pytorchs_numbers_and_share() -> No
         assert md_text(f"{counts['standard'] / counts['layer']:.3g}x fewer") in text  # the Markdown source
         assert from_query(to_query(s))[0].kind == kind
         maps = _component(at, "feature_maps")
-        assert maps["figures"]
+        assert [len(panel["tiles"]) for panel in maps["panels"]][:2] == [6, 6]
 
 
 def test_groups_that_do_not_divide_say_so_and_name_the_nearest() -> None:

@@ -1131,9 +1131,9 @@ def broken_view_script(app: str, module: str, attribute: str) -> None:
 @pytest.mark.parametrize(
     "module, attribute, view, later",
     [
-        ("visualizer.ui.animation_view", "player_figure", "animation", "plotly_figures"),
-        ("visualizer.ui.feature_maps_view", "feature_maps_figure", "feature maps", "sliding_player"),
-        ("visualizer.ui.studio", "to_query", "share link", "plotly_figures"),
+        ("visualizer.ui.animation_view", "player_figure", "animation", "photo_maps"),
+        ("visualizer.ui.feature_maps_view", "map_pictures", "feature maps", "sliding_player"),
+        ("visualizer.ui.studio", "to_query", "share link", "photo_maps"),
     ],
 )
 def test_a_bug_in_one_studio_view_leaves_the_others_working(

@@ -38,13 +38,20 @@ def gray_of(data: bytes) -> np.ndarray:
     return rgb @ LUMA
 
 
+def _photo_elements(at) -> list:
+    """The maps component that shows a photo (key ``w_photo_pick``; other images' maps are drawn under
+    ``feature_maps``, with no photo)."""
+    return [c for c in at.get("component_instance")
+            if c.proto.component_name.endswith("photo_maps") and c.proto.id.endswith("w_photo_pick")]
+
+
 def photo_component(at):
-    found = [c for c in at.get("component_instance") if c.proto.component_name.endswith("photo_maps")]
+    found = _photo_elements(at)
     return json.loads(found[0].proto.json_args) if found else None
 
 
 def pick(at, target: str, fy: float, fx: float):
-    element = [c for c in at.get("component_instance") if c.proto.component_name.endswith("photo_maps")][0]
+    element = _photo_elements(at)[0]
     value = {"target": target, "fy": fy, "fx": fx, "seq": int(np.random.randint(1, 10**6))}
     return send(at, element.proto.id, json_value=json.dumps(value))
 
@@ -148,9 +155,12 @@ def test_an_uploaded_640x480_jpeg_keeps_its_own_pixels() -> None:
     assert "of 480x640" in " ".join(c.value for c in at.caption)
 
 
-def test_small_images_keep_their_animation_and_heatmaps() -> None:
+def test_small_images_keep_their_animation_and_maps_with_numbers() -> None:
     at = run_app()
     assert photo_component(at) is None
+    maps = [c for c in at.get("component_instance") if c.proto.id.endswith("feature_maps")]
+    tiles = json.loads(maps[0].proto.json_args)["panels"][0]["tiles"]
+    assert [t["text"] for t in tiles][0] == [["4", "3", "4"], ["2", "4", "3"], ["2", "3", "4"]]
     assert "region" not in to_query(state(at))
     at.selectbox(key="w_example").set_value("Handwritten digit (28x28)")
     rerun(at)

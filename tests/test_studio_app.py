@@ -88,17 +88,21 @@ def player(at: AppTest) -> dict:
     return json.loads(player_element(at).proto.json_args)
 
 
-MAPS = {"maps_before": 0, "maps_after": 1, "maps_pooled": 2}  # the feature maps' figures, in the order drawn
+MAPS = {"maps_before": 0, "maps_after": 1, "maps_pooled": 2}  # the feature maps' panels, in the order drawn
+
+
+def maps_panel(at: AppTest, key: str) -> dict:
+    """A panel of feature maps (``MAPS``; drawn together as pictures by the maps component under the key
+    ``feature_maps``): its ``heading``, ``note`` and ``tiles`` (each with the map's values ``z``)."""
+    for element in at.get("component_instance"):
+        if element.proto.component_name.endswith("photo_maps") and element.proto.id.endswith("feature_maps"):
+            panels = json.loads(element.proto.json_args)["panels"]
+            if MAPS[key] < len(panels):
+                return panels[MAPS[key]]
+    raise AssertionError(f"no panel of maps {key}")
 
 
 def chart(at: AppTest, key: str) -> dict:
-    """A feature-map figure (``MAPS``; they are drawn together by the ``plotly_figures`` component) or a chart."""
-    if key in MAPS:
-        for element in at.get("component_instance"):
-            if element.proto.component_name.endswith("plotly_figures") and element.proto.id.endswith("feature_maps"):
-                figures = json.loads(element.proto.json_args)["figures"]
-                if MAPS[key] < len(figures):
-                    return figures[MAPS[key]]
     for element in at.get("plotly_chart"):
         if element.proto.id.endswith(f"-{key}"):
             return json.loads(element.proto.spec)
@@ -106,6 +110,9 @@ def chart(at: AppTest, key: str) -> dict:
 
 
 def heatmaps(at: AppTest, key: str) -> list[np.ndarray]:
+    """The values of every map of a panel of feature maps (``MAPS``), or of every heatmap of a chart."""
+    if key in MAPS:
+        return [np.array(t["z"], dtype=float) for t in maps_panel(at, key)["tiles"]]
     return [np.array(t["z"], dtype=float) for t in chart(at, key)["data"] if t["type"] == "heatmap"]
 
 

@@ -289,10 +289,19 @@ def hostile_link(names: list[str]) -> dict[str, str]:
 
 @pytest.mark.parametrize("name", SINK_NAMES)
 def test_filter_names_from_a_share_link_are_shown_as_text(name: str) -> None:
-    # Sinks: the studio's filter titles and subheaders, the animation, the feature maps' chart titles.
+    # Sinks: the studio's filter titles and subheaders, the animation, the feature maps' titles (plain text, which the
+    # maps component sets with textContent: ui/photo_assets/photo.js).
     at = studio(hostile_link([name]))
     assert at.session_state["studio_state"].names[0].startswith(name[:PREFIX])  # the link carried it raw
-    assert_shows_as_text(at, name, in_plotly=True)
+    assert_shows_as_text(at, name)
+    for text in plotly_texts(at):
+        out = _Collector()
+        out.feed(text)
+        out.close()
+        assert not [t for t in out.tags if t in DANGEROUS_TAGS] and not out.urls, text
+    maps = next(c for c in at.get("component_instance") if c.proto.id.endswith("feature_maps"))
+    titles = [t["title"] for panel in json.loads(maps.proto.json_args)["panels"] for t in panel["tiles"]]
+    assert titles[0] == plain(f"1: {name}", 60) and all(plain(t) == t for t in titles)
 
 
 @pytest.mark.parametrize("name", SINK_NAMES)

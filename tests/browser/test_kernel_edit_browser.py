@@ -27,7 +27,7 @@ from visualizer import conv2d, load_example, preset_kernel, resize_image, to_cha
 from visualizer.studio_state import FOUNDING_KERNEL, StudioState
 
 FOUNDING = StudioState().example
-MAPS = "plotly_figures"
+MAPS = "photo_maps"  # the feature maps, drawn as pictures
 
 # What the player draws now: every heatmap's z by trace name, and the annotation texts.
 PLAYER_NUMBERS_JS = """() => {
@@ -36,9 +36,6 @@ PLAYER_NUMBERS_JS = """() => {
     for (const t of gd.data) if (t.type === 'heatmap' && t.name) z[t.name] = t.z;
     return {z, texts: [...gd.querySelectorAll('.annotation-text')].map((e) => e.textContent)};
 }"""
-# The feature maps as drawn: for each section (before, after the activation), each map's z.
-MAP_VALUES_JS = """() => [...document.querySelectorAll('.js-plotly-plot')].map(
-    (gd) => gd.data.filter((t) => t.type === 'heatmap').map((t) => t.z))"""
 
 
 def founding_image() -> np.ndarray:
@@ -74,15 +71,17 @@ def maps_frame(page: Page):
 
 
 def wait_for_maps(page: Page, before: np.ndarray) -> None:
-    """Until the feature maps' first section (the convolution before the activation) shows ``before`` (H, W, N).
+    """Until the feature maps' first section (the convolution before the activation) shows ``before`` (H, W, N): the
+    numbers written over its maps are the engine's, as :func:`visualizer.numbers.fmt` writes them."""
+    from visualizer.figures import style
+    from visualizer.numbers import fmt
 
-    The receptive-field view under the player is drawn by the same component, so every such frame is asked."""
-    want = [before[:, :, n].tolist() for n in range(before.shape[2])]
-    check = """(want) => { const gd = document.querySelector('.js-plotly-plot');
-            if (!gd || !gd.data) return false;
-            const z = gd.data.filter((t) => t.type === 'heatmap').map((t) => t.z);
-            return z.length === want.length && z.every((m, i) => m.every((row, y) => row.every(
-                (v, x) => Math.abs(v - want[i][y][x]) <= 1e-9))); }"""
+    digits = style.value_digits(max(before.shape[:2]))
+    want = [[fmt(v, digits) for v in before[:, :, n].ravel()] for n in range(before.shape[2])]
+    check = """(want) => { const section = document.querySelector('#panels section');
+            if (!section) return false;
+            const maps = [...section.querySelectorAll('.values')].map((g) => [...g.children].map((c) => c.textContent));
+            return JSON.stringify(maps) === JSON.stringify(want); }"""
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         for frame in page.frames:

@@ -5,7 +5,7 @@ title sits right under the navigation, the page one is on is highlighted in it, 
 
 Figures are read inside their component frames (the player, the feature maps, the photo) and in the page: each
 Plotly graph's text nodes are measured with getBoundingClientRect, and each heatmap's cells from its axes (the
-axis's pixel length over its number of cells).
+axis's pixel length over its number of cells); the maps' pictures by their number cells and tiles.
 """
 
 from __future__ import annotations
@@ -77,11 +77,39 @@ FIGURE_CHECK_JS = r"""
 """
 
 
+# The feature maps drawn as pictures (ui/photo_assets): every number written over a map fits its cell, and no tile
+# runs past its frame's right edge or into its neighbour.
+PICTURES_CHECK_JS = r"""
+() => {
+  const problems = [];
+  for (const span of document.querySelectorAll('.values:not([hidden]) span')) {
+    if (span.scrollWidth > span.clientWidth + 1 || span.scrollHeight > span.clientHeight + 1)
+      problems.push(`"${span.textContent}" spills out of its ${span.clientWidth}x${span.clientHeight} px map cell`);
+  }
+  const tiles = [...document.querySelectorAll('.tile')].map((t) => [t, t.getBoundingClientRect()]);
+  for (const [t, r] of tiles) {
+    if (r.right > document.documentElement.clientWidth + 1) problems.push(`a map tile is cut at the right edge`);
+    for (const [u, q] of tiles) {
+      if (t !== u && !t.contains(u) && !u.contains(t) && t.compareDocumentPosition(u) & Node.DOCUMENT_POSITION_FOLLOWING
+          && Math.min(r.right, q.right) - Math.max(r.left, q.left) > 1
+          && Math.min(r.bottom, q.bottom) - Math.max(r.top, q.top) > 1)
+        problems.push(`two map tiles overlap`);
+    }
+  }
+  return problems;
+}
+"""
+
+
 def figure_problems(page: Page) -> list[str]:
     problems = []
     for frame in page.frames:
         try:
-            if frame.is_detached() or not frame.locator(".js-plotly-plot").count():
+            if frame.is_detached():
+                continue
+            if frame.locator(".pic").count():
+                problems += [f"{frame.url.rsplit('/', 1)[-1][:30]}: {p}" for p in frame.evaluate(PICTURES_CHECK_JS)]
+            if not frame.locator(".js-plotly-plot").count():
                 continue
             problems += [f"{frame.url.rsplit('/', 1)[-1][:30]}: {p}" for p in frame.evaluate(FIGURE_CHECK_JS)]
         except Exception:  # a frame replaced while we looked: the next view of it is checked instead

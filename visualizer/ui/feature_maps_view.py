@@ -1,90 +1,30 @@
-"""All N feature maps side by side, before and after the activation, then optional pooling."""
+"""All N feature maps side by side, before and after the activation, then optional pooling: drawn as pictures
+(``figures/pictures.py``), with their numbers while they are small enough to read."""
 
 from __future__ import annotations
 
 import copy
-import hashlib
 from collections.abc import Callable
 
 import numpy as np
 import streamlit as st
 
 from visualizer import ACTIVATION_LABELS, RELU_VS_STEP, activate, family, pool2d
-from visualizer.figures import feature_maps_figure
 from visualizer.figures.export import feature_sheet_png
-from visualizer.figures.raster import colorize, png_bytes, upscale_for_display
 from visualizer.studio_state import MAX_PICTURE_SIDE, StudioState, is_photo, reading_pixels
-from visualizer.text import md_text, plotly_text
 
 from .common import cached_conv2d, shape_label
 from .family_view import kind_maps
 from .heavy import heavy_work
-from .photo_view import SCALE_LABELS, Panel, maps_source, photo_maps
-from .player import plotly_figures
+from .photo_view import SCALE_LABELS, Panel, map_pictures, maps_source, photo_maps
 from .studio_model import MAPS_PART, PLAYER_PART, bind, working_image
 
 ACTIVATION_CHOICES = ["relu", "step", "leaky_relu", "sigmoid", "tanh", "none"]
 RESOLUTIONS = {"animation": ("Animation image", None), "full": ("Full image", MAX_PICTURE_SIDE)}
 POOLS = {"none": "No pooling", "max": "Max pool 2x2", "avg": "Average pool 2x2"}
-TILE_COLUMNS = 4
+MAPS_KEY = "feature_maps"  # the maps component of an image that is not a photo (a photo's is photo_view.PICK_KEY)
 # A setting of the maps changes them and the share link (the address bar and the link are in the player's part).
 AFTER_CHANGE = [PLAYER_PART, MAPS_PART]
-
-
-MAPS_FIGURES = "_studio_maps_figures"  # this visitor's last feature-map figures, by content
-KEPT_FIGURES = 4
-
-
-def maps_chart(values: np.ndarray, titles: tuple[str, ...]) -> tuple[dict, str]:
-    """The feature maps as a Plotly figure dict, and a name for its content.
-
-    Built once per visitor and content: the last few are kept in the visitor's own session (nothing is shared
-    between visitors), so a run that changes nothing here (a step of the player) does not build them again.
-    """
-    digest = hashlib.sha256(np.ascontiguousarray(values).tobytes() + str(values.shape).encode())
-    digest.update("\0".join(titles).encode("utf-8", "replace"))
-    key = digest.hexdigest()[:20]
-    kept = dict(st.session_state.get(MAPS_FIGURES, {}))
-    figure = kept.pop(key, None)
-    if figure is None:
-        figure = feature_maps_figure(values, titles=[plotly_text(t) for t in titles])
-    kept[key] = figure  # most recent last
-    st.session_state[MAPS_FIGURES] = dict(list(kept.items())[-KEPT_FIGURES:])
-    return figure, key
-
-
-def _tiles(values: np.ndarray, titles: list[str]) -> None:
-    """Maps too large for numbers: exact colour tiles on one shared scale. ``titles`` are raw text."""
-    h, w, n = values.shape
-    limit = float(np.abs(values).max()) or 1.0
-    scale = upscale_for_display(h, w)
-    cols = st.columns(TILE_COLUMNS)
-    for i in range(n):
-        tile = png_bytes(colorize(values[:, :, i], limit=limit), scale=scale)
-        cols[i % TILE_COLUMNS].image(tile, caption=md_text(titles[i]), alt=f"Feature map {i + 1} in colour")
-    st.caption(f"Colours: blue negative, white 0, orange positive; one scale for all maps (±{limit:.3g}).")
-
-
-def _panels(panels: list[tuple[str, str, np.ndarray]], titles: list[str]) -> None:
-    """Each ``(name, sentence, maps)`` under its heading: heatmaps with numbers while the maps are at most 64
-    pixels a side, all in one frame (one plotly.js for the section), else colour tiles.
-
-    ``titles`` are raw text (filter names can come from a share link): escaped here for each renderer.
-    """
-    if max(panels[0][2].shape[:2]) > 64:
-        for name, sentence, values in panels:
-            st.markdown(f"**{md_text(name)}** {shape_label(values.shape)}: {md_text(sentence)}")
-            _tiles(values, titles)
-        return
-    figures, ids, headings, labels = [], [], [], []
-    for name, sentence, values in panels:
-        figure, fig_id = maps_chart(values, tuple(titles))
-        h, w, n = values.shape
-        figures.append(figure)
-        ids.append(fig_id)
-        headings.append([name, f" {shape_label(values.shape)}: {sentence}"])
-        labels.append(f"{name}: {n} maps of {h} by {w}")
-    plotly_figures(figures, fig_id="-".join(ids), headings=headings, labels=labels, key="feature_maps")
 
 
 def _sheet_later(state: StudioState, src: np.ndarray, titles: list[str]) -> Callable[[], bytes]:
@@ -158,7 +98,7 @@ def feature_maps_section(state: StudioState, image: np.ndarray) -> None:
         photo_maps(state, [Panel(name, sentence, maps, 2 if k == 2 else 1)
                            for k, (name, sentence, maps) in enumerate(panels)], titles, factor)
     else:
-        _panels(panels, titles)
+        map_pictures([Panel(name, sentence, maps) for name, sentence, maps in panels], titles, key=MAPS_KEY)
     if mode != "none" and not poolable:
         st.info("The feature maps are smaller than 2x2: there is nothing to pool.")
 

@@ -9,17 +9,14 @@ click or a drag: the region moves there (:func:`_on_pick`).
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import io
 from dataclasses import dataclass
 
 import numpy as np
 import streamlit as st
-from PIL import Image
 
 from visualizer import output_shape, resize_image, to_channels
-from visualizer.figures.raster import colorize
+from visualizer.figures.pictures import data_url, map_tiles, scale_note
 from visualizer.studio_state import StudioState, photo_region, region_centred_at, region_in_map, region_text
 from visualizer.text import plain
 
@@ -31,7 +28,6 @@ SCALE_LABELS = {"own": "Each map its own", "shared": "One for all"}
 # The maps of a photo hold at most this many values (about 17 MB of float64 each for the output and the activated
 # maps, as many as 32 maps of 256x256 did before): more filters on a large photo are computed on it shrunk to fit.
 MAX_MAP_VALUES = 256 * 256 * 32
-JPEG_QUALITY = 92  # the pictures are for the eye (the PNG download has the exact colours)
 PAYLOADS = "_studio_photo_payloads"  # this visitor's last few encoded pictures, by content
 KEPT_PAYLOADS = 3
 
@@ -61,48 +57,35 @@ def maps_source(state: StudioState) -> tuple[np.ndarray, float]:
     return small, small.shape[0] / h
 
 
-def _data_url(rgb: np.ndarray) -> str:
-    buf = io.BytesIO()
-    Image.fromarray(np.ascontiguousarray(rgb)).save(buf, format="JPEG", quality=JPEG_QUALITY)
-    return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode()
-
-
-def _limit_text(limit: float) -> str:
-    return f"±{limit:.3g}"
-
-
-def _encoded(photo: np.ndarray, panels: list[Panel], titles: list[str], scale: str) -> dict:
+def _encoded(photo: np.ndarray | None, panels: list[Panel], titles: list[str], scale: str) -> dict:
     """The pictures and their titles (no region): encoded once per visitor and content."""
     digest = hashlib.sha256(scale.encode() + "\0".join(titles).encode("utf-8", "replace"))
-    for part in (photo, *(p.maps for p in panels)):
+    for part in ([] if photo is None else [photo]) + [p.maps for p in panels]:
         digest.update(np.ascontiguousarray(part).tobytes() + str(part.shape).encode())
     key = digest.hexdigest()[:20]
     kept = dict(st.session_state.get(PAYLOADS, {}))
     payload = kept.pop(key, None)
     if payload is None:
-        pixels = np.clip(photo * 255, 0, 255).round().astype(np.uint8)
-        payload = {"fig_id": key, "photo": _data_url(pixels if pixels.shape[2] == 3 else pixels[:, :, 0]),
-                   "panels": []}
-        for panel in panels:
-            shared = float(np.abs(panel.maps).max()) or 1.0
-            tiles = []
-            for i in range(panel.maps.shape[2]):
-                values = panel.maps[:, :, i]
-                limit = shared if scale == "shared" else (float(np.abs(values).max()) or 1.0)
-                tiles.append({"src": _data_url(colorize(values, limit=limit)), "title": plain(titles[i], 60),
-                              "limit": _limit_text(limit), "alt": f"Feature map {i + 1} ({panel.name})"})
-            payload["panels"].append(tiles)
+        picture = None
+        if photo is not None:
+            pixels = np.clip(photo * 255, 0, 255).round().astype(np.uint8)
+            picture = data_url(pixels if pixels.shape[2] == 3 else pixels[:, :, 0], exact=False)
+        payload = {"fig_id": key, "photo": picture,
+                   "panels": [map_tiles(p.maps, [plain(t, 60) for t in titles], scale=scale,
+                                        alt=p.name) for p in panels]}
         kept[key] = payload
     st.session_state[PAYLOADS] = dict(list(kept.items())[-KEPT_PAYLOADS:])
     return payload
 
 
-def _scale_note(scale: str, panel: Panel) -> str:
-    colours = "Colours: blue negative, white 0, orange positive; "
-    if scale == "shared":
-        return colours + f"one scale for all maps of this row ({_limit_text(float(np.abs(panel.maps).max()) or 1.0)})."
-    return colours + "each map on its own scale (its limit is written after its title), so a weak filter's map " \
-        "shows its pattern too."
+def _panel_args(panels: list[Panel], payload: dict, scale: str, boxes: list[list[float] | None]) -> list[dict]:
+    """What the component draws for each panel: its heading, the note on its colours and its tiles."""
+    out = []
+    for panel, tiles, box in zip(panels, payload["panels"], boxes, strict=True):
+        mh, mw, n = panel.maps.shape
+        out.append({"heading": [panel.name, f" [{mh} x {mw} x {n}]: {panel.sentence}"],
+                    "note": scale_note(panel.maps, scale), "tiles": [dict(t, box=box) for t in tiles]})
+    return out
 
 
 def _animated_box(state: StudioState, region: tuple[int, int, int, int], factor: float, pool: int
@@ -125,14 +108,7 @@ def photo_maps(state: StudioState, panels: list[Panel], titles: list[str], facto
     h, w = photo.shape[:2]
     payload = _encoded(photo, panels, titles, state.map_scale)
     boxes = [_animated_box(state, region, factor, p.pool) for p in panels]
-    args_panels = []
-    for panel, tiles, box in zip(panels, payload["panels"], boxes, strict=True):
-        mh, mw = panel.maps.shape[:2]
-        args_panels.append({
-            "heading": [panel.name, f" [{mh} x {mw} x {panel.maps.shape[2]}]: {panel.sentence}"],
-            "note": _scale_note(state.map_scale, panel),
-            "tiles": [dict(t, h=mh, w=mw, box=box) for t in tiles],
-        })
+    args_panels = _panel_args(panels, payload, state.map_scale, boxes)
     photo_pictures(
         fig_id=payload["fig_id"],
         photo={"src": payload["photo"], "h": h, "w": w, "box": list(region),
@@ -142,6 +118,14 @@ def photo_maps(state: StudioState, panels: list[Panel], titles: list[str], facto
                "any map to move it; the square beside the photo magnifies what is under the pointer."},
         panels=args_panels, key=PICK_KEY, on_change=_on_pick,
     )
+
+
+def map_pictures(panels: list[Panel], titles: list[str], *, key: str) -> None:
+    """Maps that are not a photo's (the studio's example, a drawing, a small upload): every panel's maps as
+    pictures on one shared scale per panel, their numbers written while they are small enough to read."""
+    payload = _encoded(None, panels, titles, "shared")
+    photo_pictures(fig_id=payload["fig_id"], photo=None, panels=_panel_args(panels, payload, "shared",
+                   [None] * len(panels)), key=key, on_change=None)
 
 
 def _on_pick() -> None:

@@ -24,7 +24,7 @@ PLOTLY_BUNDLE = ASSETS / "plotly-cartesian.min.js"
 ADDRESS_BAR_ASSETS = Path(__file__).resolve().parent / "address_bar_assets"
 FIGURE_ASSETS = Path(__file__).resolve().parent / "figure_assets"  # its page loads PLOTLY_BUNDLE from the player's URL
 
-PHOTO_ASSETS = Path(__file__).resolve().parent / "photo_assets"  # a photo and its maps as pictures (photo_view.py)
+PHOTO_ASSETS = Path(__file__).resolve().parent / "photo_assets"  # feature maps as pictures, a photo's too
 
 _player = components.declare_component("sliding_player", path=str(ASSETS))
 _figures = components.declare_component("plotly_figures", path=str(FIGURE_ASSETS))
@@ -103,9 +103,10 @@ def plotly_figures(figures: list[dict], *, fig_id: str, headings: list[list[str]
     _figures(figures=figures, fig_id=fig_id, headings=headings, labels=labels, key=key, default=None, tab_index=-1)
 
 
-def photo_pictures(*, fig_id: str, photo: dict, panels: list[dict], key: str, on_change) -> dict | None:
-    """Draw a photo and its maps (``photo_assets/``; see :mod:`visualizer.ui.photo_view` for the arguments); returns
-    where the last click or drag on a picture ended: ``{"target", "fy", "fx", "seq"}`` or None."""
+def photo_pictures(*, fig_id: str, photo: dict | None, panels: list[dict], key: str, on_change) -> dict | None:
+    """Draw feature maps as pictures, with the photo they come from when there is one (``photo_assets/``; see
+    :mod:`visualizer.ui.photo_view` for the arguments). With a photo, returns where the last click or drag on a
+    picture ended: ``{"target", "fy", "fx", "seq"}`` or None; without one, nothing on them can be picked."""
     return _photo(fig_id=fig_id, photo=photo, panels=panels, key=key, default=None, on_change=on_change, tab_index=-1)
 
 

@@ -1,5 +1,7 @@
-// A photo and its feature maps at full resolution, the animated region outlined in each; a click or a drag on the
-// photo or on any map moves the region there (the value sent back is where, as fractions of the picture).
+// Feature maps as pictures (visualizer/figures/pictures.py): each map an image, its numbers written over its cells
+// while they fit (each in the colour that reads on its cell), its value under the pointer in its caption.
+// With a photo: the photo too, and the animated region outlined in each picture; a click or a drag on the photo or
+// on any map moves the region there (the value sent back is where, as fractions of the picture).
 // Every text comes in as plain text (names can come from a share link) and is set with textContent, never HTML.
 (function () {
   "use strict";
@@ -11,6 +13,8 @@
   const panels = document.getElementById("panels");
   const lens = document.getElementById("lens");
   const LENS_PX = 168;
+  const MIN_FONT = 11, CELL_MARGIN = 0.1;
+  const TILE_MIN_PX = 150, TILE_MAX_PX = 240;  // a number is this big or not written; it keeps this much of its cell free
   let shown = null;
   let args = {};
   let seq = 0;
@@ -30,6 +34,9 @@
       limit.textContent = "  " + info.limit;
       cap.appendChild(limit);
     }
+    const readout = document.createElement("span");
+    readout.className = "readout";
+    cap.appendChild(readout);
     const pic = document.createElement("div");
     pic.className = "pic";
     pic.dataset.target = index;
@@ -42,12 +49,67 @@
     box.className = "box";
     const ghost = document.createElement("div");
     ghost.className = "ghost";
-    pic.append(img, box, ghost);
+    pic.append(img);
+    if (info.text) pic.appendChild(numbers(info));
+    pic.append(box, ghost);
     if (info.title) fig.appendChild(cap);
     fig.appendChild(pic);
     parent.appendChild(fig);
-    bind(pic);
+    if (args.photo) bind(pic); else pic.classList.add("still");
+    if (info.z) hover(pic, info, readout);
     return fig;
+  }
+
+  // The numbers of a small map, one per cell, each in the ink that reads on its colour; sized in fit().
+  function numbers(info) {
+    const grid = document.createElement("div");
+    grid.className = "values";
+    grid.setAttribute("aria-hidden", "true");
+    grid.style.gridTemplateColumns = `repeat(${info.w}, 1fr)`;
+    grid.style.gridTemplateRows = `repeat(${info.h}, 1fr)`;
+    let longest = 1;
+    info.text.forEach((row, r) => row.forEach((t, c) => {
+      const cell = document.createElement("span");
+      cell.textContent = t;
+      if ((info.ink || [])[r] && info.ink[r][c] === "w") cell.className = "light";
+      grid.appendChild(cell);
+      longest = Math.max(longest, t.length);
+    }));
+    grid.dataset.cols = String(info.w);
+    grid.dataset.longest = String(longest);
+    grid.dataset.font = String(info.font || 16);
+    return grid;
+  }
+
+  // Each map's numbers as large as its cells allow (a digit is about 0.62 em wide), up to the size asked; none
+  // when they would be smaller than MIN_FONT (the value is then under the pointer).
+  function fit() {
+    // Maps that are not a photo's: rows of equal length (4 maps on one row, not 3 and 1), tiles 150 to 240 px wide.
+    for (const grid of document.querySelectorAll(".grid.small")) {
+      const n = grid.children.length, width = grid.clientWidth, gap = 8;
+      const most = Math.max(1, Math.floor((width + gap) / (TILE_MIN_PX + gap)));
+      const cols = Math.max(1, Math.ceil(n / Math.ceil(n / most)));
+      const tilePx = Math.min(TILE_MAX_PX, (width - (cols - 1) * gap) / cols);
+      grid.style.gridTemplateColumns = `repeat(${cols}, ${Math.floor(tilePx)}px)`;
+    }
+    for (const grid of document.querySelectorAll(".values")) {
+      const cell = grid.parentElement.getBoundingClientRect().width / Number(grid.dataset.cols);
+      const room = cell * (1 - 2 * CELL_MARGIN);
+      const size = Math.min(Number(grid.dataset.font), room / (0.62 * Number(grid.dataset.longest)), cell * 0.6);
+      grid.hidden = !(size >= MIN_FONT);
+      grid.style.fontSize = `${Math.floor(size)}px`;
+    }
+  }
+
+  // The value under the pointer, after the map's title: "row 2, column 0: -3".
+  function hover(pic, info, readout) {
+    pic.addEventListener("pointermove", (event) => {
+      const [fy, fx] = fractions(pic, event);
+      const r = Math.min(info.h - 1, Math.floor(fy * info.h)), c = Math.min(info.w - 1, Math.floor(fx * info.w));
+      const value = info.text ? info.text[r][c] : String(Number(info.z[r][c].toFixed(4)));
+      readout.textContent = ` · row ${r}, column ${c}: ${value}`;
+    });
+    pic.addEventListener("pointerleave", () => { readout.textContent = ""; });
   }
 
   function pics() { return Array.from(document.querySelectorAll(".pic")); }
@@ -147,6 +209,7 @@
 
   function draw() {
     const p = args.photo;
+    document.getElementById("photo-section").hidden = !p;
     text(document.getElementById("photo-heading"), p ? p.heading : "");
     text(document.getElementById("photo-hint"), p ? p.hint : "");
     photoTile.replaceChildren();
@@ -162,7 +225,7 @@
       text(rest, (panel.heading || [])[1]);
       head.append(bold, rest);
       const grid = document.createElement("div");
-      grid.className = "grid";
+      grid.className = args.photo ? "grid" : "grid small";
       (panel.tiles || []).forEach((t, ti) => tile(grid, t, pi + ":" + ti));
       const note = document.createElement("p");
       note.className = "note";
@@ -180,10 +243,11 @@
       shown = args.fig_id;
       draw();
     }
+    fit();
     boxes();
     hideGhosts();
     setHeight();
   });
-  window.addEventListener("resize", () => { boxes(); setHeight(); });
+  window.addEventListener("resize", () => { fit(); boxes(); setHeight(); });
   send("streamlit:componentReady", { apiVersion: 1 });
 })();
