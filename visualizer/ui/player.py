@@ -95,8 +95,8 @@ def plotly_figures(figures: list[dict], *, fig_id: str, headings: list[list[str]
     """Draw static Plotly figures (JSON-ready dicts) one below the other, each under a heading, in one frame with
     the player's plotly.js.
 
-    The studio draws its feature maps this way, so that its page does not load Streamlit's own Plotly code
-    (4.7 MB) next to the player's bundle, and parses plotly.js once for all of them. ``fig_id`` names the
+    The studio draws its small static figures this way (the receptive field, the transposed stamping), so that its
+    page does not load Streamlit's own Plotly code (4.7 MB) next to the player's bundle. ``fig_id`` names the
     figures' content: the page redraws only when it changes. ``headings`` are ``[bold, rest]`` pairs and
     ``labels`` the figures' accessible names; both are shown as plain text (never HTML or Markdown).
     """
