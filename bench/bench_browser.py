@@ -105,7 +105,9 @@ WATCHER_JS = r"""
     for (const s of gd.querySelectorAll('svg.main-svg')) parts.push(s.textContent);
     return hash(parts.join('|'));
   };
-  const pictureSignature = (gd) => hash([...gd.querySelectorAll('.pic img')].map(imageKey).join('|') + '|' +
+  const srcKey = (im) => { const h = im.getAttribute('src') || ''; const m = h.length >> 1;
+    return h.length + h.slice(m, m + 96) + h.slice(-160); };
+  const pictureSignature = (gd) => hash([...gd.querySelectorAll('.pic img')].map(srcKey).join('|') + '|' +
     [...gd.querySelectorAll('.values')].map((v) => v.textContent).join('|'));
   const playButtonHere = () => [...doc.querySelectorAll('button')].some(
     (b) => /\b(Play|Pause)\b/.test((b.getAttribute('aria-label') || '') + ' ' + b.textContent));
