@@ -10,7 +10,7 @@ import pytest
 from test_studio_app import X_KERNEL, player, player_element, run_app, send, state
 
 from visualizer.studio_state import KERNEL_LIMIT
-from visualizer.ui.animation_view import DENSE_FRAMES, LIGHT_FRAMES
+from visualizer.ui.animation_view import LIGHT_ABOVE, LIGHT_DENSE, LIGHT_FRAMES
 
 SEQ = iter(range(10, 10**6))
 
@@ -57,10 +57,10 @@ def test_the_player_gets_the_apps_one_range_and_grammar() -> None:
 def test_after_an_edit_a_large_animation_is_sent_light_then_whole() -> None:
     at = run_app({"example": "Shapes (64x64, colour)", "channels": "3", "size": "64"})
     whole = len(player(at)["figure"]["frames"])
-    assert not player(at)["partial"] and whole > 3 * LIGHT_FRAMES
+    assert not player(at)["partial"] and whole > 3 * LIGHT_ABOVE
     player_sends(at, edit={"filter": 0, "channel": 2, "row": 0, "col": 0, "text": "3"})
     light = player(at)
-    assert light["partial"] and len(light["figure"]["frames"]) <= LIGHT_FRAMES + 2 * DENSE_FRAMES + 2
+    assert light["partial"] and len(light["figure"]["frames"]) <= LIGHT_FRAMES + 2 * LIGHT_DENSE + 2
     assert state(at).bank[0, 0, 0, 2] == 3
     player_sends(at, complete=True)
     assert not player(at)["partial"] and len(player(at)["figure"]["frames"]) == whole

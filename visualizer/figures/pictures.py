@@ -24,7 +24,8 @@ from .toolkit import to_list
 SCALES = ("own", "shared")  # each map on its own colour scale, or one scale for all maps of a panel
 JPEG_QUALITY = 92  # a photo-sized map is for the eye (the PNG download has the exact colours)
 EXACT_MAX_SIDE = 64  # maps up to this many cells a side are PNG (exact colours) and carry their values for hover
-VALUES_MAX = 250_000  # and only while a panel holds at most this many values in all (as the Plotly maps did)
+VALUES_MAX = 10_000  # and only while a panel holds at most this many values in all (about 140 kB of JSON: four 64x64
+# maps would be 230 kB, a quarter of a second more to send and read after every kernel edit)
 
 
 def data_url(rgb: np.ndarray, *, exact: bool) -> str:

@@ -37,7 +37,9 @@ from .studio_model import MAIN_FRAGMENT, bump_editors, edit_parts, studio_state
 
 PLAYER_KEY = "w_player"
 LIGHT_KEY = "_studio_player_light"  # True after a kernel edit: the next figure carries few frames (see below)
-LIGHT_FRAMES = 120  # frames of the figure sent right after a kernel edit (plus the dense ones around the step)
+LIGHT_FRAMES = 24  # frames of the figure sent right after a kernel edit (plus LIGHT_DENSE around the step): it shows
+LIGHT_DENSE = 8  # the edit at once (64x64 RGB: built in about 25 ms, not 100); the whole figure follows a pause
+LIGHT_ABOVE = 120  # ... for animations of more steps than this (smaller ones are sent whole at once)
 PLAYER_NOTICE = "_studio_player_notice"  # {"id", "text"}: why the app refused the player's last edit or preset
 # The presets offered beside the kernel, in this order (the sidebar has them all).
 KERNEL_PRESETS = ("identity", "box blur", "gaussian", "sharpen", "laplacian", "outline", "sobel x", "sobel y",
@@ -168,19 +170,20 @@ def _dense_anchor(step: int, steps: int, budget: int) -> int:
 def player_figure(
     image: np.ndarray, kernel: np.ndarray, bias: float, stride: int, padding: int, dilation: int,
     presentation: bool, width: int, height: int | None, anchor: int, max_frames: int | None = None,
+    dense: int = DENSE_FRAMES,
 ) -> tuple[dict, str]:
     """The player's figure (no Plotly controls) and an id that changes with it.
 
     One frame per step while the figure fits the budget; beyond, every k-th step plus every step within
-    ``DENSE_FRAMES`` of ``anchor``. The player asks for a new anchor when a person steps outside.
+    ``dense`` of ``anchor``. The player asks for a new anchor when a person steps outside.
     """
     trace = cached_trace(image, kernel, bias, stride, padding, dilation)
     budget = max_frames or frame_budget(kernel, trace.padded.size + trace.steps)
     figure = sliding_figure(trace, step=min(anchor, trace.steps - 1), max_frames=budget,
-                            dense_frames=DENSE_FRAMES, controls=False, presentation=presentation, width_px=width,
+                            dense_frames=dense, controls=False, presentation=presentation, width_px=width,
                             height=height)
     digest = hashlib.sha256()
-    numbers = [bias, stride, padding, dilation, presentation, width, height or 0, anchor, max_frames or 0]
+    numbers = [bias, stride, padding, dilation, presentation, width, height or 0, anchor, max_frames or 0, dense]
     for part in (image, kernel, np.array(numbers, float)):
         digest.update(np.ascontiguousarray(part).tobytes())
     return figure, digest.hexdigest()[:20]
@@ -206,12 +209,13 @@ def animation_section(state: StudioState, image: np.ndarray) -> ConvTrace | None
     layout = st.session_state.get(LAYOUT_KEY) or DEFAULT_LAYOUT
     height = figure_height(layout["avail"], layout["width"], image.shape[2])
     budget = frame_budget(kernel, trace.padded.size + trace.steps)
-    light = bool(st.session_state.get(LIGHT_KEY)) and trace.steps > LIGHT_FRAMES
+    light = bool(st.session_state.get(LIGHT_KEY)) and trace.steps > LIGHT_ABOVE
     if light:  # right after a kernel edit: few frames, dense around the step shown (see _apply_kernel_change)
         budget = LIGHT_FRAMES
     anchor = state.step if light else _dense_anchor(state.step, trace.steps, budget)
     figure, fig_id = player_figure(image, kernel, bias, stride, padding, dilation,
-                                   state.presentation, layout["width"], height, anchor, budget if light else None)
+                                   state.presentation, layout["width"], height, anchor, budget if light else None,
+                                   LIGHT_DENSE if light else DENSE_FRAMES)
     sliding_player(figure, fig_id=fig_id, steps=trace.steps, step=state.step, speed_ms=state.speed_ms,
                    presentation=state.presentation, layout=layout, key=PLAYER_KEY, kernel=kernel_spec(state),
                    partial=light, on_change=_on_player)
