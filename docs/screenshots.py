@@ -1,7 +1,7 @@
 """Take the README's and the design review's screenshots of the running app in headless Chromium.
 
     python docs/screenshots.py            # writes docs/screens/*.png and docs/studio.png
-    python docs/screenshots.py model model-stages   # only these views (also: studio-photo studio-photo-maps)
+    python docs/screenshots.py model model-stages   # only these views (also: studio-photo studio-maps)
 
 Starts the app on a free local port (and stops that server, by its process id), opens each view at
 390x844, 1366x768 and 1920x1080, waits for the chart, and saves what a person would see on the first
@@ -44,6 +44,8 @@ VIEWS = {
     "studio-rgb": "/studio?example=Shapes%20(64x64,%20colour)&channels=3&size=16",
     "studio-photo": "/studio?example=Landscape%20photo%20(256x256,%20colour)",
     "studio-photo-maps": "/studio?example=Landscape%20photo%20(256x256,%20colour)&region=40,180",  # the maps
+    "studio-maps": "/studio",  # the founding example's maps, with their numbers
+    "presentation-maps": "/studio?present=1",  # ... and on a projector
     "presentation": "/studio?present=1",
     "network": "/network",
     "learn": "/learn",
@@ -141,7 +143,7 @@ def main() -> int:
                     page = browser.new_page(viewport={"width": width, "height": height})
                     page.goto(f"http://127.0.0.1:{port}{path}", timeout=120_000)
                     _wait_for_chart(page)
-                    if view.endswith("-maps"):  # the photo and its maps, from their top (inside the page's scroll)
+                    if view.endswith("-maps"):  # the maps (a photo's: with the photo), from their top
                         frame = page.locator("iframe[title*='photo_maps']").first
                         frame.wait_for(timeout=120_000)
                         frame.evaluate("(e) => e.scrollIntoView({block: 'start'})")

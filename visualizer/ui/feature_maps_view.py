@@ -98,7 +98,8 @@ def feature_maps_section(state: StudioState, image: np.ndarray) -> None:
         photo_maps(state, [Panel(name, sentence, maps, 2 if k == 2 else 1)
                            for k, (name, sentence, maps) in enumerate(panels)], titles, factor)
     else:
-        map_pictures([Panel(name, sentence, maps) for name, sentence, maps in panels], titles, key=MAPS_KEY)
+        map_pictures([Panel(name, sentence, maps) for name, sentence, maps in panels], titles,
+                     large=state.presentation, key=MAPS_KEY)
     if mode != "none" and not poolable:
         st.info("The feature maps are smaller than 2x2: there is nothing to pool.")
 

@@ -116,16 +116,17 @@ def photo_maps(state: StudioState, panels: list[Panel], titles: list[str], facto
                "heading": f"The photo, {h}x{w}:",
                "hint": f"the animation shows {region_text(state)} (outlined). Click or drag on the photo or on "
                "any map to move it; the square beside the photo magnifies what is under the pointer."},
-        panels=args_panels, key=PICK_KEY, on_change=_on_pick,
+        panels=args_panels, large=state.presentation, key=PICK_KEY, on_change=_on_pick,
     )
 
 
-def map_pictures(panels: list[Panel], titles: list[str], *, key: str) -> None:
+def map_pictures(panels: list[Panel], titles: list[str], *, large: bool, key: str) -> None:
     """Maps that are not a photo's (the studio's example, a drawing, a small upload): every panel's maps as
-    pictures on one shared scale per panel, their numbers written while they are small enough to read."""
+    pictures on one shared scale per panel, their numbers written while they are small enough to read; ``large``
+    (presentation mode) for a projector."""
     payload = _encoded(None, panels, titles, "shared")
     photo_pictures(fig_id=payload["fig_id"], photo=None, panels=_panel_args(panels, payload, "shared",
-                   [None] * len(panels)), key=key, on_change=None)
+                   [None] * len(panels)), large=large, key=key, on_change=None)
 
 
 def _on_pick() -> None:

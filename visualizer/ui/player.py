@@ -103,11 +103,14 @@ def plotly_figures(figures: list[dict], *, fig_id: str, headings: list[list[str]
     _figures(figures=figures, fig_id=fig_id, headings=headings, labels=labels, key=key, default=None, tab_index=-1)
 
 
-def photo_pictures(*, fig_id: str, photo: dict | None, panels: list[dict], key: str, on_change) -> dict | None:
+def photo_pictures(*, fig_id: str, photo: dict | None, panels: list[dict], large: bool, key: str,
+                   on_change) -> dict | None:
     """Draw feature maps as pictures, with the photo they come from when there is one (``photo_assets/``; see
-    :mod:`visualizer.ui.photo_view` for the arguments). With a photo, returns where the last click or drag on a
-    picture ended: ``{"target", "fy", "fx", "seq"}`` or None; without one, nothing on them can be picked."""
-    return _photo(fig_id=fig_id, photo=photo, panels=panels, key=key, default=None, on_change=on_change, tab_index=-1)
+    :mod:`visualizer.ui.photo_view` for the arguments); ``large``: tiles and texts for a projector (presentation
+    mode). With a photo, returns where the last click or drag on a picture ended: ``{"target", "fy", "fx", "seq"}``
+    or None; without one, nothing on them can be picked."""
+    return _photo(fig_id=fig_id, photo=photo, panels=panels, large=bool(large), key=key, default=None,
+                  on_change=on_change, tab_index=-1)
 
 
 def cone_chart(figure: dict, *, fig_id: str, ids: list[int], sizes: list[list[int]], hover: dict | None,

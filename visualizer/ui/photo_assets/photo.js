@@ -14,7 +14,7 @@
   const lens = document.getElementById("lens");
   const LENS_PX = 168;
   const MIN_FONT = 11, CELL_MARGIN = 0.1;
-  const TILE_MIN_PX = 150, TILE_MAX_PX = 240;  // a number is this big or not written; it keeps this much of its cell free
+  const TILE_MIN_PX = 150, TILE_MAX_PX = 240, LARGE = 1.9;  // presentation mode: tiles and numbers this much larger  // a number is this big or not written; it keeps this much of its cell free
   let shown = null;
   let args = {};
   let seq = 0;
@@ -87,15 +87,17 @@
     // Maps that are not a photo's: rows of equal length (4 maps on one row, not 3 and 1), tiles 150 to 240 px wide.
     for (const grid of document.querySelectorAll(".grid.small")) {
       const n = grid.children.length, width = grid.clientWidth, gap = 8;
-      const most = Math.max(1, Math.floor((width + gap) / (TILE_MIN_PX + gap)));
+      const grow = args.large ? LARGE : 1;
+      const most = Math.max(1, Math.floor((width + gap) / (TILE_MIN_PX * grow + gap)));
       const cols = Math.max(1, Math.ceil(n / Math.ceil(n / most)));
-      const tilePx = Math.min(TILE_MAX_PX, (width - (cols - 1) * gap) / cols);
+      const tilePx = Math.min(TILE_MAX_PX * grow, (width - (cols - 1) * gap) / cols);
       grid.style.gridTemplateColumns = `repeat(${cols}, ${Math.floor(tilePx)}px)`;
     }
     for (const grid of document.querySelectorAll(".values")) {
       const cell = grid.parentElement.getBoundingClientRect().width / Number(grid.dataset.cols);
       const room = cell * (1 - 2 * CELL_MARGIN);
-      const size = Math.min(Number(grid.dataset.font), room / (0.62 * Number(grid.dataset.longest)), cell * 0.6);
+      const size = Math.min(Number(grid.dataset.font) * (args.large ? LARGE : 1),
+                            room / (0.62 * Number(grid.dataset.longest)), cell * 0.6);
       grid.hidden = !(size >= MIN_FONT);
       grid.style.fontSize = `${Math.floor(size)}px`;
     }
@@ -239,6 +241,7 @@
     const data = event.data;
     if (!data || data.type !== "streamlit:render") return;
     args = data.args || {};
+    document.body.classList.toggle("large", Boolean(args.large));
     if (args.fig_id !== shown) {
       shown = args.fig_id;
       draw();
