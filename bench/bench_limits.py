@@ -101,14 +101,6 @@ def photo_png(side: int = 1024) -> bytes:
     return buffer.getvalue()
 
 
-def chart_spec(fig: dict) -> str:
-    """What ``st.plotly_chart`` does with a figure dict: validate it into a ``go.Figure``, then to JSON."""
-    import plotly.io
-    from plotly.tools import return_figure_from_figure_or_data
-
-    return plotly.io.to_json(return_figure_from_figure_or_data(fig, validate_figure=True), validate=False)
-
-
 def request(uploads: list[bytes], channels: int, size: int, n: int, k: int, padding: int, maps: str) -> dict:
     """One studio run as the app does it (a :class:`StudioState` and the studio's own helpers), the feature maps
     computed on the ``maps`` image ("animation" or "full", the two choices of feature_maps_view.RESOLUTIONS);
@@ -119,9 +111,9 @@ def request(uploads: list[bytes], channels: int, size: int, n: int, k: int, padd
 
     from visualizer import activate, conv2d, load_example, pool2d, trace_convolution
     from visualizer.codegen import reproduction_code
-    from visualizer.figures import feature_maps_figure, sliding_figure
+    from visualizer.figures import sliding_figure
     from visualizer.figures.export import feature_sheet_png
-    from visualizer.figures.raster import colorize, png_bytes, upscale_for_display
+    from visualizer.figures.pictures import map_tiles
     from visualizer.studio_state import StudioState, resize_bank
     from visualizer.ui.animation_view import DEFAULT_LAYOUT, DENSE_FRAMES, figure_height, frame_budget
     from visualizer.ui.feature_maps_view import RESOLUTIONS
@@ -150,14 +142,8 @@ def request(uploads: list[bytes], channels: int, size: int, n: int, k: int, padd
     out = pickle.loads(pickle.dumps(conv2d(src, state.bank, state.effective_bias, padding=padding)))  # cache_data
     after = activate(out, "relu")
     sizes["maps"] = 0
-    for values in (out, after, pool2d(after, 2, mode="max")):
-        if max(values.shape[:2]) <= 64:  # feature_maps_view._maps: heatmaps with numbers for small maps
-            sizes["maps"] += len(chart_spec(feature_maps_figure(values, titles=titles)))
-        else:  # exact colour tiles, one PNG a map
-            limit = float(np.abs(values).max()) or 1.0
-            scale = upscale_for_display(*values.shape[:2])
-            sizes["maps"] += sum(len(png_bytes(colorize(values[:, :, i], limit=limit), scale=scale))
-                                 for i in range(values.shape[2]))
+    for values in (out, after, pool2d(after, 2, mode="max")):  # feature_maps_view: every panel as pictures
+        sizes["maps"] += len(json.dumps(map_tiles(values, titles)))
     sizes["sheet_png"] = len(feature_sheet_png(after, titles, title="Feature maps after ReLU"))
     sizes["code"] = len(reproduction_code(image, state.bank, state.effective_bias, stride=1, padding=padding,
                                           dilation=1))

@@ -88,3 +88,13 @@ def test_titles_stay_text_and_bad_maps_are_refused_with_a_reason() -> None:
         map_tiles(np.full((2, 2, 1), np.nan), ["a"])
     with pytest.raises(ValueError, match=r"\(H, W, N\)"):
         map_tiles(np.ones((2, 2)), ["a"])
+
+
+@settings(max_examples=40, deadline=None)
+@given(arrays(np.float64, st.tuples(st.integers(1, 40), st.integers(1, 40)), elements=st.floats(-1e6, 1e6)),
+       st.one_of(st.none(), st.floats(1e-6, 1e6)))
+def test_the_looked_up_scale_is_within_one_level_of_the_exact_one(values: np.ndarray, limit: float | None) -> None:
+    from visualizer.figures.raster import colorize, colorize_near
+
+    exact, near = colorize(values, limit=limit).astype(int), colorize_near(values, limit=limit).astype(int)
+    assert near.shape == exact.shape and np.abs(near - exact).max(initial=0) <= 1
