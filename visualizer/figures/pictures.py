@@ -61,13 +61,14 @@ def map_tiles(maps: np.ndarray, titles: Sequence[str], *, scale: str = "shared",
               alt: str = "Feature maps") -> list[dict]:
     """One tile per map of ``maps`` ``(H, W, N)``, for the maps component.
 
-    Each tile: ``src`` (the map coloured through ``colorize`` at its limit: PNG up to ``EXACT_MAX_SIDE`` a side, else
-    JPEG of ``colorize_near``), ``h``, ``w``, ``title`` (plain text: the component sets it as text), ``limit`` (written only when each
-    map has its own scale), ``alt`` (``"{alt}, map {title}"``); while the maps are small (``EXACT_MAX_SIDE``,
-    ``VALUES_MAX``) ``z``, the values (for hover and for tests); and, where numbers are written (at most
-    ``VALUES_MAX_SIDE`` a side, or as ``show_values`` says), ``text`` (each value by :func:`visualizer.numbers.fmt`
-    at ``style.value_digits`` decimals), ``ink`` (each number's colour, see :func:`_ink`) and ``font`` (the largest
-    size to write them at; the component shrinks it to the cells it draws, and leaves numbers out below
+    Each tile: ``src`` (the map coloured at its limit: PNG of ``colorize`` up to ``EXACT_MAX_SIDE`` a side, else
+    JPEG of ``colorize_near``), ``h``, ``w``, ``title`` (plain text: the component sets it as text), ``limit``
+    (written only when each map has its own scale), ``alt`` (``"{alt}, map {title}"``); while the maps are small
+    (``EXACT_MAX_SIDE``, ``VALUES_MAX``) ``z``, the values (for hover and for tests); and, where numbers are written
+    (at most ``VALUES_MAX_SIDE`` a side, or as ``show_values`` says), ``text`` (each value by
+    :func:`visualizer.numbers.fmt` at ``style.value_digits`` decimals), ``ink`` (each number's colour, see
+    :func:`_ink`) and ``font`` (the largest size to write them at; the component shrinks it to the cells it draws,
+    and leaves numbers out below
     ``MIN_VALUE_FONT``).
     """
     arr = np.asarray(maps, dtype=np.float64)
