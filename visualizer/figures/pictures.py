@@ -68,8 +68,7 @@ def map_tiles(maps: np.ndarray, titles: Sequence[str], *, scale: str = "shared",
     (at most ``VALUES_MAX_SIDE`` a side, or as ``show_values`` says), ``text`` (each value by
     :func:`visualizer.numbers.fmt` at ``style.value_digits`` decimals), ``ink`` (each number's colour, see
     :func:`_ink`) and ``font`` (the largest size to write them at; the component shrinks it to the cells it draws,
-    and leaves numbers out below
-    ``MIN_VALUE_FONT``).
+    and leaves numbers out below ``MIN_VALUE_FONT``).
     """
     arr = np.asarray(maps, dtype=np.float64)
     if arr.ndim != 3 or 0 in arr.shape:
