@@ -19,7 +19,7 @@ import pytest
 from PIL import Image
 
 from visualizer import founding_image, load_example, resize_image, trace_convolution
-from visualizer.figures import feature_maps_figure, image_figure, kernel_figure, sliding_figure, style, tensor_figure
+from visualizer.figures import image_figure, kernel_figure, sliding_figure, style, tensor_figure
 from visualizer.figures.animation import frame_steps
 from visualizer.figures.toolkit import colour_map
 
@@ -535,9 +535,9 @@ def _all_figures(founding, rgb, odd):
         sliding_figure(trace_convolution(rng.normal(size=(3, 3, 10)), rng.normal(size=(3, 3, 10)), 0.3)),
         kernel_figure(rgb.kernel),
         kernel_figure(np.array(FOUNDING_KERNEL)),
-        feature_maps_figure(rng.normal(size=(6, 6, 15)), titles=[f"filter {i}" for i in range(15)]),
-        feature_maps_figure(rng.random((30, 40, 3)), titles=["a", "b", "c"], zmid=None),
-        feature_maps_figure(rng.normal(size=(300, 300, 4)), titles=["a", "b", "c", "d"]),
+        tensor_figure(rng.normal(size=(6, 6, 15)), title="6x6x15"),
+        tensor_figure(rng.random((30, 40, 3)), title="30x40x3", zmid=None),
+        tensor_figure(rng.normal(size=(300, 300, 4)), title="300x300x4"),
         image_figure(founding_image()),
         image_figure(rgb.image, title="RGB"),
         image_figure(rng.random((600, 600, 3))),
@@ -554,20 +554,20 @@ def test_every_figure_is_plain_json_and_valid_plotly(founding, rgb, odd):
 
 
 # ------------------------------------------------------------------------------------------- static maps
-def test_feature_maps_share_one_colour_range():
+def test_the_maps_of_a_tensor_share_one_colour_range():
     maps = np.random.default_rng(2).normal(size=(5, 7, 15))
     maps[0, 0, 3] = 9.0
-    titles = [f"filter {i}" for i in range(15)]
-    fig = feature_maps_figure(maps, titles=titles, width_px=1920)
+    titles = [f"ch {i}" for i in range(15)]
+    fig = tensor_figure(maps, width_px=1920)
     heats = [t for t in fig["data"] if t["type"] == "heatmap"]
     assert len(heats) == 15
     assert {(h["zmin"], h["zmax"]) for h in heats} == {(-9.0, 9.0)}
     assert [h["showscale"] for h in heats] == [True] + [False] * 14
-    assert "all maps" in heats[0]["colorbar"]["title"]["text"]
+    assert heats[0]["colorbar"]["title"]["text"] == "value"
     for i, h in enumerate(heats):
         np.testing.assert_allclose(h["z"], maps[:, :, i], atol=1e-9)
         assert "texttemplate" in h  # 5x7 maps on a wide screen: numbers in cells
-    narrow = feature_maps_figure(maps, titles=titles, width_px=390)
+    narrow = tensor_figure(maps, width_px=390)
     assert not any("texttemplate" in t for t in narrow["data"])  # 10 px cells: colour alone
     texts = {a["text"] for a in fig["layout"]["annotations"]}
     assert set(titles) <= texts
@@ -576,16 +576,11 @@ def test_feature_maps_share_one_colour_range():
             assert axis["autorange"] == "reversed" and axis["scaleanchor"] == "x" + key[5:]
 
 
-def test_feature_maps_without_centre_use_the_data_range():
+def test_tensor_maps_without_centre_use_the_data_range():
     maps = np.stack([np.full((13, 13), 2.0), np.full((13, 13), 5.0)], axis=-1)
-    fig = feature_maps_figure(maps, titles=["a", "b"], zmid=None)
+    fig = tensor_figure(maps, zmid=None)
     assert {(h["zmin"], h["zmax"]) for h in fig["data"]} == {(2.0, 5.0)}
     assert all("texttemplate" not in h for h in fig["data"])  # 13x13: no numbers
-
-
-def test_feature_maps_need_one_title_per_map():
-    with pytest.raises(ValueError, match="3 titles"):
-        feature_maps_figure(np.zeros((4, 4, 3)), titles=["a"])
 
 
 def _png(uri: str) -> np.ndarray:
@@ -593,9 +588,9 @@ def _png(uri: str) -> np.ndarray:
     return np.array(Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))).convert("RGB"))
 
 
-def test_large_feature_maps_are_sent_as_pixel_exact_pngs():
+def test_large_tensor_maps_are_sent_as_pixel_exact_pngs():
     maps = np.random.default_rng(3).normal(size=(300, 260, 4))
-    fig = feature_maps_figure(maps, titles=list("abcd"))
+    fig = tensor_figure(maps)
     images = [t for t in fig["data"] if t["type"] == "image"]
     (bar,) = [t for t in fig["data"] if t["type"] == "heatmap"]
     assert len(images) == 4
@@ -787,7 +782,7 @@ def test_static_maps_write_numbers_only_where_they_fit(width_px):
     figures = [
         tensor_figure(rng.normal(size=(3, 3, 10)) * 0.3, title="stage 3", width_px=width_px),  # the network's stage 3
         tensor_figure(rng.normal(size=(1, 1, 6)), title="scores", width_px=width_px),
-        feature_maps_figure(rng.normal(size=(12, 12, 6)), titles=[f"f{i}" for i in range(6)], width_px=width_px),
+        tensor_figure(rng.normal(size=(12, 12, 6)), title="12x12x6", width_px=width_px),
         kernel_figure(rng.normal(size=(3, 3, 3)) / 7, width_px=width_px),
         image_figure(rng.random((6, 6)), width_px=width_px),
     ]

@@ -691,7 +691,8 @@ def test_the_worst_allowed_request_stays_under_half_a_gigabyte_of_arrays():
     import tracemalloc
 
     from visualizer import activate, conv2d, load_example, resize_image, to_channels, trace_convolution
-    from visualizer.figures import feature_maps_figure, sliding_figure
+    from visualizer.figures import sliding_figure
+    from visualizer.figures.pictures import map_tiles
 
     def working_image(source: np.ndarray, channels: int, side: int) -> np.ndarray:
         return to_channels(resize_image(source, side), channels)
@@ -705,7 +706,7 @@ def test_the_worst_allowed_request_stays_under_half_a_gigabyte_of_arrays():
         trace = trace_convolution(image, bank[0], 0.5, padding=3)
         sliding_figure(trace, step=0, frame_ms=400)
         maps = conv2d(image, bank, padding=3)
-        feature_maps_figure(activate(maps, "relu"), titles=[str(i) for i in range(32)])
+        map_tiles(activate(maps, "relu"), [str(i) for i in range(32)])
         conv2d(working_image(source, 3, 256), bank, padding=3)
         peak = tracemalloc.get_traced_memory()[1]
     finally:

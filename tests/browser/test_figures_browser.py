@@ -13,7 +13,7 @@ from browser_helpers import SCREENSHOT_DIR
 from playwright.sync_api import Browser
 
 from visualizer import founding_image, load_example, resize_image, trace_convolution
-from visualizer.figures import feature_maps_figure, sliding_figure, tensor_figure
+from visualizer.figures import sliding_figure, tensor_figure
 from visualizer.figures.network import channel_mixing_figure, stage_row_figure
 
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
@@ -46,8 +46,7 @@ def _figures(width: int) -> dict[str, dict]:
         "present": sliding_figure(founding, step=6, width_px=w, presentation=True, height=800),
         "rgb": sliding_figure(rgb, step=20, width_px=w),
         "stage3": tensor_figure(np.maximum(rng.normal(size=(3, 3, 15)) * 0.4, 0), title="stage 3", width_px=w),
-        "maps12": feature_maps_figure(rng.normal(size=(12, 12, 15)), titles=[f"filter {i}" for i in range(15)],
-                                      width_px=w),
+        "maps12": tensor_figure(rng.normal(size=(12, 12, 15)), title="12x12x15", width_px=w),
         "mixing": channel_mixing_figure(rng.random((3, 3, 15)), rng.normal(size=(10, 1, 1, 15)), width_px=w),
         "stages": stage_row_figure([(5, 5, 1), (3, 3, 15), (3, 3, 15), (3, 3, 10), (1, 1, 6)],
                                    ["15 x [3x3x1]", "ReLU", "10 x [1x1x15]", "6 x [3x3x10]"],

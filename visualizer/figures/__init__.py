@@ -1,7 +1,7 @@
 """Plotly figure builders: arrays and traces in, plain figure dicts out. No Streamlit here.
 
 - :func:`sliding_figure`: the animation of one filter sliding over an image (from a ``ConvTrace``);
-- :func:`kernel_figure`, :func:`feature_maps_figure`, :func:`image_figure`, :func:`tensor_figure`:
+- :func:`kernel_figure`, :func:`image_figure`, :func:`tensor_figure`:
   static grids of numbers;
 - exports: :func:`feature_sheet_png`, :func:`standalone_html` (and :mod:`.gif` for the GIF);
 - :mod:`.pictures`: the studio's feature maps as pictures (not Plotly: an edit redraws them in milliseconds).
@@ -13,10 +13,9 @@ written by :mod:`visualizer.numbers`.
 
 from .animation import sliding_figure
 from .export import feature_sheet_png, standalone_html
-from .maps import feature_maps_figure, image_figure, kernel_figure, tensor_figure
+from .maps import image_figure, kernel_figure, tensor_figure
 
 __all__ = [
-    "feature_maps_figure",
     "feature_sheet_png",
     "image_figure",
     "kernel_figure",

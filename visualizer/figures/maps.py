@@ -80,7 +80,7 @@ def _map_grid(
     title: str = "",
     width_px: int | None = None,
 ) -> dict:
-    """The grid behind :func:`feature_maps_figure` and :func:`tensor_figure`."""
+    """The grid behind :func:`tensor_figure` (the network view's stages)."""
     h, w, n = maps.shape
     rows, cols = _grid_shape(n, cols)
     values = auto_show_values(h, w, show_values)
@@ -197,51 +197,6 @@ def kernel_figure(kernel: np.ndarray, *, width_px: int | None = None) -> dict:
             )
         )
     return {"data": data, "layout": layout}
-
-
-def feature_maps_figure(
-    maps: np.ndarray,
-    *,
-    titles: list[str],
-    zmid: float | None = 0,
-    show_values: bool | None = None,
-    cols: int | None = None,
-    width_px: int | None = None,
-) -> dict:
-    """A grid of the N output maps of a convolution layer, before or after its activation.
-
-    Inputs:
-    - maps: ``(H, W, N)``; titles: N strings, one per map.
-    - zmid: centre of the (diverging) colour scale, usually 0; ``None`` for a sequential scale from the
-      smallest to the largest value.
-    - show_values: write numbers in cells; ``None``: when maps are at most 12x12 (and, always, only
-      where they fit the cell; else colour alone, value on hover). cols: grid columns.
-    - width_px: the width the figure is drawn at, when known (else ``style.ASSUMED_WIDTH_PX``).
-    Returns a figure dict: one heatmap per map, all with the same ``zmin``/``zmax`` (one colour bar says
-    so). Maps with more than ``HEATMAP_MAX_VALUES`` values in all are sent as pixel-exact PNG images
-    with a separate colour bar, since a JSON number per pixel would take megabytes.
-    """
-    arr = as_hwn(maps, "maps")
-    if len(titles) != arr.shape[2]:
-        raise ValueError(f"{arr.shape[2]} maps need {arr.shape[2]} titles; got {len(titles)}")
-    if zmid is None:
-        lo, hi = float(arr.min()), float(arr.max())
-        zmin, zmax = (lo, hi) if hi > lo else (lo - 1.0, lo + 1.0)
-        scale: str | list = style.SEQUENTIAL
-    else:
-        zmin, zmax = symmetric_range(arr, float(zmid))
-        scale = style.DIVERGING
-    return _map_grid(
-        arr,
-        titles,
-        zmin=zmin,
-        zmax=zmax,
-        colorscale=scale,
-        show_values=show_values,
-        cols=cols,
-        colorbar_title="value (all maps)",
-        width_px=width_px,
-    )
 
 
 def image_figure(
