@@ -13,8 +13,9 @@
   const panels = document.getElementById("panels");
   const lens = document.getElementById("lens");
   const LENS_PX = 168;
-  const MIN_FONT = 11, CELL_MARGIN = 0.1;
-  const TILE_MIN_PX = 150, TILE_MAX_PX = 240, LARGE = 1.9;  // presentation mode: tiles and numbers this much larger  // a number is this big or not written; it keeps this much of its cell free
+  const MIN_FONT = 11, CELL_MARGIN = 0.1;  // a number is this big or not written; it keeps this much of its cell free
+  const TILE_MIN_PX = 150, TILE_MAX_PX = 240;  // a map that is not a photo's: its tile's width
+  const LARGE = 1.9;  // presentation mode: tiles and numbers this much larger
   let shown = null;
   let args = {};
   let seq = 0;
