@@ -19,7 +19,7 @@ from PIL import Image
 from .. import numbers
 from . import style
 from .raster import colorize, colorize_near
-from .toolkit import to_list
+from .toolkit import png_data_uri, to_list
 
 SCALES = ("own", "shared")  # each map on its own colour scale, or one scale for all maps of a panel
 JPEG_QUALITY = 92  # a photo-sized map is for the eye (the PNG download has the exact colours)
@@ -29,10 +29,12 @@ VALUES_MAX = 10_000  # and only while a panel holds at most this many values in 
 
 
 def data_url(rgb: np.ndarray, *, exact: bool) -> str:
-    """uint8 RGB ``(H, W, 3)`` (or gray ``(H, W)``) as a data URL: PNG when ``exact``, else JPEG."""
+    """uint8 RGB ``(H, W, 3)`` as a data URL: the toolkit's PNG when ``exact``, else JPEG (a gray ``(H, W)`` too)."""
+    if exact:
+        return png_data_uri(rgb)
     buf = io.BytesIO()
-    Image.fromarray(np.ascontiguousarray(rgb)).save(buf, format="PNG" if exact else "JPEG", quality=JPEG_QUALITY)
-    return f"data:image/{'png' if exact else 'jpeg'};base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+    Image.fromarray(np.ascontiguousarray(rgb)).save(buf, format="JPEG", quality=JPEG_QUALITY)
+    return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
 def limit_text(limit: float) -> str:
