@@ -20,7 +20,7 @@ from PIL import Image
 
 from visualizer import founding_image, load_example, resize_image, trace_convolution
 from visualizer.figures import image_figure, kernel_figure, sliding_figure, style, tensor_figure
-from visualizer.figures.animation import frame_steps
+from visualizer.figures.animation import Sizes, frame_steps, plan_layout
 from visualizer.figures.toolkit import colour_map
 
 FOUNDING_KERNEL = [[1, 0, 1], [0, 1, 0], [1, 0, 1]]
@@ -741,25 +741,29 @@ def test_presentation_writes_the_founding_example_large(founding):
     assert max(d["textfont"]["size"] for d in _value_heatmaps(normal)) < 28
 
 
-def test_on_a_projector_the_caption_and_sum_grow_into_the_height_the_panels_leave(founding, monkeypatch):
-    """At 1920x1000 the four panels are as wide as the screen allows: the height under them is taken by a larger
-    caption and sum, on as many lines as at the mode's own sizes, with the panels as large as before."""
-    def sizes_and_lines(fig):
-        annotations = fig["layout"]["annotations"]
-        return annotations[0]["font"]["size"], annotations[1]["font"]["size"], annotations[0]["text"].count("<br>"), \
-            annotations[1]["text"].count("<br>")
+def test_on_a_projector_the_panels_then_the_text_grow_into_the_height_left(founding, monkeypatch):
+    """At 1920x1000 the four panels are as wide as the screen allows and height is left under them. The panels take
+    it first: the kernel's and products' cells shrink towards the input's (never below), so the row grows taller.
+    The caption, the sum and the axes' numbers take the rest, written larger."""
+    def cells(fig):
+        by_name = {d["name"]: d for d in _value_heatmaps(fig)}
+        return _cell_px(fig, by_name["input"], 1888), _cell_px(fig, by_name["kernel"], 1888)
 
     grown = sliding_figure(founding, presentation=True, controls=False, width_px=1888, height=1000)
     monkeypatch.setattr(style, "PRESENT_GROW", 1.0)
-    plain = sliding_figure(founding, presentation=True, controls=False, width_px=1888, height=1000)
-    eq, cap, eq_lines, cap_lines = sizes_and_lines(grown)
-    eq0, cap0, eq_lines0, cap_lines0 = sizes_and_lines(plain)
-    assert (eq0, cap0) == (style.PRESENT_EQUATION_SIZE, style.PRESENT_CAPTION_SIZE)
-    assert eq > 1.2 * eq0 and cap > 1.2 * cap0 and (eq_lines, cap_lines) == (eq_lines0, cap_lines0)
-    assert grown["layout"]["height"] == plain["layout"]["height"] == 1000
-    for axis in ("xaxis", "yaxis"):  # the input panel keeps its size (its domain's share of the same figure)
-        width = [f["layout"][axis]["domain"][1] - f["layout"][axis]["domain"][0] for f in (grown, plain)]
-        assert width[0] == pytest.approx(width[1], rel=1e-3)
+    kept = sliding_figure(founding, presentation=True, controls=False, width_px=1888, height=1000)  # panels only
+    own = plan_layout(founding, Sizes.of(True, 1888), width_px=1888, height=1000, equation_lines_count=1,
+                      caption_lines=1, controls=False)  # the mode's own sizes: the kernel's cells as large as they fit
+    annotations = grown["layout"]["annotations"]
+    assert annotations[0]["font"]["size"] > 1.2 * style.PRESENT_EQUATION_SIZE
+    assert annotations[1]["font"]["size"] > 1.2 * style.PRESENT_CAPTION_SIZE
+    assert grown["layout"]["xaxis"]["tickfont"]["size"] > 1.2 * style.PRESENT_TICK_SIZE
+    assert kept["layout"]["annotations"][0]["font"]["size"] == style.PRESENT_EQUATION_SIZE
+    assert grown["layout"]["height"] == kept["layout"]["height"] == 1000
+    in_cell, k_cell = cells(grown)
+    assert in_cell <= k_cell <= 1.15 * in_cell  # the kernel's cells came down to (about) the input's
+    assert in_cell > 1.1 * own.in_cell and own.k_cell > 1.5 * own.in_cell  # so the input's grew
+    assert in_cell >= 0.97 * cells(kept)[0]  # and the text's growth kept the panels' size
     small = sliding_figure(founding, presentation=True, controls=False, width_px=1334, height=560)
     assert small["layout"]["annotations"][0]["font"]["size"] == style.PRESENT_EQUATION_SIZE  # no room: as it was
 

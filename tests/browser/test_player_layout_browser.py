@@ -69,3 +69,30 @@ def test_quick_play_pause_next_back_raise_no_page_error(page: Page, app_url: str
         page.wait_for_timeout(300)
     settle(page)
     assert errors == []
+
+
+# The bottom of the step's sum, in the page's pixels, and the input's cell size.
+SUM_BOTTOM_JS = """() => { const texts = [...document.querySelectorAll('#plot .annotation-text')];
+    const sum = texts.find((e) => e.textContent.startsWith('out('));
+    const gd = document.getElementById('plot'), L = gd._fullLayout;
+    return {sum: sum.getBoundingClientRect().bottom, input: L.yaxis._length / 5, body: document.body.scrollHeight}; }"""
+
+
+def test_presentation_fills_a_projector_and_fits_a_laptop(page: Page, app_url: str) -> None:
+    """At 1920x1080 the panels and the sum take the height (the lower third was empty, then 250 px); at 1366x768
+    the figure is laid out for the room under the controls and the preset row, so the sum is not cut off."""
+    for width, height, most_empty in ((1920, 1080, 120), (1366, 768, 120)):
+        page.set_viewport_size({"width": width, "height": height})
+        open_app(page, f"{app_url.rstrip('/')}/studio?present=1")
+        frame = player(page)
+        page.wait_for_timeout(1_000)
+        settle(page)
+        top = frame.frame_element().bounding_box()["y"]
+        where = frame.evaluate(SUM_BOTTOM_JS)
+        bottom = top + where["sum"]
+        assert bottom <= height, f"at {width}x{height} the sum ends at {bottom:.0f} px, below the first screen"
+        assert height - bottom <= most_empty, f"at {width}x{height} {height - bottom:.0f} px are empty under the sum"
+        assert top + where["body"] <= height + 4, f"the player runs {top + where['body'] - height:.0f} px past the window"
+        if width == 1920:
+            assert where["input"] >= 90, where  # 80 px a cell before the panels took the height
+    assert_no_exception(page)

@@ -549,14 +549,24 @@ def sliding_figure(
 
     plan, texts, captions = planned(sizes)
     if presentation and height is not None and not sizes.phone and plan.spare_px > 0:
-        # On a projector the panels are as wide as the screen allows and height is left under them: the step's
-        # caption and its sum take it, written larger (up to PRESENT_GROW times) on as many lines as before, while
-        # the panels keep their size.
-        lines = _line_counts(texts, captions)
+        # On a projector the panels are as wide as the screen allows and height is left under them. First the
+        # panels take it: the kernel's (and products') cells shrink towards the input's, which leaves the row
+        # room to grow taller. Then the step's caption, its sum and the axes' numbers take what is left, written
+        # larger (up to PRESENT_GROW times, on more lines if need be), while the panels keep their size (within 3%:
+        # larger row numbers widen the gap before the output a little).
+        for cap in np.linspace(plan.k_cell, plan.in_cell, 9)[1:]:
+            candidate = planned(replace(sizes, kernel_cell=float(cap)))
+            if candidate[0].k_cell < candidate[0].in_cell - 0.5:  # a kernel cell never smaller than an input cell
+                break
+            if candidate[0].row_px > plan.row_px + 0.5:
+                sizes, (plan, texts, captions) = replace(sizes, kernel_cell=float(cap)), candidate
+            if candidate[0].spare_px <= 0:
+                break
         for grow in np.linspace(style.PRESENT_GROW, 1.0, 7)[:-1]:
-            larger = replace(sizes, equation=round(sizes.equation * grow), caption=round(sizes.caption * grow))
+            larger = replace(sizes, equation=round(sizes.equation * grow), caption=round(sizes.caption * grow),
+                             tick=round(sizes.tick * grow))
             candidate = planned(larger)
-            if candidate[0].row_px >= plan.row_px - 0.5 and _line_counts(*candidate[1:]) == lines:
+            if candidate[0].row_px >= 0.97 * plan.row_px:
                 sizes, (plan, texts, captions) = larger, candidate
                 break
     layout = base_layout(plan.height, {"l": style.SIDE_MARGIN_PX, "r": style.SIDE_MARGIN_PX, "t": plan.title_px,

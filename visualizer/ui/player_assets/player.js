@@ -25,8 +25,9 @@
       const top = frame ? frame.getBoundingClientRect().top + window.parent.scrollY : 0;
       avail = window.parent.innerHeight - top;
     } catch (err) { /* not same-origin: keep our own height */ }
-    const controls = el("controls").getBoundingClientRect().height || 52;
-    return { width: Math.round(document.body.clientWidth), avail: Math.round(avail - controls - 12) };
+    // What sits above the figure: the controls and, when the kernel is editable, the preset row under them.
+    const above = Math.max(el("stage").getBoundingClientRect().top, el("controls").getBoundingClientRect().height || 52);
+    return { width: Math.round(document.body.clientWidth), avail: Math.round(avail - above - 12) };
   }
 
   // ``change``: a kernel edit ({edit: {...}}) or a preset ({preset: name}); always sent, with the step and sizes.
