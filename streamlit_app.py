@@ -31,5 +31,11 @@ pages = [
 ]
 # Streamlit leaves about 100 px of blank space between the top navigation and a page's title (the main block's
 # top padding of 6rem, which also makes room for its header bar of 3.75rem): a constant style of ours, no user text.
-st.html("<style>[data-testid='stMainBlockContainer'] { padding-top: 4.25rem; }</style>")
+# On a phone the studio's intro sentence moves under the player (animation_view.INTRO) and the page's title is
+# smaller, so that a photo's region, its numbers, Play and the sum share the first screen.
+st.html("<style>[data-testid='stMainBlockContainer'] { padding-top: 4.25rem; }"
+        ".st-key-studio_intro_below { display: none; }"
+        "@media (max-width: 500px) { .st-key-studio_intro { display: none; }"
+        " .st-key-studio_intro_below { display: block; }"
+        " [data-testid='stMainBlockContainer'] h1 { font-size: 2rem; padding: 0 0 0.5rem; } }</style>")
 st.navigation(pages, position="top").run()

@@ -768,6 +768,40 @@ def test_on_a_projector_the_panels_then_the_text_grow_into_the_height_left(found
     assert small["layout"]["annotations"][0]["font"]["size"] == style.PRESENT_EQUATION_SIZE  # no room: as it was
 
 
+def _domain_px(fig, axis, width_px):
+    """An axis's domain in pixels of the plot area: x from the left, y from the bottom."""
+    layout = fig["layout"]
+    span = (width_px - 2 * style.SIDE_MARGIN_PX) if axis.startswith("x") else (
+        layout["height"] - layout["margin"]["t"] - layout["margin"]["b"])
+    lo, hi = layout[axis]["domain"]
+    return lo * span, hi * span
+
+
+def test_a_phone_puts_an_input_too_fine_for_its_numbers_beside_the_other_panels():
+    """A photo's 6x6 region on a 358 px phone figure: in one row with the kernel, the products and the output its
+    cells were 13 px, colour alone. The input takes the left, as large as its numbers need; the kernel and the
+    products sit on its right with the output under them, every cell square, no panel over another."""
+    rng = np.random.default_rng(3)
+    region = np.round(rng.uniform(0.3, 0.7, size=(6, 6, 1)) * 255) / 255  # 8-bit levels, as a photo's
+    trace = trace_convolution(region, FOUNDING_KERNEL)
+    fig = sliding_figure(trace, controls=False, width_px=358, height=420)
+    by_name = {d["name"]: d for d in _value_heatmaps(fig)}
+    assert {"input", "kernel"} <= set(by_name), set(by_name)
+    assert by_name["input"]["textfont"]["size"] >= style.MIN_VALUE_FONT
+    x = {k: _domain_px(fig, f"xaxis{k}", 358) for k in ("", "2", "3", "4")}
+    y = {k: _domain_px(fig, f"yaxis{k}", 358) for k in ("", "2", "3", "4")}
+    assert x[""][1] < x["2"][0] < x["2"][1] < x["3"][0] and x[""][1] < x["4"][0]  # input | kernel products / output
+    assert y["4"][1] < y["2"][0] and y["2"] == y["3"]  # the output under the kernel and the products
+    assert y[""][0] <= y["4"][0] and y["2"][1] <= y[""][1] + 1e-6  # all within the input's height
+    for k, (rows, cols) in {"": (6, 6), "2": (3, 3), "3": (3, 3), "4": trace.out_shape}.items():  # square cells
+        assert (x[k][1] - x[k][0]) / cols == pytest.approx((y[k][1] - y[k][0]) / rows, rel=0.02), k
+    row = sliding_figure(trace, controls=False, width_px=1366)  # a laptop keeps the one row
+    assert row["layout"]["yaxis2"]["domain"] == row["layout"]["yaxis"]["domain"]
+    founding = sliding_figure(trace_convolution(founding_image(), FOUNDING_KERNEL), controls=False, width_px=358,
+                              height=420)  # one-digit numbers fit the row on a phone: it stays
+    assert founding["layout"]["yaxis2"]["domain"] == founding["layout"]["yaxis"]["domain"]
+
+
 def test_grids_too_fine_for_numbers_show_colour_alone(big):
     fig = sliding_figure(big, show_values=True, controls=False, max_frames=10)
     names = {d["name"] for d in _value_heatmaps(fig)}

@@ -116,3 +116,29 @@ def test_a_640x480_jpeg_keeps_its_own_pixels(page: Page, app_url: str) -> None:
     want = feature_sheet_png(maps, titles, title=f"Feature maps after {ACTIVATION_LABELS[state.activation]}, "
                              f"{shape_label(maps.shape)}")
     assert open(sheet.value.path(), "rb").read() == want
+
+
+def test_on_a_phone_the_photo_region_writes_its_numbers(page: Page, app_url: str) -> None:
+    """At 390x844 the region's input used to share a row with the kernel, the products and the output: 13 px cells,
+    colour alone. Now the input sits on the left as large as its numbers need, the others on its right."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    open_app(page, f"{app_url}/studio?example={quote(PHOTO)}")
+    frame = player(page)
+    frame.wait_for_function("() => { const t = document.getElementById('plot').data.find((d) => d.name === 'input');"
+                            " return Boolean(t && t.texttemplate); }", timeout=UI_TIMEOUT_MS)
+    drawn = frame.evaluate("""() => { const gd = document.getElementById('plot');
+        const t = gd.data.find((d) => d.name === 'input'), k = gd.data.find((d) => d.name === 'kernel');
+        const box = (a) => { const x = gd._fullLayout[a]; return [x._offset, x._offset + x._length]; };
+        return {font: t.textfont.size, kernel_numbers: Boolean(k.texttemplate), cells: input_cells(),
+                input_x: box('xaxis'), kernel_x: box('xaxis2'), output_x: box('xaxis4'),
+                input_y: box('yaxis'), kernel_y: box('yaxis2'), output_y: box('yaxis4')};
+        function input_cells() { return [...document.querySelectorAll('#plot .hm text, #plot text')]
+            .map((e) => e.textContent).filter((s) => /^0(\\.\\d+)?$|^1$/.test(s)).length; } }""")
+    assert drawn["font"] >= 11 and drawn["kernel_numbers"], drawn
+    assert drawn["cells"] >= 36, f"the 6x6 region's numbers are written: {drawn['cells']} found"
+    # the kernel and the output on the input's right, the output under the kernel: no panel over another
+    assert drawn["kernel_x"][0] > drawn["input_x"][1] and drawn["output_x"][0] > drawn["input_x"][1], drawn
+    assert drawn["output_y"][0] > drawn["kernel_y"][1], drawn  # Plotly's y offsets grow downwards
+    assert len(input_cell_texts(page)) >= 36
+    assert_no_exception(page)
+    screenshot(page, "photo-region-phone", full_page=False)

@@ -315,6 +315,7 @@ class Plan:
     controls_px: int
     spare_px: int  # height given but not usable by the panels (too narrow a screen): under the controls
     height: int
+    k_y: list[float] | None = None  # the kernel's and products' y domain, when not their channel row's (a phone)
 
     @property
     def bottom(self) -> int:
@@ -423,7 +424,7 @@ def plan_layout(
         row_px = _fit_row(trace, per_row, rows, (room - (rows - 1) * row_gap) / rows, usable, sizes, math.inf)
         row_px = _used_height(trace, row_px, rows * row_px + (rows - 1) * row_gap, sizes)
         block = min(room, rows * row_px + (rows - 1) * row_gap)
-        spare = room - block
+        spare = 0 if sizes.phone else room - block  # a phone's page goes on under the figure: no blank band
     y_domains = []
     for r in range(rows):
         y1 = 1.0 - r * (row_px + row_gap) / block
@@ -437,7 +438,7 @@ def plan_layout(
     x_domains = split_domain([in_w, k_w, k_w] * per_row + [out_w], PANEL_GAP, end=1.0 - extra / usable)
     x_domains[-1] = [round(x_domains[-1][0] + extra / usable, 5), 1.0]
     out_y = [y_domains[-1][0], y_domains[0][1]]
-    return Plan(
+    plan = Plan(
         usable=usable,
         per_row=per_row,
         rows=rows,
@@ -456,6 +457,52 @@ def plan_layout(
         controls_px=ctrl_px,
         spare_px=round(spare),
         height=round(title_px + block + bottom + spare),
+    )
+    if sizes.phone and c == 1:
+        return _corner_plan(trace, sizes, plan) or plan
+    return plan
+
+
+CORNER_GAP_PX = 8  # between the panels of a phone's corner layout
+CORNER_MIN_CELL_PX = 11  # its kernel, products and output cells at least this
+
+
+def _corner_plan(trace: ConvTrace, sizes: Sizes, row: Plan) -> Plan | None:
+    """A phone's layout for an input whose numbers do not fit in the row of four panels (a photo's region): the
+    input on the left, as large as its numbers need; on its right the kernel and the products, with the output
+    under them. None when the row writes the input's numbers already, or when they would not fit this way either."""
+    hp, wp = trace.padded.shape[:2]
+    kh, kw = trace.kernel.shape[:2]
+    ho, wo = trace.out_shape
+    side, usable = max(hp, wp), row.usable
+    if not auto_show_values(hp, wp, None) or _fit(trace.padded, row.in_cell, side, sizes, True) is not None:
+        return None
+    in_cell = next((px for px in range(math.ceil(row.in_cell), int(0.62 * usable / wp) + 1)
+                    if _fit(trace.padded, px, side, sizes, True) is not None), None)
+    if in_cell is None:
+        return None
+    block = hp * in_cell
+    left = wp * in_cell + CORNER_GAP_PX
+    out_left = left + len(str(ho - 1)) * 0.6 * sizes.tick + 10  # the output's row numbers are written at its left
+    k_cell = min(sizes.kernel_cell, (usable - left - CORNER_GAP_PX) / (2 * kw))
+    out_cell = min(sizes.out_cap, (usable - out_left) / wo)
+    need = kh * k_cell + row.title_px + ho * out_cell
+    if need > block:  # the kernel over the output must not be taller than the input
+        k_cell, out_cell = k_cell * (block - row.title_px) / (need - row.title_px), out_cell * (
+            block - row.title_px) / (need - row.title_px)
+    if min(k_cell, out_cell) < CORNER_MIN_CELL_PX:
+        return None
+    x = [left / usable, (left + kw * k_cell) / usable]
+    x_products = [x[1] + CORNER_GAP_PX / usable, x[1] + (CORNER_GAP_PX + kw * k_cell) / usable]
+    bottom = row.caption_px + row.equation_px + row.controls_px
+    return replace(
+        row, row_px=block, block=block,
+        x_domains=[[0.0, round(wp * in_cell / usable, 5)], [round(v, 5) for v in x], [round(v, 5) for v in x_products],
+                   [round(out_left / usable, 5), round((out_left + wo * out_cell) / usable, 5)]],
+        y_domains=[[0.0, 1.0]], out_y=[0.0, round(ho * out_cell / block, 5)],
+        k_y=[round(1.0 - kh * k_cell / block, 5), 1.0],
+        in_cell=float(in_cell), k_cell=k_cell, out_cell=out_cell, spare_px=0,
+        height=round(row.title_px + block + bottom),
     )
 
 
@@ -617,8 +664,8 @@ def _axes(trace: ConvTrace, plan: Plan, sizes: Sizes, data: list[dict]) -> dict:
         ticks = axis_ids(kin)[0] in labelled
         axes.update(panel_axes(kin, plan.x_domains[3 * g], yd, hp, wp, ticks=ticks, row_offset=ph, col_offset=pw,
                                tick_size=sizes.tick))
-        axes.update(panel_axes(kin + 1, plan.x_domains[3 * g + 1], yd, kh, kw))
-        axes.update(panel_axes(kin + 2, plan.x_domains[3 * g + 2], yd, kh, kw))
+        axes.update(panel_axes(kin + 1, plan.x_domains[3 * g + 1], plan.k_y or yd, kh, kw))
+        axes.update(panel_axes(kin + 2, plan.x_domains[3 * g + 2], plan.k_y or yd, kh, kw))
     out_k = 3 * c + 1
     axes.update(panel_axes(out_k, plan.x_domains[-1], plan.out_y, ho, wo, ticks=axis_ids(out_k)[0] in labelled,
                            tick_size=sizes.tick))

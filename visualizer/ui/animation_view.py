@@ -44,6 +44,10 @@ PLAYER_NOTICE = "_studio_player_notice"  # {"id", "text"}: why the app refused t
 # The presets offered beside the kernel, in this order (the sidebar has them all).
 KERNEL_PRESETS = ("identity", "box blur", "gaussian", "sharpen", "laplacian", "outline", "sobel x", "sobel y",
                   "emboss")
+# What the studio's intro says after the shapes: above the player, or under it on a phone (streamlit_app's style).
+INTRO = "A filter slides over the image; each output value is the sum of the elementwise products of the filter and " \
+    "the window under it."
+INTRO_KEY = "studio_intro"
 LAYOUT_KEY = "_studio_player_layout"  # {"width", "avail"}: the pixels the page reported for the figure
 DEFAULT_LAYOUT = {"width": 1180, "avail": 520}
 MAX_PLAYER_FRAMES = 4_900  # one frame per step for every animation the studio allows (70x70 outputs) ...
@@ -219,6 +223,8 @@ def animation_section(state: StudioState, image: np.ndarray) -> ConvTrace | None
     sliding_player(figure, fig_id=fig_id, steps=trace.steps, step=state.step, speed_ms=state.speed_ms,
                    presentation=state.presentation, layout=layout, key=PLAYER_KEY, kernel=kernel_spec(state),
                    partial=light, on_change=_on_player)
+    if not state.presentation:  # a phone's copy of the intro (the page's style shows one of the two)
+        st.container(key=f"{INTRO_KEY}_below").caption(INTRO)
     seconds = trace.steps * state.speed_ms / 1000
     if seconds > 60 and not state.presentation:
         st.caption(f"{trace.steps:,} steps take {seconds / 60:.0f} min at {state.speed_ms} ms a step: pick a "

@@ -31,7 +31,7 @@ from visualizer.studio_state import RANGES, StudioState, is_photo, region_text, 
 from visualizer.text import md_text, plain
 
 from .address_bar import address_bar, restored_note
-from .animation_view import animation_section, downloads, studio_trace
+from .animation_view import INTRO, INTRO_KEY, animation_section, downloads, studio_trace
 from .code_view import code_section
 from .common import INPUT_IMAGE, INPUT_NAME, error_boundary, lazy_expander, shape_label
 from .family_view import family_section, kind_control
@@ -176,9 +176,10 @@ def _header() -> tuple[int, int] | None:
     right.toggle("Presentation mode", help="For a projector: the animation fills the screen; Page Up / Page Down "
                  "or the arrow keys step it. Switch off to get the controls back.",
                  **bind("w_presentation", "presentation", rerun=[MAIN_FRAGMENT]))
-    if not state.presentation:
-        st.markdown(f"**{shapes}** {source}. A filter slides over the image; each output value is the sum of "
-                    "the elementwise products of the filter and the window under it.")
+    if not state.presentation:  # on a phone the sentence after the shapes is written under the player instead
+        with st.container(gap=None):
+            st.markdown(f"**{shapes}** {source}.")
+            st.container(key=INTRO_KEY).markdown(INTRO)
     if ho is None:
         st.error(f"No output with these settings: {problem}. Make the kernel, dilation or stride smaller, or add "
                  "padding. Your image and filters are kept.")
