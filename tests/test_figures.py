@@ -802,6 +802,22 @@ def test_a_phone_puts_an_input_too_fine_for_its_numbers_beside_the_other_panels(
     assert founding["layout"]["yaxis2"]["domain"] == founding["layout"]["yaxis"]["domain"]
 
 
+def test_on_a_laptop_several_channels_give_their_kernels_width_for_larger_panels():
+    """RGB 16x16 on a 1366 px laptop with the sidebar (a 906 px figure): each channel's input was as tall as its
+    kernel of 22 px cells, so its own cells were 4 px. The kernels' cells come down to what their numbers need, and
+    the inputs grow; the kernels keep their numbers."""
+    image = resize_image(load_example("Shapes (64x64, colour)", channels=3), 16)
+    trace = trace_convolution(image, np.stack([np.array(FOUNDING_KERNEL, float)] * 3, axis=-1))
+    fig = sliding_figure(trace, controls=False, width_px=906, height=480)
+    own = plan_layout(trace, Sizes.of(False, 906), width_px=906, height=480, equation_lines_count=7,
+                      caption_lines=1, controls=False)  # the kernel's cells as large as they fit
+    kernels = [d for d in _value_heatmaps(fig) if d["name"].startswith("kernel")]
+    assert len(kernels) == 3, "every channel's kernel keeps its numbers"
+    in_cell = _cell_px(fig, next(d for d in fig["data"] if d["name"] == "input R"), 906)
+    assert in_cell > 1.2 * own.in_cell, (in_cell, own.in_cell)
+    assert _cell_px(fig, kernels[0], 906) >= in_cell
+
+
 def test_grids_too_fine_for_numbers_show_colour_alone(big):
     fig = sliding_figure(big, show_values=True, controls=False, max_frames=10)
     names = {d["name"] for d in _value_heatmaps(fig)}

@@ -601,14 +601,7 @@ def sliding_figure(
         # room to grow taller. Then the step's caption, its sum and the axes' numbers take what is left, written
         # larger (up to PRESENT_GROW times, on more lines if need be), while the panels keep their size (within 3%:
         # larger row numbers widen the gap before the output a little).
-        for cap in np.linspace(plan.k_cell, plan.in_cell, 9)[1:]:
-            candidate = planned(replace(sizes, kernel_cell=float(cap)))
-            if candidate[0].k_cell < candidate[0].in_cell - 0.5:  # a kernel cell never smaller than an input cell
-                break
-            if candidate[0].row_px > plan.row_px + 0.5:
-                sizes, (plan, texts, captions) = replace(sizes, kernel_cell=float(cap)), candidate
-            if candidate[0].spare_px <= 0:
-                break
+        sizes, (plan, texts, captions) = _kernel_towards_input(sizes, (plan, texts, captions), planned, 0.0)
         for grow in np.linspace(style.PRESENT_GROW, 1.0, 7)[:-1]:
             larger = replace(sizes, equation=round(sizes.equation * grow), caption=round(sizes.caption * grow),
                              tick=round(sizes.tick * grow))
@@ -616,6 +609,13 @@ def sliding_figure(
             if candidate[0].row_px >= 0.97 * plan.row_px:
                 sizes, (plan, texts, captions) = larger, candidate
                 break
+    elif not presentation and not sizes.phone and trace.kernel.shape[2] > 1:
+        # Several channels side by side on a laptop: each group's input is as tall as its kernel, whose cells are
+        # far larger than the input's. Smaller kernel cells (as long as their numbers still fit) give the row more
+        # width, so every panel grows.
+        need = _least_cell(trace.kernel, plan.k_cell, sizes)
+        if need is not None:
+            sizes, (plan, texts, captions) = _kernel_towards_input(sizes, (plan, texts, captions), planned, need)
     layout = base_layout(plan.height, {"l": style.SIDE_MARGIN_PX, "r": style.SIDE_MARGIN_PX, "t": plan.title_px,
                                        "b": plan.bottom})
     layout["clickmode"] = "event+select"
@@ -642,6 +642,30 @@ def sliding_figure(
             font_size=sizes.control,
         )
     return {"data": data, "layout": layout, "frames": _frames(trace, steps, texts, captions, product_traces)}
+
+
+def _kernel_towards_input(sizes: Sizes, planned_now: tuple, planned, floor_px: float) -> tuple[Sizes, tuple]:
+    """The sizes and plan with the kernel's (and products') cells shrunk from their size towards the input's (never
+    smaller, nor under ``floor_px``) as far as that makes the row of panels taller (while the width limits it)."""
+    best = planned_now
+    for cap in np.linspace(best[0].k_cell, max(best[0].in_cell, floor_px), 9)[1:]:
+        candidate = planned(replace(sizes, kernel_cell=float(cap)))
+        if candidate[0].k_cell < max(candidate[0].in_cell, floor_px) - 0.5:
+            break
+        if candidate[0].row_px > best[0].row_px + 0.5:
+            sizes, best = replace(sizes, kernel_cell=float(cap)), candidate
+        if candidate[0].spare_px <= 0 and candidate[0].row_px <= best[0].row_px + 0.5:
+            break
+    return sizes, best
+
+
+def _least_cell(values: np.ndarray, cell_px: float, sizes: Sizes) -> float | None:
+    """The smallest cell (px) in which ``values`` keep their numbers, if they have them at ``cell_px``; else None."""
+    side = max(values.shape[:2])
+    if _fit(values, cell_px, side, sizes, True) is None:
+        return None
+    return float(next((px for px in range(1, math.ceil(cell_px) + 1) if _fit(values, px, side, sizes, True)),
+                      math.ceil(cell_px)))
 
 
 def _line_counts(texts: dict[int, str], captions: dict[int, str]) -> tuple[int, int]:
