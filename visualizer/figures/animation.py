@@ -585,10 +585,15 @@ def sliding_figure(
     shown = sorted(set(steps) | {step})
     operands = _Operands(trace)
 
+    written: dict[tuple[int, int], tuple[dict[int, str], dict[int, str]]] = {}  # the texts of each font pair
+
     def planned(sizes: Sizes) -> tuple[Plan, dict[int, str], dict[int, str]]:
-        texts = {s: "<br>".join(equation_lines(trace, s, names, usable / sizes.equation, operands, not sizes.phone))
-                 for s in shown}
-        captions = {s: step_caption(trace, s, usable / sizes.caption) for s in shown}
+        if (sizes.equation, sizes.caption) not in written:  # a layout tried with other panel sizes reuses them
+            written[sizes.equation, sizes.caption] = (
+                {s: "<br>".join(equation_lines(trace, s, names, usable / sizes.equation, operands, not sizes.phone))
+                 for s in shown},
+                {s: step_caption(trace, s, usable / sizes.caption) for s in shown})
+        texts, captions = written[sizes.equation, sizes.caption]
         equation_lines_count, caption_lines = _line_counts(texts, captions)
         plan = plan_layout(trace, sizes, width_px=width_px, height=height, equation_lines_count=equation_lines_count,
                            caption_lines=caption_lines, controls=controls)
