@@ -818,6 +818,23 @@ def test_on_a_laptop_several_channels_give_their_kernels_width_for_larger_panels
     assert _cell_px(fig, kernels[0], 906) >= in_cell
 
 
+def test_on_a_laptop_a_photo_region_writes_every_decimal_the_sum_writes():
+    """A photo's 6x6 region on a 1366 px laptop (a 906 px figure): its input cells were 33 px, half the kernel's, so
+    they wrote 0.47 where the sum says 0.475. The kernel's and products' cells come down to what their own numbers
+    need, the input grows, and every panel writes 3 decimals."""
+    rng = np.random.default_rng(4)
+    region = np.round(rng.uniform(0.3, 0.7, size=(6, 6, 1)) * 255) / 255
+    trace = trace_convolution(region, FOUNDING_KERNEL)
+    fig = sliding_figure(trace, controls=False, width_px=906, height=440)
+    by_name = {d["name"]: d for d in _value_heatmaps(fig)}
+    assert by_name["input"]["texttemplate"] == by_name["products"]["texttemplate"] == "%{z:.3~f}"
+    own = plan_layout(trace, Sizes.of(False, 906), width_px=906, height=440, equation_lines_count=2,
+                      caption_lines=1, controls=False)
+    assert own.k_cell > 1.5 * own.in_cell  # the kernel's cells as large as they fit: twice the input's
+    in_cell, k_cell = _cell_px(fig, by_name["input"], 906), _cell_px(fig, by_name["kernel"], 906)
+    assert in_cell > 1.2 * own.in_cell and k_cell >= in_cell - 1
+
+
 def test_grids_too_fine_for_numbers_show_colour_alone(big):
     fig = sliding_figure(big, show_values=True, controls=False, max_frames=10)
     names = {d["name"] for d in _value_heatmaps(fig)}

@@ -614,13 +614,12 @@ def sliding_figure(
             if candidate[0].row_px >= 0.97 * plan.row_px:
                 sizes, (plan, texts, captions) = larger, candidate
                 break
-    elif not presentation and not sizes.phone and trace.kernel.shape[2] > 1:
-        # Several channels side by side on a laptop: each group's input is as tall as its kernel, whose cells are
-        # far larger than the input's. Smaller kernel cells (as long as their numbers still fit) give the row more
-        # width, so every panel grows.
-        need = _least_cell(trace.kernel, plan.k_cell, sizes)
-        if need is not None:
-            sizes, (plan, texts, captions) = _kernel_towards_input(sizes, (plan, texts, captions), planned, need)
+    elif not presentation and not sizes.phone:
+        # On a laptop each row's input is as tall as its kernel, whose cells are far larger than the input's (a 6x6
+        # region: 33 against 67 px). Smaller kernel and products cells, as long as their numbers keep every digit,
+        # give the row more width, so the input grows (and writes as many decimals as the sum).
+        need = max(_least_cell(trace.kernel, plan.k_cell, sizes), _least_cell(trace.products, plan.k_cell, sizes))
+        sizes, (plan, texts, captions) = _kernel_towards_input(sizes, (plan, texts, captions), planned, need)
     layout = base_layout(plan.height, {"l": style.SIDE_MARGIN_PX, "r": style.SIDE_MARGIN_PX, "t": plan.title_px,
                                        "b": plan.bottom})
     layout["clickmode"] = "event+select"
@@ -653,6 +652,8 @@ def _kernel_towards_input(sizes: Sizes, planned_now: tuple, planned, floor_px: f
     """The sizes and plan with the kernel's (and products') cells shrunk from their size towards the input's (never
     smaller, nor under ``floor_px``) as far as that makes the row of panels taller (while the width limits it)."""
     best = planned_now
+    if best[0].k_cell <= max(best[0].in_cell, floor_px) + 0.5:  # as small as they may be already
+        return sizes, best
     for cap in np.linspace(best[0].k_cell, max(best[0].in_cell, floor_px), 9)[1:]:
         candidate = planned(replace(sizes, kernel_cell=float(cap)))
         if candidate[0].k_cell < max(candidate[0].in_cell, floor_px) - 0.5:
@@ -664,13 +665,15 @@ def _kernel_towards_input(sizes: Sizes, planned_now: tuple, planned, floor_px: f
     return sizes, best
 
 
-def _least_cell(values: np.ndarray, cell_px: float, sizes: Sizes) -> float | None:
-    """The smallest cell (px) in which ``values`` keep their numbers, if they have them at ``cell_px``; else None."""
-    side = max(values.shape[:2])
-    if _fit(values, cell_px, side, sizes, True) is None:
-        return None
-    return float(next((px for px in range(1, math.ceil(cell_px) + 1) if _fit(values, px, side, sizes, True)),
-                      math.ceil(cell_px)))
+def _least_cell(values: np.ndarray, cell_px: float, sizes: Sizes) -> float:
+    """The smallest cell (px) in which ``values`` (a kernel's ``(kh, kw, C)``, or products ``(steps, kh, kw, C)``) are
+    written as at ``cell_px``: with as many decimals, or not at all."""
+    side = max(values.shape[-3:-1])
+    at = _fit(values, cell_px, side, sizes, True)
+    if at is None:
+        return 0.0
+    return float(next(px for px in range(1, math.ceil(cell_px) + 1)
+                      if (_fit(values, px, side, sizes, True) or (-1,))[0] == at[0]))
 
 
 def _line_counts(texts: dict[int, str], captions: dict[int, str]) -> tuple[int, int]:
