@@ -59,6 +59,7 @@ from .toolkit import (
     heatmap,
     image_range,
     is_image_like,
+    least_cell,
     panel_axes,
     play_controls,
     split_domain,
@@ -67,6 +68,7 @@ from .toolkit import (
     title_annotation,
     to_list,
     usable_px,
+    value_texts,
 )
 
 EQUATION, CAPTION = 0, 1  # indices in layout.annotations (and in every frame's annotations)
@@ -668,12 +670,8 @@ def _kernel_towards_input(sizes: Sizes, planned_now: tuple, planned, floor_px: f
 def _least_cell(values: np.ndarray, cell_px: float, sizes: Sizes) -> float:
     """The smallest cell (px) in which ``values`` (a kernel's ``(kh, kw, C)``, or products ``(steps, kh, kw, C)``) are
     written as at ``cell_px``: with as many decimals, or not at all."""
-    side = max(values.shape[-3:-1])
-    at = _fit(values, cell_px, side, sizes, True)
-    if at is None:
-        return 0.0
-    return float(next(px for px in range(1, math.ceil(cell_px) + 1)
-                      if (_fit(values, px, side, sizes, True) or (-1,))[0] == at[0]))
+    at = _fit(values, cell_px, max(values.shape[-3:-1]), sizes, True)
+    return 0.0 if at is None else least_cell(value_texts(values, at[0]), sizes.min_value)
 
 
 def _line_counts(texts: dict[int, str], captions: dict[int, str]) -> tuple[int, int]:

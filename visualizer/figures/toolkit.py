@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import io
+import math
 import re
 from collections.abc import Sequence
 from functools import lru_cache
@@ -82,11 +83,26 @@ def fit_font(
     """The font size (px) at which the widest of ``texts`` fits a cell ``cell_px`` wide (and as tall, or
     ``height_px``), with a margin on each side; at most ``max_font``. ``None`` when even ``min_font``
     would not fit: then the cell shows its colour alone (its value on hover)."""
-    widest = max((text_em(t) for t in texts), default=1.0) or 1.0
     usable = cell_px * (1 - 2 * style.CELL_MARGIN)
     tall = cell_px if height_px is None else height_px
-    font = min(float(max_font), usable / widest, tall * 0.6)
+    font = min(float(max_font), usable / _widest(texts), tall * 0.6)
     return int(font) if font >= min_font else None
+
+
+def _widest(texts: Sequence[str]) -> float:
+    return max((text_em(t) for t in texts), default=1.0) or 1.0
+
+
+def least_cell(texts: Sequence[str], min_font: float) -> float:
+    """The smallest square cell, in whole px, in which :func:`fit_font` writes ``texts`` at ``min_font`` or larger."""
+    return float(math.ceil(max(_widest(texts) * min_font / (1 - 2 * style.CELL_MARGIN), min_font / 0.6) + 1e-9))
+
+
+def value_texts(values: np.ndarray, decimals: int) -> list[str]:
+    """The distinct texts of ``values`` (finite ones) written with ``decimals``, as :func:`fit_values` measures them."""
+    arr = np.asarray(values, dtype=np.float64)
+    arr = arr[np.isfinite(arr)]
+    return [numbers.fmt(v, decimals) for v in np.unique(np.round(arr, decimals))] or ["0"]
 
 
 def fit_values(
@@ -103,11 +119,8 @@ def fit_values(
     ``height_px`` tall): the most decimals (``digits`` down to ``min_digits``) whose widest text, as
     :func:`visualizer.numbers.fmt` writes it, fits at ``min_font`` or more. ``None``: no number fits;
     draw colour alone."""
-    arr = np.asarray(values, dtype=np.float64)
-    arr = arr[np.isfinite(arr)]
     for d in range(int(digits), min(int(min_digits), int(digits)) - 1, -1):
-        texts = [numbers.fmt(v, d) for v in np.unique(np.round(arr, d))] or ["0"]
-        font = fit_font(texts, cell_px, max_font=max_font, min_font=min_font, height_px=height_px)
+        font = fit_font(value_texts(values, d), cell_px, max_font=max_font, min_font=min_font, height_px=height_px)
         if font is not None:
             return d, font
     return None
