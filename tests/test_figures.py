@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import io
+import itertools
 import json
 import re
 
@@ -833,6 +834,27 @@ def test_on_a_laptop_a_photo_region_writes_every_decimal_the_sum_writes():
     assert own.k_cell > 1.5 * own.in_cell  # the kernel's cells as large as they fit: twice the input's
     in_cell, k_cell = _cell_px(fig, by_name["input"], 906), _cell_px(fig, by_name["kernel"], 906)
     assert in_cell > 1.2 * own.in_cell and k_cell >= in_cell - 1
+
+
+@pytest.mark.parametrize("width_px", [906, 1260, 1760])
+def test_smaller_kernel_cells_keep_every_decimal_the_kernel_and_products_had(width_px):
+    """The kernel's cells come down towards the input's only as far as their numbers keep their decimals (a kernel
+    of 3-decimal weights once lost one: "0.7" beside a sum saying 0.702)."""
+    from visualizer.figures.toolkit import fit_values
+
+    weights = np.array([0.702, -0.079, 0.26, 0.193, -0.119, 0.363, -1.746, 0.779, 1.249]).reshape(3, 3, 1)
+    for trace, height in itertools.product(
+            (trace_convolution(founding_image(), weights, 0.3, padding=1),
+             trace_convolution(founding_image(3), np.concatenate([weights] * 3, axis=2), padding=1)), (440, 600)):
+        fig = sliding_figure(trace, controls=False, width_px=width_px, height=height)
+        lines = max(f["layout"]["annotations"][k]["text"].count("<br>") + 1 for f in fig["frames"] for k in (0, 1))
+        own = plan_layout(trace, Sizes.of(False, width_px), width_px=width_px, height=height,
+                          equation_lines_count=lines, caption_lines=1, controls=False)
+        for d in _value_heatmaps(fig):
+            if d["name"].startswith(("kernel", "products")):
+                values = trace.kernel if d["name"].startswith("kernel") else trace.products
+                had = fit_values(values, own.k_cell, digits=3, max_font=99)[0]  # at the kernel's own cell size
+                assert d["texttemplate"] == f"%{{z:.{had}~f}}", (width_px, d["name"], d["texttemplate"])
 
 
 def test_grids_too_fine_for_numbers_show_colour_alone(big):

@@ -658,7 +658,7 @@ def _kernel_towards_input(sizes: Sizes, planned_now: tuple, planned, floor_px: f
         return sizes, best
     for cap in np.linspace(best[0].k_cell, max(best[0].in_cell, floor_px), 9)[1:]:
         candidate = planned(replace(sizes, kernel_cell=float(cap)))
-        if candidate[0].k_cell < max(candidate[0].in_cell, floor_px) - 0.5:
+        if candidate[0].k_cell < floor_px or candidate[0].k_cell < candidate[0].in_cell - 0.5:
             break
         if candidate[0].row_px > best[0].row_px + 0.5:
             sizes, best = replace(sizes, kernel_cell=float(cap)), candidate
