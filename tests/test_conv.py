@@ -118,6 +118,39 @@ def test_convolution_is_cross_correlation_so_the_kernel_is_not_flipped():
 # --- agreement with the references --------------------------------------------------------------
 
 
+@given(conv_cases(max_side=40), st.sampled_from([np.float64, np.float32]))
+def test_the_plain_call_matches_scipy_on_small_and_large_inputs(case, dtype):
+    """conv2d(image, bank) with every argument left out takes its own path (a gathered patch matrix, or
+    bands for a larger input), checked by its result instead of its arguments: it gives SciPy's answer."""
+    image, bank = case[0], case[1]
+    want = scipy_conv2d(image, bank, np.zeros(bank.shape[0]), (1, 1), (0, 0), (1, 1))
+    if want.size == 0:
+        return
+    got = conv2d(image, bank, dtype=dtype)
+    assert got.dtype == dtype and got.shape == want.shape
+    np.testing.assert_allclose(got, want, rtol=0, atol=TOL if dtype == np.float64 else 1e-3)
+
+
+@pytest.mark.parametrize("side", [5, 40, 200])  # a gathered patch matrix, and bands
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_the_plain_call_refuses_a_bad_value_even_where_a_zero_weight_meets_it(side, bad):
+    """NaN times 0 and infinity times 0 are NaN: the result's check sees a bad value under a zero weight."""
+    image = np.zeros((side, side, 2))
+    image[side - 1, 0, 1] = bad  # a corner: a single window reads it
+    with raises("image.*nan or infinite"):
+        conv2d(image, np.zeros((2, 3, 3, 2)))
+    bank = np.zeros((2, 3, 3, 2))
+    bank[1, 2, 0, 1] = bad
+    with raises("filter.*nan or infinite"):
+        conv2d(np.zeros((side, side, 2)), bank)
+
+
+def test_the_plain_call_computes_outputs_too_large_to_square():
+    """An output of 1e200 is finite, though its square (the result's check) is not: it is still computed."""
+    out = conv2d(np.full((6, 6, 1), 1e199), np.ones((1, 3, 3, 1)))
+    np.testing.assert_allclose(out, 9e199, rtol=1e-12)
+
+
 @given(conv_cases())
 def test_conv2d_matches_scipy_correlate(case):
     np.testing.assert_allclose(run(case), scipy_conv2d(*case), rtol=0, atol=TOL)

@@ -20,6 +20,8 @@ the flattened filters with one BLAS call per band, so memory stays bounded on la
 
 from __future__ import annotations
 
+import functools
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -305,6 +307,10 @@ def conv2d(
       ``groups = C`` with one filter per channel is the depthwise convolution (no summing over channels).
     Returns ``(H', W', N)`` with ``H', W'`` from :func:`output_shape`.
     """
+    if bias is None and flip is False and _is(stride, 1) and _is(dilation, 1) and _is(groups, 1) and _is(padding, 0):
+        out = _plain(image, filters, dtype)  # the common call, checked by its result (see _plain)
+        if out is not None:
+            return out
     img = as_image(image)
     g = check_groups(groups, img.shape[2], filters)
     bank = as_filters(filters, img.shape[2] // g)
@@ -326,6 +332,61 @@ def conv2d(
     if g == 1:
         return _correlate(img, bank, b, s, p, d, (ho, wo), np.dtype(dtype))
     return _grouped(img, bank, b, s, p, d, (ho, wo), np.dtype(dtype), g)
+
+
+def _is(value: object, number: int) -> bool:
+    """``value`` is the int ``number`` (not a bool, a float, a pair or an array that equals it)."""
+    return type(value) is int and value == number
+
+
+_PLAIN_DTYPES = {np.float64: np.dtype(np.float64), np.float32: np.dtype(np.float32)}
+_PLAIN_DTYPES.update({dt: dt for dt in list(_PLAIN_DTYPES.values())})
+_GATHERED = 8192  # patch-matrix values: up to here one cached fancy index beats the banded copy
+
+
+@functools.lru_cache(maxsize=64)  # at most 64 x 64 kB
+def _gather_index(h: int, w: int, c: int, kh: int, kw: int) -> np.ndarray:
+    """Where each value of the patch matrix ``(H' * W', kh * kw * C)`` of a valid convolution sits in the
+    flattened ``(H, W, C)`` image: the patch matrix of a small image is then one fancy index."""
+    at = np.arange(h * w * c).reshape(h, w, c)
+    index = np.lib.stride_tricks.sliding_window_view(at, (kh, kw, c)).reshape((h - kh + 1) * (w - kw + 1), -1)
+    index = np.ascontiguousarray(index)
+    index.flags.writeable = False
+    return index
+
+
+@np.errstate(over="ignore", invalid="ignore")  # an overflow shows in the result, which is checked
+def _plain(image: object, filters: object, dtype: object) -> np.ndarray | None:
+    """A convolution without bias, stride, padding, dilation or groups, on float arrays; None when the
+    arguments are of another kind or the result is not finite, and :func:`conv2d` then checks them.
+
+    The argument checks cost ten times the arithmetic of a small input (a 5x5 image, a 28x28 digit),
+    so here the result checks them instead: with stride 1 and no padding, every pixel and every weight
+    takes part in some output, and a NaN or infinity in either (or an overflowing sum) makes that output
+    NaN or infinite. One dot product of the output with itself is finite only when none is.
+    """
+    dt = _PLAIN_DTYPES.get(dtype) if isinstance(dtype, (type, np.dtype)) else None
+    if dt is None or type(image) is not np.ndarray or type(filters) is not np.ndarray:
+        return None
+    if image.ndim == 2:
+        image = image[:, :, None]
+    if filters.ndim == 2:
+        filters = filters[None, :, :, None]
+    if image.ndim != 3 or filters.ndim != 4 or image.dtype.kind != "f" or filters.dtype.kind != "f":
+        return None
+    h, w, c = image.shape
+    n, kh, kw, fc = filters.shape
+    ho, wo = h - kh + 1, w - kw + 1
+    if fc != c or min(c, n, kh, kw, ho, wo) < 1 or max(image.size, ho * wo * n) > MAX_VALUES:
+        return None
+    k = kh * kw * c
+    if ho * wo * k <= _GATHERED:
+        patches = image.astype(dt, copy=False).reshape(-1)[_gather_index(h, w, c, kh, kw)]
+        out = np.dot(patches, filters.reshape(n, k).T.astype(dt, copy=False)).reshape(ho, wo, n)
+    else:
+        out = _correlate(image, filters, np.zeros(n), (1, 1), (0, 0), (1, 1), (ho, wo), dt)
+    flat = out.reshape(-1)
+    return out if math.isfinite(np.dot(flat, flat)) else None
 
 
 def check_groups(groups: object, channels: int, filters: object) -> int:
