@@ -65,6 +65,26 @@ def test_grouped_matches_pytorch(groups, per_group_in, per_group_out, kh, kw, st
     np.testing.assert_allclose(ours, ref, atol=1e-9)
 
 
+@pytest.mark.parametrize(("shape", "per_channel", "k", "padding", "dilation", "dtype"), [
+    ((64, 40, 32), 1, (3, 3), 1, 1, np.float64),  # several bands of output rows
+    ((70, 33, 24), 2, (3, 5), (2, 1), (2, 3), np.float64),  # a channel multiplier, dilation, uneven padding
+    ((50, 50, 8), 1, (1, 1), 0, 1, np.float32),
+    ((31, 17, 5), 3, (4, 2), "same", 2, np.float64),  # an even kernel: the extra zeros bottom/right
+])
+def test_depthwise_at_stride_one_matches_pytorch_over_several_bands(shape, per_channel, k, padding, dilation, dtype):
+    """Depthwise at stride 1 runs on bands of rows of the padded image in its own layout (each tap one
+    contiguous run): every band, the columns it drops and the last tap's run must give PyTorch's numbers."""
+    rng = np.random.default_rng(sum(shape))
+    c = shape[2]
+    image = rng.standard_normal(shape)
+    bank = rng.standard_normal((c * per_channel, *k, 1))
+    bias = rng.standard_normal(c * per_channel)
+    ours = conv2d(image, bank, bias, padding=padding, dilation=dilation, groups=c, dtype=dtype)
+    ref = torch_conv(image, bank, bias, stride=1, padding=padding, dilation=dilation, groups=c)
+    assert ours.dtype == dtype and ours.shape == ref.shape
+    np.testing.assert_allclose(ours, ref, atol=1e-9 if dtype == np.float64 else 1e-4)
+
+
 def test_groups_must_divide_channels_and_filters():
     image = np.zeros((4, 4, 3))
     with pytest.raises(ValueError, match="groups must divide both the input's 3 channels and the 4 filters"):

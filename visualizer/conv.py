@@ -422,16 +422,19 @@ def _grouped(
     per_group = n // groups
     if cg > 1:
         out = np.empty((*out_hw, n), dtype=dtype)
+        planes = _planes(image, padding, dtype)  # once for all groups: group gi reads planes gi*cg to (gi+1)*cg
         for gi in range(groups):
             rows = slice(gi * per_group, (gi + 1) * per_group)
-            out[:, :, rows] = _correlate(image[:, :, gi * cg : (gi + 1) * cg], bank[rows], bias[rows], stride,
-                                         padding, dilation, out_hw, dtype)
+            out[:, :, rows] = _correlate(planes[gi * cg : (gi + 1) * cg], bank[rows], bias[rows], stride,
+                                         (0, 0), dilation, out_hw, dtype, planar=True)
         return out
+    if per_group > 1:
+        image = image[:, :, np.arange(n) // per_group]  # (H, W, N): the one input channel filter n reads
+    if stride == (1, 1):
+        return _depthwise(image, bank, bias, padding, dilation, out_hw, dtype)
     ho, wo = out_hw
     (sh, sw), (dh, dw) = stride, dilation
     planes = _planes(image, padding, dtype)
-    if per_group > 1:
-        planes = planes[np.arange(n) // per_group]  # (N, Hp, Wp): the one input channel filter n reads
     out = np.zeros((n, ho, wo), dtype=dtype)
     term = np.empty_like(out)  # each tap's products, written in place (no array allocated per tap)
     weights = bank[:, :, :, 0].astype(dtype)
@@ -443,6 +446,55 @@ def _grouped(
             out += term
     out += bias.astype(dtype)[:, None, None]
     return np.ascontiguousarray(out.transpose(1, 2, 0))
+
+
+_ROWS_BYTES = 256 * 1024  # the depthwise sums run on bands of output rows of about this size, kept in cache
+
+
+def _depthwise(
+    image: np.ndarray,
+    bank: np.ndarray,
+    bias: np.ndarray,
+    padding: tuple[int, int],
+    dilation: tuple[int, int],
+    out_hw: tuple[int, int],
+    dtype: np.dtype,
+) -> np.ndarray:
+    """Filter ``n`` on channel ``n`` of an ``(H, W, N)`` image at stride 1, in the image's own layout.
+
+    In the zero-padded image flattened, the values tap ``(u, v)`` reads for a band of output rows, taken
+    at every column of the padded width, are one contiguous run: ``(u * dh * Wp + v * dw) * N`` values on
+    from the band's start. So each tap is one multiply-add of two contiguous arrays (the weights tiled
+    along a row); the columns past the output's width are computed and dropped.
+    """
+    h, w, n = image.shape
+    kh, kw = bank.shape[1:3]
+    (ph, pw), (dh, dw) = padding, dilation
+    ho, wo = out_hw
+    wp = w + 2 * pw
+    padded = np.zeros((h + 2 * ph + 1, wp, n), dtype=dtype)  # one more row: the last tap's run ends past Hp
+    padded[ph : ph + h, pw : pw + w] = image
+    flat = padded.reshape(-1)
+    row = wp * n
+    weights = np.tile(bank[:, :, :, 0].transpose(1, 2, 0).astype(dtype), (1, 1, wp))  # (kh, kw, Wp * N)
+    rows = max(1, min(ho, _ROWS_BYTES // (row * dtype.itemsize)))
+    acc, term = np.empty((rows, row), dtype=dtype), np.empty((rows, row), dtype=dtype)
+    out = np.empty((ho, wo, n), dtype=dtype)
+    for y0 in range(0, ho, rows):
+        r = min(rows, ho - y0)
+        total, products = acc[:r], term[:r]
+        for u in range(kh):
+            for v in range(kw):
+                at = ((y0 + u * dh) * wp + v * dw) * n
+                run = flat[at : at + r * row].reshape(r, row)
+                if u == 0 and v == 0:
+                    np.multiply(run, weights[0, 0], out=total)
+                else:
+                    np.multiply(run, weights[u, v], out=products)
+                    total += products
+        out[y0 : y0 + r] = total.reshape(r, wp, n)[:, :wo]
+    out += bias.astype(dtype)
+    return out
 
 
 def _planes(image: np.ndarray, padding: tuple[int, int], dtype: np.dtype) -> np.ndarray:
@@ -465,8 +517,10 @@ def _correlate(
     dilation: tuple[int, int],
     out_hw: tuple[int, int],
     dtype: np.dtype,
+    planar: bool = False,
 ) -> np.ndarray:
     """The work of :func:`conv2d`, on checked arguments: im2col a band of output rows at a time.
+    (``planar``: ``image`` is already the padded planes ``(C, Hp, Wp)`` of :func:`_planes`.)
 
     The patch matrix is held transposed, ``(K, pixels of the band)`` with ``K`` ordered ``(c, u, v)``:
     its row ``(c, u, v)`` is input plane ``c`` seen through kernel tap ``(u, v)``, so one strided copy
@@ -480,7 +534,7 @@ def _correlate(
     # A stride (dilation) only matters along an axis with several positions (taps); a huge but legal
     # value elsewhere would overflow the byte strides below.
     sh, sw, dh, dw = (sh if ho > 1 else 1), (sw if wo > 1 else 1), (dh if kh > 1 else 1), (dw if kw > 1 else 1)
-    planes = _planes(image, padding, dtype)
+    planes = image if planar else _planes(image, padding, dtype)
     _, hp, wp = planes.shape
     k = c * kh * kw
     ones = int(np.count_nonzero(bias) > 0)  # count_nonzero: bias.any() costs 10x more on a few values
