@@ -66,23 +66,35 @@ def test_after_an_edit_a_large_animation_is_sent_light_then_whole() -> None:
     assert not player(at)["partial"] and len(player(at)["figure"]["frames"]) == whole
 
 
-def test_a_typed_value_reruns_the_player_the_maps_and_what_follows_them_only() -> None:
+def test_a_typed_value_reruns_the_stage_in_one_run_and_what_is_below_follows_the_pages_report(monkeypatch) -> None:
     """The first value typed renames the filter ("... (edited)", in the picker above the player): the header reruns
-    too. The next ones rerun the player, the maps and the exports, quiz and code only, never the sliding controls
-    (AppTest's tree then holds only what the run drew), and all of it follows."""
+    with the stage. The next ones ask for no other run at all: the run the player's value starts is the stage's (the
+    player is in it; AppTest runs the whole page then, a browser the stage alone). The player is asked to report once
+    the figure is drawn; that report reruns the exports, quiz and code below, and they follow too."""
+    import streamlit as st
+
     from visualizer import activate, conv2d
+    from visualizer.ui.studio_model import BELOW_PART, HEADER_PART, STAGE_PART
+
+    asked = []
+    rerun = st.rerun
+
+    def recording(*args, **kwargs):
+        asked.append(args[0] if args else kwargs.get("scope"))
+        rerun(*args, **kwargs)
+    monkeypatch.setattr(st, "rerun", recording)
 
     at = run_app()
     at.session_state["w_code_open"] = True  # the code is drawn only while its section is open
     player_sends(at, edit={"filter": 0, "channel": 0, "row": 0, "col": 0, "text": "2"})
+    assert asked == [[HEADER_PART, STAGE_PART]], asked
     first = {getattr(e, "key", None) for kind in ("number_input", "selectbox") for e in at.get(kind)}
-    assert "w_selected" in first and "w_stride" not in first, first
+    assert {"w_selected", "w_stride", "w_activation"} <= first, first  # the sliding controls are in the stage
     assert at.selectbox(key="w_selected").options[0] == "1: X (founding example) (edited)"
-    assert "-3" not in " ".join(c.value for c in at.code)
+    assert not at.code and player(at)["refresh"], "the part below reran with the edit, or the page was not asked"
+    asked.clear()
     player_sends(at, edit={"filter": 0, "channel": 0, "row": 1, "col": 1, "text": "-3"})
-    keys = {getattr(e, "key", None) for kind in ("number_input", "selectbox") for e in at.get(kind)}
-    assert "w_stride" not in keys and "w_selected" not in keys, keys
-    assert "w_activation" in keys  # the maps' own controls were drawn again
+    assert asked == [], asked
     s = state(at)
     assert s.bank[0, 0, 0, 0] == 2 and s.bank[0, 1, 1, 0] == -3
     np.testing.assert_array_equal(np.array(player(at)["kernel"]["values"])[:, :, 0], s.bank[0, :, :, 0])
@@ -92,5 +104,18 @@ def test_a_typed_value_reruns_the_player_the_maps_and_what_follows_them_only() -
     want = conv2d(working_image(s), s.bank, s.effective_bias)
     np.testing.assert_allclose(heatmaps(at, "maps_before")[0], want[:, :, 0], atol=1e-9)
     np.testing.assert_allclose(heatmaps(at, "maps_after")[0], activate(want, s.activation)[:, :, 0], atol=1e-9)
+    player_sends(at, refresh=True)  # the page drew the figure: the exports, quiz and code follow, and only they run
+    assert asked == [[BELOW_PART]], asked
+    keys = {getattr(e, "key", None) for kind in ("number_input", "selectbox") for e in at.get(kind)}
+    assert "w_stride" not in keys and "w_activation" not in keys, keys
     code = " ".join(c.value for c in at.code)
     assert "-3" in code, "the generated code did not follow the typed value"
+
+
+def test_a_run_of_the_whole_page_does_not_ask_the_page_to_report() -> None:
+    """The stage tells the player to report (``refresh``) only when the part below has not drawn the current state:
+    not after a run of the whole page, which draws that part too (a stride set here: AppTest runs the whole page)."""
+    at = run_app()
+    assert not player(at)["refresh"]
+    at.number_input(key="w_stride").set_value(2).run()
+    assert state(at).stride == 2 and not player(at)["refresh"]

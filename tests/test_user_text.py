@@ -368,6 +368,7 @@ ESCAPERS = {"md_text"}
 SAFE_CALLS = {
     "int", "float", "len", "round", "abs", "sum",
     "shape_label",  # "[5 x 5 x 1]" from a tuple of ints
+    "_shapes_text",  # "Input [5 x 5 x 1] · 1 filter [3 x 3 x 1] → output ...": shape_label's and the app's words
     "size_arithmetic",  # the output-size formula with the numbers in (visualizer.network)
     "preset_description",  # a fixed sentence per built-in preset name
     "refusal_message",  # a StackError's own sentence (numbers and layer kinds) plus size arithmetic

@@ -339,8 +339,7 @@ def _is(value: object, number: int) -> bool:
     return type(value) is int and value == number
 
 
-_PLAIN_DTYPES = {np.float64: np.dtype(np.float64), np.float32: np.dtype(np.float32)}
-_PLAIN_DTYPES.update({dt: dt for dt in list(_PLAIN_DTYPES.values())})
+_PLAIN_DTYPES = {key: np.dtype(t) for t in (np.float64, np.float32) for key in (t, np.dtype(t))}
 _GATHERED = 8192  # patch-matrix values: up to here one cached fancy index beats the banded copy
 
 

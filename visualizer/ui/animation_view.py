@@ -33,7 +33,7 @@ from .common import CACHE_ENTRIES, CACHE_TTL, cached_trace
 from .family_view import trace_args
 from .heavy import heavy
 from .player import sliding_player
-from .studio_model import MAIN_FRAGMENT, bump_editors, edit_parts, studio_state
+from .studio_model import BELOW_PART, HEADER_PART, MAIN_FRAGMENT, STAGE_PART, bump_editors, studio_state
 
 PLAYER_KEY = "w_player"
 LIGHT_KEY = "_studio_player_light"  # True after a kernel edit: the next figure carries few frames (see below)
@@ -75,7 +75,8 @@ def _on_player() -> None:
         state.step = step
     if isinstance(speed, int) and not isinstance(speed, bool):
         state.speed_ms = speed
-    if value.get("complete") is True:  # the page has shown the light figure and asks for every frame
+    complete = value.get("complete") is True  # the page has shown the light figure and asks for every frame
+    if complete:
         st.session_state[LIGHT_KEY] = False
     names_before = list(state.names)
     refusal = _apply_kernel_change(state, value)
@@ -85,17 +86,21 @@ def _on_player() -> None:
     st.session_state[LAYOUT_KEY] = {"width": _bucket(value.get("width"), DEFAULT_LAYOUT["width"]),
                                     "avail": _bucket(value.get("avail"), DEFAULT_LAYOUT["avail"])}
     typed = value.get("edit") is not None and not refusal
-    if typed and state.kind == "standard":
-        # A kernel value: the player, the maps and the exports, quiz and code below follow it, and the header when
-        # the filter's name in its picker became "... (edited)"; the sliding controls do not (another kind's views
-        # there show the kernel: the whole main area reruns for them).
-        st.rerun(edit_parts(state.presentation, renamed=state.names != names_before))
-    if typed or (value.get("preset") is not None and not refusal) or state.speed_ms != speed_before or value.get(
-            "presented"):
+    if typed:
+        # A kernel value: the stage (the player is in it) reruns, in this one run: the player, the maps, the link;
+        # the header too when the filter's name in its picker became "... (edited)". The exports, quiz and code
+        # below follow when the page reports the new figure drawn ("refresh").
+        if state.names != names_before:
+            st.rerun([HEADER_PART, STAGE_PART])
+        return
+    if (value.get("preset") is not None and not refusal) or state.speed_ms != speed_before or value.get("presented"):
         # A preset renames the filter (the picker above the player) and the speed is in the exports: rerun the whole
-        # main area, not only the player's part (a step alone reruns just that). Entering presentation mode too: only
-        # a run of the main area takes the emptied sidebar's column away in the browser (see player.js, "entering").
+        # main area, not only the stage (a step alone reruns just that). Entering presentation mode too: only a run
+        # of the main area takes the emptied sidebar's column away in the browser (see player.js, "entering").
         st.rerun(MAIN_FRAGMENT)
+    if value.get("refresh") is True and not state.presentation:
+        # The page drew the figure of an edit (or asks for every frame of it too): what is below the stage follows.
+        st.rerun([STAGE_PART, BELOW_PART] if complete else [BELOW_PART])
 
 
 def _apply_kernel_change(state: StudioState, value: dict) -> str | None:
@@ -201,8 +206,9 @@ def studio_trace(state: StudioState, image: np.ndarray) -> ConvTrace | None:
         return None
 
 
-def animation_section(state: StudioState, image: np.ndarray) -> ConvTrace | None:
-    """The player for the selected filter sliding over ``image`` ``(H, W, C)``; returns its trace."""
+def animation_section(state: StudioState, image: np.ndarray, refresh: bool = False) -> ConvTrace | None:
+    """The player for the selected filter sliding over ``image`` ``(H, W, C)``; returns its trace. ``refresh``: the
+    part below the stage has not followed the state yet, and the page reports once this figure is drawn."""
     try:
         image, kernel, bias, stride, padding, dilation = trace_args(state, image)  # the kind's sliding view
         trace = cached_trace(image, kernel, bias, stride, padding, dilation)
@@ -222,7 +228,7 @@ def animation_section(state: StudioState, image: np.ndarray) -> ConvTrace | None
                                    LIGHT_DENSE if light else DENSE_FRAMES)
     sliding_player(figure, fig_id=fig_id, steps=trace.steps, step=state.step, speed_ms=state.speed_ms,
                    presentation=state.presentation, layout=layout, key=PLAYER_KEY, kernel=kernel_spec(state),
-                   partial=light, on_change=_on_player)
+                   partial=light, refresh=refresh, on_change=_on_player)
     if not state.presentation:  # a phone's copy of the intro (the page's style shows one of the two)
         st.container(key=f"{INTRO_KEY}_below").caption(INTRO)
     seconds = trace.steps * state.speed_ms / 1000

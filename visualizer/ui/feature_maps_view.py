@@ -17,14 +17,12 @@ from .common import cached_conv2d, shape_label
 from .family_view import kind_maps
 from .heavy import heavy_work
 from .photo_view import SCALE_LABELS, Panel, map_pictures, maps_source, photo_maps
-from .studio_model import MAPS_PART, PLAYER_PART, bind, working_image
+from .studio_model import bind, working_image
 
 ACTIVATION_CHOICES = ["relu", "step", "leaky_relu", "sigmoid", "tanh", "none"]
 RESOLUTIONS = {"animation": ("Animation image", None), "full": ("Full image", MAX_PICTURE_SIDE)}
 POOLS = {"none": "No pooling", "max": "Max pool 2x2", "avg": "Average pool 2x2"}
 MAPS_KEY = "feature_maps"  # the maps component of an image that is not a photo (a photo's is photo_view.PICK_KEY)
-# A setting of the maps changes them and the share link (the address bar and the link are in the player's part).
-AFTER_CHANGE = [PLAYER_PART, MAPS_PART]
 
 
 def _sheet_later(state: StudioState, src: np.ndarray, titles: list[str]) -> Callable[[], bytes]:
@@ -55,16 +53,16 @@ def feature_maps_section(state: StudioState, image: np.ndarray) -> None:
     photo = is_photo(state)
     c1, c2, c3 = st.columns(3)
     c1.selectbox("Activation", ACTIVATION_CHOICES, format_func=lambda a: ACTIVATION_LABELS[a],
-                 **bind("w_activation", "activation", rerun=AFTER_CHANGE))
+                 **bind("w_activation", "activation"))
     if photo:
         c2.segmented_control("Colour scale", list(SCALE_LABELS), format_func=SCALE_LABELS.get,
                              selection_mode="single", help="Each map on its own colour scale (every filter's pattern "
                              "shows), or one scale for all maps (their strengths compare).",
-                             **bind("w_map_scale", "map_scale", from_widget=lambda v: v or "own", rerun=AFTER_CHANGE))
+                             **bind("w_map_scale", "map_scale", from_widget=lambda v: v or "own"))
     else:
         c2.selectbox("Computed on", list(RESOLUTIONS), format_func=lambda m: RESOLUTIONS[m][0],
-                     **bind("w_maps", "maps", rerun=AFTER_CHANGE))
-    c3.selectbox("Then", list(POOLS), format_func=POOLS.get, **bind("w_pool", "pooling", rerun=AFTER_CHANGE))
+                     **bind("w_maps", "maps"))
+    c3.selectbox("Then", list(POOLS), format_func=POOLS.get, **bind("w_pool", "pooling"))
     st.caption(RELU_VS_STEP)
 
     factor = 1.0

@@ -49,6 +49,7 @@ def sliding_player(
     key: str,
     kernel: dict | None = None,
     partial: bool = False,
+    refresh: bool = False,
     on_change=None,
 ) -> dict | None:
     """Draw ``figure`` (a sliding figure with one frame per step, named by step) and its controls.
@@ -65,6 +66,10 @@ def sliding_player(
 
     ``partial``: the figure has fewer frames than the animation allows (sent right after a kernel edit, so that it
     shows at once); the page asks for the whole figure (``"complete": true``) once the person stops editing.
+
+    ``refresh``: what the page shows below the player has not followed this figure yet; the page reports
+    (``"refresh": true``) once the figure is drawn and the person has paused, and the app draws it then. A partial
+    figure's ``"complete": true`` comes with ``"refresh": true`` too.
 
     Returns the last value the page sent: ``{"step", "speed_ms", "width", "avail", "seq"}``, with ``"edit"``
     (``{"filter", "channel", "row", "col", "text"}``) when a kernel cell was changed or ``"preset"`` (a name)
@@ -83,6 +88,7 @@ def sliding_player(
         layout=layout,
         kernel=kernel,
         partial=bool(partial),
+        refresh=bool(refresh),
         key=key,
         default=None,
         on_change=on_change,

@@ -6,12 +6,13 @@ the filter bank in the sidebar; the sliding (stride, padding, dilation) under th
 then the feature maps, exports, quiz, code and the share link. Presentation mode keeps only the player (large),
 the maps and a way back.
 
-Three parts, so that an edit costs what it changes. The main area is one fragment (:func:`_main`): a kernel
-cell, a preset, the sliding, the activation rerun only it (player, products, sum, output, maps and what
-follows), never the sidebar. Inside it the player is a fragment of its own (:func:`_player_part`): a step reruns
-only the player, the current cell's field and the address bar, the interaction a class makes most.
-The sidebar is drawn by full runs only; :func:`_sidebar_view` is what it shows
-that the main area can change, so a change inside the fragment that would leave the sidebar out of date (another
+Parts, so that an edit costs what it changes. The main area is one fragment (:func:`_main`): a filter picked, a
+preset or a new speed rerun it, never the sidebar. Inside it the stage is a fragment of its own
+(:func:`_stage_part`): the layer's shapes, the player, the sliding controls and the feature maps. A step, a kernel
+cell typed in the player, the stride or the activation rerun the stage alone, in one run; the downloads, quiz and
+code below it (:func:`_below_part`) follow a moment later, when the player reports its new figure drawn
+(:func:`below_view` says whether they must). The sidebar is drawn by full runs only; :func:`_sidebar_view` is what it
+shows that the main area can change, so a change inside a fragment that would leave the sidebar out of date (another
 filter, presentation mode, a kernel edit while a sidebar editor of its values is open) reruns the whole page.
 """
 
@@ -42,12 +43,12 @@ from .inputs import input_panel
 from .quiz_view import quiz_section
 from .receptive_view import studio_field_section
 from .studio_model import (
+    BELOW_DRAWN,
     BELOW_PART,
     HEADER_PART,
     LINK_ERRORS,
     MAIN_FRAGMENT,
-    MAPS_PART,
-    PLAYER_PART,
+    STAGE_PART,
     bind,
     bump_editors,
     studio_state,
@@ -58,6 +59,7 @@ CHANNEL_CHOICES = {1: "Grayscale (1 channel)", 3: "RGB (3 channels)"}
 CHANNEL_NOTE = "_studio_channel_note"
 SHARE_OPEN = "w_share_open"  # the share link's expander: open or closed
 SIDEBAR_VIEW = "_studio_sidebar_view"  # what the sidebar showed at the last full run (see _sidebar_view)
+MAIN_RUN = "_studio_main_running"  # set while the whole main area runs (the stage then needs no report to follow)
 
 
 def _on_channels() -> None:
@@ -116,7 +118,7 @@ def _sidebar_view(state: StudioState, image: np.ndarray) -> tuple:
 
 
 def _sliding(state: StudioState, image: np.ndarray, fits: bool) -> None:
-    """Stride, padding and dilation (in the main fragment: a change reruns it alone), and the output size."""
+    """Stride, padding and dilation (in the stage: a change reruns it alone), and the output size."""
     c1, c2, c3, _ = st.columns([1, 1, 1, 2.4 if fits else 0.1])
     c1.number_input("Stride", *RANGES["stride"], help="How many pixels the filter moves at each step.",
                     **bind("w_stride", "stride"))
@@ -143,15 +145,12 @@ def _preview(state: StudioState) -> None:
              alt=f"The animation's input image, {h} by {w} pixels")
 
 
-@st.fragment(key=HEADER_PART)
-def _header() -> tuple[int, int] | None:
-    """Title, one sentence, the layer's shapes, the filter picker and the presentation switch; the output's size
-    (None: no output with these settings). A fragment, so that a kernel value that renames the filter ("... (edited)"
-    in the picker) reruns it with the player; its own widgets rerun the whole main area."""
-    state = studio_state()
-    image = working_image(state)
+def _shapes(state: StudioState, image: np.ndarray) -> tuple[str, tuple[int, int] | None, str]:
+    """The layer's shapes as one line ("Input 5x5x1 · 1 filter 3x3x1 → output 3x3x1"), the output's size (None: no
+    output with these settings) and, then, why not."""
     h, w, c = image.shape
     n, kh, kw, _ = state.bank.shape
+    problem = ""
     try:
         ho, wo = family.output_hw(state.kind, (h, w), (kh, kw), stride=state.stride, padding=state.padding,
                                   dilation=state.dilation)
@@ -164,10 +163,33 @@ def _header() -> tuple[int, int] | None:
         seen = c
     shapes = (f"Input {shape_label((h, w, c))} · {n} filter{'s' if n > 1 else ''} {shape_label((kh, kw, seen))}"
               + (f" → output {shape_label((ho, wo, n))}" if ho else ""))
-    source = f"({md_text(state.input_name, limit=40)})"
+    return shapes, (None if ho is None else (ho, wo)), problem
+
+
+def _shapes_text(state: StudioState, image: np.ndarray) -> str:
+    """The layer's shapes as one line: numbers and the app's own words only."""
+    return _shapes(state, image)[0]
+
+
+def _shapes_line(state: StudioState, image: np.ndarray) -> None:
+    """The shapes and the image's name, then the intro's sentence (on a phone it is written under the player)."""
+    with st.container(gap=None):
+        st.markdown(f"**{_shapes_text(state, image)}** ({md_text(state.input_name, limit=40)}).")
+        st.container(key=INTRO_KEY).markdown(INTRO)
+
+
+@st.fragment(key=HEADER_PART)
+def _header() -> tuple[int, int] | None:
+    """Title, the filter picker and the presentation switch (in presentation mode the layer's shapes too); the
+    output's size (None: no output with these settings, said here). A fragment, so that a kernel value that renames
+    the filter ("... (edited)" in the picker) reruns it with the stage; its own widgets rerun the whole main area."""
+    state = studio_state()
+    image = working_image(state)
+    _, fits, problem = _shapes(state, image)
+    n = state.bank.shape[0]
     title, mid, right = st.columns([4.2, 2.6, 2.0], vertical_alignment="bottom")
     if state.presentation:  # one short row: what is shown, which filter, the way back
-        title.markdown(f"**{shapes}** {source}")
+        title.markdown(f"**{_shapes_text(state, image)}** ({md_text(state.input_name, limit=40)})")
     else:
         title.title("Convolution studio")
     mid.selectbox("Filter to watch", range(n), format_func=lambda i: f"{i + 1}: {plain(state.names[i], 40)}",
@@ -176,15 +198,12 @@ def _header() -> tuple[int, int] | None:
     right.toggle("Presentation mode", help="For a projector: the animation fills the screen; Page Up / Page Down "
                  "or the arrow keys step it. Switch off to get the controls back.",
                  **bind("w_presentation", "presentation", rerun=[MAIN_FRAGMENT]))
-    if not state.presentation:  # on a phone the sentence after the shapes is written under the player instead
-        with st.container(gap=None):
-            st.markdown(f"**{shapes}** {source}.")
-            st.container(key=INTRO_KEY).markdown(INTRO)
-    if ho is None:
+    if fits is None:
+        if not state.presentation:
+            _shapes_line(state, image)
         st.error(f"No output with these settings: {problem}. Make the kernel, dilation or stride smaller, or add "
                  "padding. Your image and filters are kept.")
-        return None
-    return ho, wo
+    return fits
 
 
 def _arithmetic(state: StudioState, image: np.ndarray) -> None:
@@ -248,8 +267,12 @@ def _main() -> None:
     image = working_image(state)
     _sidebar_agrees(state, image)
     ss[INPUT_IMAGE] = image  # the network view offers the studio's image
-    with heavy_section(run_bytes(state, image)) as granted:  # re-entrant: a full run holds it already
-        _main_views(state, image, granted)
+    ss[MAIN_RUN] = True  # the part below the stage is drawn in this run too
+    try:
+        with heavy_section(run_bytes(state, image)) as granted:  # re-entrant: a full run holds it already
+            _main_views(state, image, granted)
+    finally:
+        ss.pop(MAIN_RUN, None)
 
 
 def _sidebar_agrees(state: StudioState, image: np.ndarray) -> None:
@@ -275,63 +298,70 @@ def _part() -> Iterator[tuple[StudioState, np.ndarray, bool]]:
         yield state, image, granted
 
 
-@st.fragment(key=PLAYER_PART)
-def _player_part() -> None:
-    """The player, the current cell's field, the share link and the address bar: all that a step changes. A step
-    (the player's value without an edit) reruns this alone; a kernel edit, a preset or a new speed reruns the
-    whole main area or the parts it changes (``animation_view._on_player`` names them)."""
+def below_view(state: StudioState, image: np.ndarray) -> tuple:
+    """What the part below the stage (downloads, quiz, code) draws from: when it differs from what that part last
+    drew, the stage asks the player to report once its new figure is drawn, and the part below follows."""
+    return (hashlib.sha1(np.ascontiguousarray(image).tobytes()).hexdigest(), state.bank.tobytes(),
+            state.effective_bias.tobytes(), state.stride, state.padding, state.dilation, state.kind, state.groups,
+            state.speed_ms, state.selected, state.names[state.selected])
+
+
+@st.fragment(key=STAGE_PART)
+def _stage_part() -> None:
+    """The layer's shapes, the player, the current cell's field, the share link, the sliding controls, the feature
+    maps and the address bar: all that a step or an edit changes. The player and every control here rerun this
+    alone, in one run (``animation_view._on_player``); the header reruns too when a filter's name changed."""
     with _part() as (state, image, granted):
-        if granted:
-            trace = None
-            with error_boundary("animation"):
-                trace = animation_section(state, image)
-            if not state.presentation and trace is not None:
+        if not granted:
+            address_bar(state)
+            return
+        if _shapes(state, image)[1] is None:  # these settings leave no output: the whole page says so
+            st.rerun(scope="app")
+        if not state.presentation:
+            _shapes_line(state, image)
+        trace = None
+        # Run alone, the stage leaves the part below as it was: the player asks for it once its figure is drawn.
+        stale = not (state.presentation or st.session_state.get(MAIN_RUN)) and st.session_state.get(
+            BELOW_DRAWN) != below_view(state, image)
+        with error_boundary("animation"):
+            trace = animation_section(state, image, refresh=stale)
+        if not state.presentation:
+            if trace is not None:
                 with error_boundary("receptive field"):
                     studio_field_section(state, trace, image)
             where = region_text(state)
-            if where is not None and not state.presentation:
+            if where is not None:
                 st.caption(f"The animation shows {where}, at the photo's own pixels (its row and column 0 are the "
                            "region's first). Click or drag on the photo under **Feature maps** to move it.")
-            if not state.presentation:
-                _share(state)
-        address_bar(state)  # here, so that a step (a rerun of this part alone) reaches the address bar
+            _share(state)
+            _sliding(state, image, True)
+        st.subheader("Feature maps")
+        with error_boundary("feature maps"):
+            feature_maps_section(state, image)
+        address_bar(state)  # here, so that a step (a rerun of the stage alone) reaches the address bar
 
 
 def _main_views(state: StudioState, image: np.ndarray, granted: bool) -> None:
     fits = _header()
     if fits is not None and granted:
-        _player_part()
-    else:
-        if fits is not None:
-            _busy()
-        address_bar(state)
+        _stage_part()
+        if not state.presentation:
+            _below_part()
+        return
+    if fits is not None:
+        _busy()
+    address_bar(state)
     if not state.presentation:
         _sliding(state, image, fits is not None)  # kept when busy: the controls to ask for less
-    if fits is None or not granted:
-        return
-    st.subheader("Feature maps")
-    _maps_part()
-    if not state.presentation:
-        _below_part()
-
-
-@st.fragment(key=MAPS_PART)
-def _maps_part() -> None:
-    """The feature maps: their own widgets (activation, resolution, scale, pooling) rerun this alone; a kernel value
-    typed in the player reruns it with the player and the part below."""
-    with _part() as (state, image, granted):
-        if not granted:
-            return
-        with error_boundary("feature maps"):
-            feature_maps_section(state, image)
 
 
 @st.fragment(key=BELOW_PART)
 def _below_part() -> None:
-    """The downloads, the quiz and the code: all follow the kernel (a typed value reruns this with the player)."""
+    """The downloads, the quiz and the code: all follow the state, a moment after the stage (see ``below_view``)."""
     with _part() as (state, image, granted):
         if not granted:
             return
+        st.session_state[BELOW_DRAWN] = below_view(state, image)
         trace = studio_trace(state, image)
         if trace is not None:
             with error_boundary("downloads"):

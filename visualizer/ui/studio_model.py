@@ -24,19 +24,16 @@ LINK_ERRORS = "_studio_link_errors"
 EDITOR_VERSION = "_studio_editor_version"  # bumped when the bank changes outside the grid editors
 
 MAIN_FRAGMENT = "studio_main"  # the studio's main area (ui/studio.py): a callback may ask it to rerun by this key
-# Its parts, each a fragment a callback can name: the header, the player (what a step changes), the feature maps,
-# and the exports, quiz and code below them. A kernel value typed in the player reruns the last three (and the header
-# when it renamed the filter), never the sliding controls between them (ui/animation_view.py).
+# Its parts, each a fragment a callback can name: the header (title, filter picker, presentation switch), the stage
+# and the exports, quiz and code below it. The stage is what an edit changes: the layer's shapes, the player, the
+# sliding controls and the feature maps. A step, a kernel value typed in the player, the stride or the activation
+# rerun the stage alone, in one run (the player is in it, so no callback has to ask for another); what is below
+# follows a moment later, when the player reports that the new figure is drawn (ui/animation_view.py).
 HEADER_PART = "studio_header"
-PLAYER_PART = "studio_player"
-MAPS_PART = "studio_maps"
+STAGE_PART = "studio_stage"
 BELOW_PART = "studio_below"
+BELOW_DRAWN = "_studio_below_drawn"  # what the part below the stage last drew (studio.below_view)
 
-
-def edit_parts(presentation: bool, renamed: bool) -> list[str]:
-    """The parts of the main area that a kernel value changes, in page order: the header too when the filter's name
-    changed (the picker shows it); presentation mode has no exports."""
-    return [HEADER_PART] * renamed + [PLAYER_PART, MAPS_PART] + [BELOW_PART] * (not presentation)
 
 def studio_state() -> StudioState:
     """This visitor's studio state (made on first use, from the share link if the page was opened with one)."""

@@ -163,21 +163,24 @@
 
   // Renders come in order; drawing is asynchronous. Chain every change on the previous one, so a step is
   // never applied to a figure that is still being replaced (the label and the chart always agree).
-  // A partial figure (few frames, sent right after a kernel edit): ask for the whole one once editing pauses.
-  let completeTimer = null;
-  function askComplete(partial) {
-    clearTimeout(completeTimer);
-    if (!partial) return;
+  // A partial figure (few frames, sent right after a kernel edit): ask for the whole one once editing pauses. A figure
+  // the part of the page below the player has not followed yet (``refresh``: after an edit, which reruns only the
+  // player and the maps, so that they show it at once): say so once it is drawn and editing pauses, and that part
+  // follows.
+  let followTimer = null;
+  function askFollow(partial, refresh) {
+    clearTimeout(followTimer);
+    if (!partial && !refresh) return;
     const ask = () => {
-      if (kernel.editing || state.playing) { completeTimer = setTimeout(ask, 400); return; }
-      report({ complete: true });
+      if (kernel.editing || state.playing) { followTimer = setTimeout(ask, 400); return; }
+      report(Object.assign(partial ? { complete: true } : {}, refresh ? { refresh: true } : {}));
     };
-    completeTimer = setTimeout(ask, 700);
+    followTimer = setTimeout(ask, 700);
   }
 
   function render(args) {
     setKernel(args.kernel || null);
-    askComplete(Boolean(args.partial));
+    askFollow(Boolean(args.partial), Boolean(args.refresh));
     state.speed = Number(args.speed_ms) || 400;
     el("speed").value = String(state.speed);
     // Entering presentation mode with its switch: the full run that leaves the sidebar out does not take its column
