@@ -215,3 +215,23 @@ def test_every_channel_of_an_rgb_kernel_is_editable(page: Page, app_url: str) ->
     bank = link_state(share_link(page)).bank
     np.testing.assert_array_equal(bank[0, :, :, 2], kernel)
     np.testing.assert_array_equal(bank[0, :, :, 0], FOUNDING_KERNEL)
+
+
+def test_the_code_below_follows_a_typed_value_once_the_player_has_drawn_it(page: Page, app_url: str) -> None:
+    """A typed value reruns the stage alone (player, maps, link); the player then reports the new figure drawn and
+    the exports, quiz and code below follow: the code block ends up writing the value typed."""
+    open_app(page, app_url)
+    code = page.get_by_text("Reproduce these numbers in NumPy and PyTorch")
+    code.click()
+    settle(page)
+    block = page.locator("[data-testid='stCode']").filter(has_text="conv2d")
+    block.first.wait_for(timeout=30_000)
+    assert "7.25" not in block.first.inner_text()
+    type_into(page, 0, 1, 1, "7.25")
+    kernel = FOUNDING_KERNEL.copy()
+    kernel[1, 1] = 7.25
+    wait_for_kernel(page, kernel)
+    page.wait_for_function("() => [...document.querySelectorAll(\"[data-testid='stCode']\")].some("
+                           "(e) => e.textContent.includes('7.25'))", timeout=30_000)
+    settle(page)
+    assert_no_exception(page)
