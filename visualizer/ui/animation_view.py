@@ -78,7 +78,6 @@ def _on_player() -> None:
     complete = value.get("complete") is True  # the page has shown the light figure and asks for every frame
     if complete:
         st.session_state[LIGHT_KEY] = False
-    names_before = list(state.names)
     refusal = _apply_kernel_change(state, value)
     if refusal:
         st.session_state[PLAYER_NOTICE] = {"id": value.get("seq"), "text": refusal}
@@ -87,20 +86,20 @@ def _on_player() -> None:
                                     "avail": _bucket(value.get("avail"), DEFAULT_LAYOUT["avail"])}
     typed = value.get("edit") is not None and not refusal
     if typed:
-        # A kernel value: the stage (the player is in it) reruns, in this one run: the player, the maps, the link;
-        # the header too when the filter's name in its picker became "... (edited)". The exports, quiz and code
+        # A kernel value: the stage (the player is in it) reruns, in this one run: the player, the maps, the link.
+        # The header (the filter's name in its picker may have become "... (edited)") and the exports, quiz and code
         # below follow when the page reports the new figure drawn ("refresh").
-        if state.names != names_before:
-            st.rerun([HEADER_PART, STAGE_PART])
         return
     if (value.get("preset") is not None and not refusal) or state.speed_ms != speed_before or value.get("presented"):
         # A preset renames the filter (the picker above the player) and the speed is in the exports: rerun the whole
         # main area, not only the stage (a step alone reruns just that). Entering presentation mode too: only a run
         # of the main area takes the emptied sidebar's column away in the browser (see player.js, "entering").
         st.rerun(MAIN_FRAGMENT)
-    if value.get("refresh") is True and not state.presentation:
-        # The page drew the figure of an edit (or asks for every frame of it too): what is below the stage follows.
-        st.rerun([STAGE_PART, BELOW_PART] if complete else [BELOW_PART])
+    if value.get("refresh") is True:
+        # The page drew the figure of an edit (or asks for every frame of it too): the header and what is below the
+        # stage follow.
+        parts = [HEADER_PART] + [STAGE_PART] * complete + [BELOW_PART] * (not state.presentation)
+        st.rerun(parts)
 
 
 def _apply_kernel_change(state: StudioState, value: dict) -> str | None:

@@ -45,6 +45,7 @@ from .receptive_view import studio_field_section
 from .studio_model import (
     BELOW_DRAWN,
     BELOW_PART,
+    HEADER_DRAWN,
     HEADER_PART,
     LINK_ERRORS,
     MAIN_FRAGMENT,
@@ -184,6 +185,7 @@ def _header() -> tuple[int, int] | None:
     output's size (None: no output with these settings, said here). A fragment, so that a kernel value that renames
     the filter ("... (edited)" in the picker) reruns it with the stage; its own widgets rerun the whole main area."""
     state = studio_state()
+    st.session_state[HEADER_DRAWN] = header_view(state)
     image = working_image(state)
     _, fits, problem = _shapes(state, image)
     n = state.bank.shape[0]
@@ -298,6 +300,12 @@ def _part() -> Iterator[tuple[StudioState, np.ndarray, bool]]:
         yield state, image, granted
 
 
+def header_view(state: StudioState) -> tuple:
+    """What the header draws that a kernel value typed in the player can change: the filters' names in its picker
+    (the first value typed makes a name "... (edited)"). The header follows with the part below (see below_view)."""
+    return tuple(state.names), state.presentation
+
+
 def below_view(state: StudioState, image: np.ndarray) -> tuple:
     """What the part below the stage (downloads, quiz, code) draws from: when it differs from what that part last
     drew, the stage asks the player to report once its new figure is drawn, and the part below follows."""
@@ -320,9 +328,11 @@ def _stage_part() -> None:
         if not state.presentation:
             _shapes_line(state, image)
         trace = None
-        # Run alone, the stage leaves the part below as it was: the player asks for it once its figure is drawn.
-        stale = not (state.presentation or st.session_state.get(MAIN_RUN)) and st.session_state.get(
-            BELOW_DRAWN) != below_view(state, image)
+        # Run alone, the stage leaves the header and the part below as they were: the player asks for them once its
+        # figure is drawn, if they show something that changed.
+        ss = st.session_state
+        stale = not ss.get(MAIN_RUN) and (ss.get(HEADER_DRAWN) != header_view(state) or (
+            not state.presentation and ss.get(BELOW_DRAWN) != below_view(state, image)))
         with error_boundary("animation"):
             trace = animation_section(state, image, refresh=stale)
         if not state.presentation:

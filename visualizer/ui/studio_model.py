@@ -27,12 +27,14 @@ MAIN_FRAGMENT = "studio_main"  # the studio's main area (ui/studio.py): a callba
 # Its parts, each a fragment a callback can name: the header (title, filter picker, presentation switch), the stage
 # and the exports, quiz and code below it. The stage is what an edit changes: the layer's shapes, the player, the
 # sliding controls and the feature maps. A step, a kernel value typed in the player, the stride or the activation
-# rerun the stage alone, in one run (the player is in it, so no callback has to ask for another); what is below
-# follows a moment later, when the player reports that the new figure is drawn (ui/animation_view.py).
+# rerun the stage alone, in one run (the player is in it, so no callback has to ask for another); the header (a
+# filter's name "... (edited)") and what is below follow a moment later, when the player reports that the new figure
+# is drawn (ui/animation_view.py).
 HEADER_PART = "studio_header"
 STAGE_PART = "studio_stage"
 BELOW_PART = "studio_below"
 BELOW_DRAWN = "_studio_below_drawn"  # what the part below the stage last drew (studio.below_view)
+HEADER_DRAWN = "_studio_header_drawn"  # what the header last drew that an edit can change (studio.header_view)
 
 
 def studio_state() -> StudioState:
