@@ -318,7 +318,8 @@ def below_view(state: StudioState, image: np.ndarray) -> tuple:
 def _stage_part() -> None:
     """The layer's shapes, the player, the current cell's field, the share link, the sliding controls, the feature
     maps and the address bar: all that a step or an edit changes. The player and every control here rerun this
-    alone, in one run (``animation_view._on_player``); the header reruns too when a filter's name changed."""
+    alone, in one run (``animation_view._on_player``); the header and the part below follow when the player reports
+    the new figure drawn (``header_view``, ``below_view``)."""
     with _part() as (state, image, granted):
         if not granted:
             address_bar(state)
