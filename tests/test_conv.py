@@ -13,7 +13,7 @@ import re
 import numpy as np
 import pytest
 import scipy.signal
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -123,9 +123,8 @@ def test_the_plain_call_matches_scipy_on_small_and_large_inputs(case, dtype):
     """conv2d(image, bank) with every argument left out takes its own path (a gathered patch matrix, or
     bands for a larger input), checked by its result instead of its arguments: it gives SciPy's answer."""
     image, bank = case[0], case[1]
+    assume(image.shape[0] >= bank.shape[1] and image.shape[1] >= bank.shape[2])  # the case drew padding: none here
     want = scipy_conv2d(image, bank, np.zeros(bank.shape[0]), (1, 1), (0, 0), (1, 1))
-    if want.size == 0:
-        return
     got = conv2d(image, bank, dtype=dtype)
     assert got.dtype == dtype and got.shape == want.shape
     np.testing.assert_allclose(got, want, rtol=0, atol=TOL if dtype == np.float64 else 1e-3)
