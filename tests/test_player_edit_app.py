@@ -66,15 +66,17 @@ def test_after_an_edit_a_large_animation_is_sent_light_then_whole() -> None:
     assert not player(at)["partial"] and len(player(at)["figure"]["frames"]) == whole
 
 
-def test_a_typed_value_reruns_the_stage_in_one_run_and_what_is_below_follows_the_pages_report(monkeypatch) -> None:
-    """A typed value asks for no other run: the run the player's value starts is the stage's (the player is in it;
-    AppTest runs the whole page then, a browser the stage alone). The player is asked to report once the figure is
-    drawn; that report reruns the header (the first value makes the filter "... (edited)" in its picker) and the
-    exports, quiz and code below, and they follow too."""
+def test_a_typed_value_reruns_the_player_and_the_maps_in_one_run_and_what_is_below_follows_the_pages_report(
+        monkeypatch) -> None:
+    """A typed value reruns the player's fragment (the player, the maps, the address bar) in one run, and asks for no
+    other (AppTest runs the whole page then, a browser that fragment alone, not the stage's shapes, field or sliding
+    controls). The player is asked to report once the figure is drawn; that report reruns the header (the first value
+    makes the filter "... (edited)" in its picker), the field's part of the stage and the exports, quiz and code
+    below, and they follow too."""
     import streamlit as st
 
     from visualizer import activate, conv2d
-    from visualizer.ui.studio_model import BELOW_PART, HEADER_PART
+    from visualizer.ui.studio_model import BELOW_PART, FIELD_PART, HEADER_PART
 
     asked = []
     rerun = st.rerun
@@ -101,7 +103,7 @@ def test_a_typed_value_reruns_the_stage_in_one_run_and_what_is_below_follows_the
     np.testing.assert_allclose(heatmaps(at, "maps_before")[0], want[:, :, 0], atol=1e-9)
     np.testing.assert_allclose(heatmaps(at, "maps_after")[0], activate(want, s.activation)[:, :, 0], atol=1e-9)
     player_sends(at, refresh=True)  # the page drew the figure: the exports, quiz and code follow, and only they run
-    assert asked == [[HEADER_PART, BELOW_PART]], asked
+    assert asked == [[HEADER_PART, FIELD_PART, BELOW_PART]], asked
     keys = {getattr(e, "key", None) for kind in ("number_input", "selectbox") for e in at.get(kind)}
     assert "w_stride" not in keys and "w_activation" not in keys, keys  # the stage did not run
     assert at.selectbox(key="w_selected").options[0] == "1: X (founding example) (edited)"

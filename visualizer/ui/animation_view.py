@@ -33,7 +33,16 @@ from .common import CACHE_ENTRIES, CACHE_TTL, cached_trace
 from .family_view import trace_args
 from .heavy import heavy
 from .player import sliding_player
-from .studio_model import BELOW_PART, HEADER_PART, MAIN_FRAGMENT, STAGE_PART, bump_editors, studio_state
+from .studio_model import (
+    BELOW_PART,
+    FIELD_PART,
+    HEADER_PART,
+    MAIN_FRAGMENT,
+    PLAYER_PART,
+    STAGE_PART,
+    bump_editors,
+    studio_state,
+)
 
 PLAYER_KEY = "w_player"
 LIGHT_KEY = "_studio_player_light"  # True after a kernel edit: the next figure carries few frames (see below)
@@ -86,19 +95,21 @@ def _on_player() -> None:
                                     "avail": _bucket(value.get("avail"), DEFAULT_LAYOUT["avail"])}
     typed = value.get("edit") is not None and not refusal
     if typed:
-        # A kernel value: the stage (the player is in it) reruns, in this one run: the player, the maps, the link.
-        # The header (the filter's name in its picker may have become "... (edited)") and the exports, quiz and code
-        # below follow when the page reports the new figure drawn ("refresh").
+        # A kernel value: the player and the maps (the player's fragment) rerun, in this one run, and the link in the
+        # address bar. The header (the filter's name in its picker may have become "... (edited)"), the rest of the
+        # stage and the exports, quiz and code below follow when the page reports the new figure drawn ("refresh").
+        if state.kind == "transposed":
+            st.rerun([STAGE_PART])  # its stamping view, under the sliding controls, shows the kernel too
         return
     if (value.get("preset") is not None and not refusal) or state.speed_ms != speed_before or value.get("presented"):
         # A preset renames the filter (the picker above the player) and the speed is in the exports: rerun the whole
-        # main area, not only the stage (a step alone reruns just that). Entering presentation mode too: only a run
-        # of the main area takes the emptied sidebar's column away in the browser (see player.js, "entering").
+        # main area, not only the player's fragment (a step alone reruns just that). Entering presentation mode too:
+        # only a run of the main area takes the emptied sidebar's column away in the browser (player.js, "entering").
         st.rerun(MAIN_FRAGMENT)
     if value.get("refresh") is True:
-        # The page drew the figure of an edit (or asks for every frame of it too): the header and what is below the
-        # stage follow.
-        parts = [HEADER_PART] + [STAGE_PART] * complete + [BELOW_PART] * (not state.presentation)
+        # The page drew the figure of a step or an edit (or asks for every frame of it too): the header, the rest of
+        # the stage (the new cell's field, the link) and what is below it follow.
+        parts = [HEADER_PART] + [PLAYER_PART] * complete + [FIELD_PART, BELOW_PART] * (not state.presentation)
         st.rerun(parts)
 
 

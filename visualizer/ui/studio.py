@@ -45,10 +45,14 @@ from .receptive_view import studio_field_section
 from .studio_model import (
     BELOW_DRAWN,
     BELOW_PART,
+    FIELD_DRAWN,
+    FIELD_PART,
     HEADER_DRAWN,
     HEADER_PART,
     LINK_ERRORS,
     MAIN_FRAGMENT,
+    PLAYER_PART,
+    SHARE_OPEN,
     STAGE_PART,
     bind,
     bump_editors,
@@ -58,9 +62,9 @@ from .studio_model import (
 
 CHANNEL_CHOICES = {1: "Grayscale (1 channel)", 3: "RGB (3 channels)"}
 CHANNEL_NOTE = "_studio_channel_note"
-SHARE_OPEN = "w_share_open"  # the share link's expander: open or closed
 SIDEBAR_VIEW = "_studio_sidebar_view"  # what the sidebar showed at the last full run (see _sidebar_view)
 MAIN_RUN = "_studio_main_running"  # set while the whole main area runs (the stage then needs no report to follow)
+STAGE_RUN = "_studio_stage_running"  # set while the player's fragment runs within the stage (the field then too)
 
 
 def _on_channels() -> None:
@@ -314,12 +318,23 @@ def below_view(state: StudioState, image: np.ndarray) -> tuple:
             state.speed_ms, state.selected, state.names[state.selected])
 
 
+def field_view(state: StudioState, image: np.ndarray) -> tuple:
+    """What the field's part of the stage (the cell's receptive field, the share link) draws that a step or a kernel
+    value typed in the player can change: it follows with the header and the part below (see below_view)."""
+    view: list = [state.step, state.field_layers, hashlib.sha1(np.ascontiguousarray(image).tobytes()).hexdigest()]
+    if st.session_state.get(SHARE_OPEN):  # the link, while it is on show
+        view.append(to_query(state))
+    return tuple(view)
+
+
 @st.fragment(key=STAGE_PART)
 def _stage_part() -> None:
-    """The layer's shapes, the player, the current cell's field, the share link, the sliding controls, the feature
-    maps and the address bar: all that a step or an edit changes. The player and every control here rerun this
-    alone, in one run (``animation_view._on_player``); the header and the part below follow when the player reports
-    the new figure drawn (``header_view``, ``below_view``)."""
+    """The layer's shapes, the player with the feature maps, the current cell's field, the share link and the sliding
+    controls (with the kind's own view): all that a setting changes. The sliding controls rerun this alone, in one
+    run. A step, a kernel value typed in the player or the maps' own controls rerun the player's fragment only
+    (``_player_part``); the header, the field's part (``_field_part``) and the part below follow when the player
+    reports the new figure drawn (``header_view``, ``field_view``, ``below_view``)."""
+    ss = st.session_state
     with _part() as (state, image, granted):
         if not granted:
             address_bar(state)
@@ -328,28 +343,53 @@ def _stage_part() -> None:
             st.rerun(scope="app")
         if not state.presentation:
             _shapes_line(state, image)
-        trace = None
-        # Run alone, the stage leaves the header and the part below as they were: the player asks for them once its
-        # figure is drawn, if they show something that changed.
-        ss = st.session_state
-        stale = not ss.get(MAIN_RUN) and (ss.get(HEADER_DRAWN) != header_view(state) or (
-            not state.presentation and ss.get(BELOW_DRAWN) != below_view(state, image)))
-        with error_boundary("animation"):
-            trace = animation_section(state, image, refresh=stale)
+        ss[STAGE_RUN] = True  # the rest of the stage is drawn in this run too
+        try:
+            _player_part()
+        finally:
+            ss.pop(STAGE_RUN, None)
         if not state.presentation:
-            if trace is not None:
-                with error_boundary("receptive field"):
-                    studio_field_section(state, trace, image)
-            where = region_text(state)
-            if where is not None:
-                st.caption(f"The animation shows {where}, at the photo's own pixels (its row and column 0 are the "
-                           "region's first). Click or drag on the photo under **Feature maps** to move it.")
-            _share(state)
+            _field_part()
             _sliding(state, image, True)
+
+
+@st.fragment(key=PLAYER_PART)
+def _player_part() -> None:
+    """The player, the feature maps and the address bar: what a step or a kernel value typed in the player changes
+    (the link holds the kernel's values and the step). Run alone, it leaves the header, the rest of the stage and the
+    part below as they were: the player asks for them once its figure is drawn, if they show something that changed."""
+    ss = st.session_state
+    with _part() as (state, image, granted):
+        if not granted:
+            return
+        alone = not ss.get(MAIN_RUN)
+        stale = alone and (ss.get(HEADER_DRAWN) != header_view(state) or (not state.presentation and (
+            ss.get(BELOW_DRAWN) != below_view(state, image)
+            or (not ss.get(STAGE_RUN) and ss.get(FIELD_DRAWN) != field_view(state, image)))))
+        with error_boundary("animation"):
+            animation_section(state, image, refresh=stale)
+        where = region_text(state)
+        if where is not None and not state.presentation:
+            st.caption(f"The animation shows {where}, at the photo's own pixels (its row and column 0 are the "
+                       "region's first). Click or drag on the photo under **Feature maps** to move it.")
         st.subheader("Feature maps")
         with error_boundary("feature maps"):
             feature_maps_section(state, image)
-        address_bar(state)  # here, so that a step (a rerun of the stage alone) reaches the address bar
+        address_bar(state)  # here, so that a step or an edit (a run of this alone) reaches the address bar
+
+
+@st.fragment(key=FIELD_PART)
+def _field_part() -> None:
+    """Under the feature maps: the receptive field of the current step's cell and the share link."""
+    with _part() as (state, image, granted):
+        if not granted:
+            return
+        st.session_state[FIELD_DRAWN] = field_view(state, image)
+        trace = studio_trace(state, image)
+        if trace is not None:
+            with error_boundary("receptive field"):
+                studio_field_section(state, trace, image)
+        _share(state)
 
 
 def _main_views(state: StudioState, image: np.ndarray, granted: bool) -> None:
