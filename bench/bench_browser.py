@@ -6,7 +6,7 @@ both in Debian's Chromium, alternating app and floor so that a busy machine slow
 median of 3 (``--quick``: 1) for:
 
 - first chart drawn, from navigation start, in a fresh browser context (nothing cached);
-- a committed number-input edit until the chart shows it (app: "Stride" under the player, 1 -> 2 on the founding
+- a committed number-input edit until the chart shows it (app: "Stride" under the feature maps, 1 -> 2 on the founding
   5x5 example, until the animation chart changes; floor: its "Value" input, until its heatmap changes);
 - a value typed into a cell of the player's kernel until the player and the feature maps both show it (founding
   5x5, and the 64x64 RGB example); the same on ``bench/player_page_app.py``, a third page holding only the
