@@ -264,3 +264,33 @@ def test_studio_screenshot_for_the_readme(page: Page, app_url: str) -> None:
     if os.environ.get("UPDATE_README_SCREENSHOT"):
         shutil.copyfile(readme, README_SCREENSHOT)
     assert (SCREENSHOT_DIR / "studio-readme.png").is_file()
+
+
+def test_the_cells_receptive_field_follows_a_step_made_in_the_player(page: Page, app_url: str) -> None:
+    """A step reruns the player with the maps only; the field under them (another part of the stage) follows once
+    the player has drawn the step. It fails when nothing asks that part to follow."""
+    import time
+
+    def headings() -> str:
+        texts = []
+        for frame in page.frames:
+            try:
+                texts += frame.locator("section .heading").all_inner_texts()
+            except Exception:  # noqa: BLE001, S112 - a frame detached while the page redraws
+                continue
+        return " | ".join(texts)
+
+    def wait_for_heading(text: str) -> None:
+        start = time.monotonic()
+        while text not in headings():
+            assert time.monotonic() - start < UI_TIMEOUT_MS / 1000, f"no {text!r} in the field: {headings()!r}"
+            page.wait_for_timeout(100)
+
+    open_app(page, app_url)
+    wait_for_heading("of output cell (0, 0)")
+    press(page, "Next")
+    press(page, "Next")
+    assert_views_agree(page, 3)
+    wait_for_heading("of output cell (0, 2)")
+    wait_for_share(page, "step", "3")
+    assert_no_exception(page)
