@@ -326,8 +326,9 @@ def field_view(state: StudioState, image: np.ndarray) -> tuple:
     """What the field's part of the stage (the cell's receptive field, the share link) draws that a step or a kernel
     value typed in the player can change: it follows with the header and the part below (see below_view)."""
     view: list = [state.step, state.field_layers, hashlib.sha1(np.ascontiguousarray(image).tobytes()).hexdigest()]
-    if st.session_state.get(SHARE_OPEN):  # the link, while it is on show
-        view.append(to_query(state))
+    if st.session_state.get(SHARE_OPEN):  # the link, while it is on show: what the player's part can change in it
+        view += [state.bank.tobytes(), tuple(state.names), state.activation, state.maps, state.pooling,
+                 state.map_scale, state.region]
     return tuple(view)
 
 
