@@ -26,13 +26,13 @@ EDITOR_VERSION = "_studio_editor_version"  # bumped when the bank changes outsid
 MAIN_FRAGMENT = "studio_main"  # the studio's main area (ui/studio.py): a callback may ask it to rerun by this key
 # Its parts, each a fragment a callback can name: the header (title, filter picker, presentation switch), the stage
 # and the exports, quiz and code below it. The stage is what a setting changes: the layer's shapes, the player with
-# the feature maps, then the cell's receptive field, the share link and the sliding controls; the stride, the kind or
-# the field's toggle rerun it alone, in one run. Inside it the player, the maps and the address bar are one fragment
-# (PLAYER_PART): a step, a kernel value typed in the player, the activation or a click on a photo rerun just that, in
-# one run (the player is in it, so no callback has to ask for another); every element a run redraws costs the
-# browser time. The header (a filter's name "... (edited)"), the rest of the stage (FIELD_PART: the field of the new
-# step, the share link) and what is below follow a moment later, when the player reports that its new figure is
-# drawn (ui/animation_view.py).
+# the feature maps, then the cell's receptive field, the share link and the sliding controls; the stride or the kind
+# rerun it alone, in one run (the field's toggle and the share link's expander: their own part, FIELD_PART). Inside
+# it the player, the maps and the address bar are one fragment (PLAYER_PART): a step, a kernel value typed in the
+# player, the activation or a click on a photo rerun just that, in one run (the player is in it, so no callback has
+# to ask for another); every element a run redraws costs the browser time. The header (a filter's name "...
+# (edited)"), FIELD_PART (the field of the new step, the share link) and what is below follow a moment later, when
+# the player reports that its new figure is drawn (ui/animation_view.py).
 HEADER_PART = "studio_header"
 STAGE_PART = "studio_stage"
 PLAYER_PART = "studio_player"
